@@ -1,0 +1,1 @@
+"""The GraphQL API: reads through selects and DataLoaders, writes only through services."""

@@ -1,0 +1,123 @@
+"""The Collectivity type, its root queries and filters."""
+
+from __future__ import annotations
+
+import strawberry
+from sqlalchemy import Text, cast, func, or_
+from sqlmodel import col, select
+
+from tracker import models
+from tracker.access import can_read_plan
+from tracker.api.context import Info
+from tracker.api.plans import ActionPlan
+from tracker.api.relay import Connection, Node, PageArgs, connection, encode_id, page_of_list
+
+
+@strawberry.type(description="A territorial collectivity: region, prefecture or province, commune.")
+class Collectivity(Node):
+    row: strawberry.Private[models.Collectivity]
+    slug: str = strawberry.field(description="Stable short name used in URLs (e.g. ait-melloul).")
+    kind: models.CollectivityKind = strawberry.field(description="Region, prefecture or province, or commune.")
+
+    @classmethod
+    def from_row(cls, row: models.Collectivity) -> Collectivity:
+        return cls(id=strawberry.ID(encode_id("Collectivity", row.id)), row=row, slug=row.slug, kind=row.kind)
+
+    @strawberry.field(description="Name in the language asked for (see `lang`).")
+    def name(self, info: Info, lang: str | None = None) -> str:
+        return info.context.text(self.row.name, lang)
+
+    @strawberry.field(description="The collectivity this one belongs to (a commune's prefecture...).")
+    async def parent(self, info: Info) -> Collectivity | None:
+        if self.row.parent_id is None:
+            return None
+        row = await info.context.loaders.collectivity.load(self.row.parent_id)
+        return Collectivity.from_row(row) if row else None
+
+    @strawberry.field(description="Collectivities that belong to this one.")
+    async def children(
+        self,
+        info: Info,
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
+    ) -> Connection[Collectivity]:
+        args = PageArgs(first=first, after=after, last=last, before=before)
+        rows = await info.context.loaders.children_by_collectivity.load(self.row.id)
+        return page_of_list([Collectivity.from_row(row) for row in rows], args)
+
+    @strawberry.field(description="Action plans the caller may read, most recent period first.")
+    async def plans(
+        self,
+        info: Info,
+        status: list[models.PlanStatus] | None = None,
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
+    ) -> Connection[ActionPlan]:
+        args = PageArgs(first=first, after=after, last=last, before=before)
+        rows = await info.context.loaders.plans_by_collectivity.load(self.row.id)
+        principal = info.context.principal
+        kept = [
+            row
+            for row in rows
+            if can_read_plan(principal, status=row.status, collectivity_id=row.collectivity_id)
+            and (not status or row.status in status)
+        ]
+        return page_of_list([ActionPlan.from_row(row) for row in kept], args)
+
+    @strawberry.field(description="The readable plan whose period is the most recent, if any.")
+    async def current_plan(self, info: Info) -> ActionPlan | None:
+        rows = await info.context.loaders.plans_by_collectivity.load(self.row.id)
+        principal = info.context.principal
+        for row in rows:
+            if can_read_plan(principal, status=row.status, collectivity_id=row.collectivity_id):
+                return ActionPlan.from_row(row)
+        return None
+
+
+@strawberry.input(description="Which collectivities to list; every condition given must hold.")
+class CollectivityFilter:
+    kind: list[models.CollectivityKind] | None = strawberry.field(default=None, description="Any of these kinds.")
+    parent_slug: str | None = strawberry.field(default=None, description="Belonging to this collectivity.")
+    search: str | None = strawberry.field(default=None, description="Slug or name containing this text.")
+
+
+@strawberry.type
+class CollectivityQuery:
+    @strawberry.field(description="Collectivities of the network, by slug.")
+    async def collectivities(
+        self,
+        info: Info,
+        filter: CollectivityFilter | None = None,
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
+    ) -> Connection[Collectivity]:
+        args = PageArgs(first=first, after=after, last=last, before=before)
+        query = select(models.Collectivity)
+        if filter is not None:
+            if filter.kind:
+                query = query.where(col(models.Collectivity.kind).in_([kind.value for kind in filter.kind]))
+            if filter.parent_slug is not None:
+                parent = select(models.Collectivity.id).where(models.Collectivity.slug == filter.parent_slug)
+                query = query.where(col(models.Collectivity.parent_id).in_(parent.scalar_subquery()))
+            if filter.search:
+                needle = f"%{filter.search.strip().lower()}%"
+                name_text = func.lower(cast(models.Collectivity.name, Text))
+                query = query.where(or_(col(models.Collectivity.slug).like(needle), name_text.like(needle)))
+        session = info.context.session
+        total = (await session.exec(select(func.count()).select_from(query.subquery()))).one()
+        start, end = args.window(int(total))
+        page = query.order_by(col(models.Collectivity.slug)).offset(start).limit(end - start)
+        rows = (await session.exec(page)).all() if end > start else []
+        return connection([Collectivity.from_row(row) for row in rows], start=start, total=int(total))
+
+    @strawberry.field(description="One collectivity by its slug.")
+    async def collectivity(self, info: Info, slug: str) -> Collectivity | None:
+        query = select(models.Collectivity).where(models.Collectivity.slug == slug)
+        row = (await info.context.session.exec(query)).first()
+        return Collectivity.from_row(row) if row else None

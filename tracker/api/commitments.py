@@ -1,0 +1,170 @@
+"""The Commitment type and its filters."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import date
+from enum import Enum
+from typing import TYPE_CHECKING, Annotated
+
+import strawberry
+
+from tracker import models, progress
+from tracker.api.context import Context, Info
+from tracker.api.evidence import Evidence
+from tracker.api.indicators import Indicator
+from tracker.api.milestones import Milestone
+from tracker.api.relay import Connection, Node, PageArgs, encode_id, page_of_list
+
+if TYPE_CHECKING:
+    from tracker.api.plans import ActionPlan
+
+
+@strawberry.enum(description="Order of milestones.")
+class MilestoneOrder(Enum):
+    DUE_ON_ASC = "DUE_ON_ASC"
+    DUE_ON_DESC = "DUE_ON_DESC"
+    POSITION = "POSITION"
+
+
+@strawberry.input(description="Which milestones to list; every condition given must hold.")
+class MilestoneFilter:
+    status: list[models.WorkStatus] | None = strawberry.field(default=None, description="Any of these statuses.")
+    due_before: date | None = strawberry.field(default=None, description="Due on or before this date.")
+    due_after: date | None = strawberry.field(default=None, description="Due on or after this date.")
+    overdue: bool | None = strawberry.field(
+        default=None, description="Only overdue (true) or only not overdue (false)."
+    )
+
+
+def milestone_matches(row: models.Milestone, where: MilestoneFilter | None, today: date) -> bool:
+    if where is None:
+        return True
+    if where.status and row.status not in where.status:
+        return False
+    if where.due_before and row.due_on > where.due_before:
+        return False
+    if where.due_after and row.due_on < where.due_after:
+        return False
+    if where.overdue is not None:
+        overdue = progress.is_overdue(due_on=row.due_on, status=row.status, today=today)
+        if overdue != where.overdue:
+            return False
+    return True
+
+
+def order_milestones(rows: list[models.Milestone], order: MilestoneOrder) -> list[models.Milestone]:
+    if order is MilestoneOrder.DUE_ON_DESC:
+        return sorted(rows, key=lambda row: (row.due_on, row.position), reverse=True)
+    if order is MilestoneOrder.POSITION:
+        return sorted(rows, key=lambda row: row.position)
+    return rows  # loaded by due date, then position
+
+
+async def commitment_progress(context: Context, row: models.Commitment) -> float:
+    loaders = context.loaders
+    weights = await loaders.milestone_weights.load(row.id)
+    indicator_progresses: list[float] = []
+    if weights.counted <= 0:
+        indicators = await loaders.indicators_by_commitment.load(row.id)
+        latest = await loaders.latest_measurement.load_many([indicator.id for indicator in indicators])
+        indicator_progresses = [
+            progress.indicator_progress(
+                baseline=indicator.baseline, target=indicator.target, latest=value.value if value else None
+            )
+            for indicator, value in zip(indicators, latest, strict=True)
+        ]
+    return progress.commitment_progress(
+        status=row.status, milestones=weights, indicator_progresses=indicator_progresses
+    )
+
+
+async def commitment_progresses(context: Context, rows: list[models.Commitment]) -> list[float]:
+    return list(await asyncio.gather(*(commitment_progress(context, row) for row in rows)))
+
+
+@strawberry.type(description="A commitment of an action plan, with its milestones and indicators.")
+class Commitment(Node):
+    row: strawberry.Private[models.Commitment]
+    reference: str = strawberry.field(description="Short reference, unique in the plan (e.g. AM-1).")
+    ogp_values: list[models.OgpValue] = strawberry.field(description="OGP values the commitment serves.")
+    partners: list[str] = strawberry.field(description="Partner organisations.")
+    status: models.WorkStatus = strawberry.field(description="Where the commitment stands, as set by staff.")
+
+    @classmethod
+    def from_row(cls, row: models.Commitment) -> Commitment:
+        return cls(
+            id=strawberry.ID(encode_id("Commitment", row.id)),
+            row=row,
+            reference=row.reference,
+            ogp_values=[models.OgpValue(value) for value in row.ogp_values],
+            partners=list(row.partners),
+            status=row.status,
+        )
+
+    @strawberry.field(description="Title in the language asked for (see `lang`).")
+    def title(self, info: Info, lang: str | None = None) -> str:
+        return info.context.text(self.row.title, lang)
+
+    @strawberry.field(description="Description in the language asked for, if there is one.")
+    def description(self, info: Info, lang: str | None = None) -> str | None:
+        return info.context.optional_text(self.row.description, lang)
+
+    @strawberry.field(description="The unit of the collectivity leading the commitment.")
+    def lead_unit(self, info: Info, lang: str | None = None) -> str | None:
+        return info.context.optional_text(self.row.lead_unit, lang)
+
+    @strawberry.field(description="Weighted share of completed milestones, 0 to 100 (see the progress rule).")
+    async def progress(self, info: Info) -> float:
+        return await commitment_progress(info.context, self.row)
+
+    @strawberry.field(description="The plan this commitment belongs to.")
+    async def plan(self, info: Info) -> Annotated[ActionPlan, strawberry.lazy("tracker.api.plans")]:
+        from tracker.api.plans import ActionPlan
+
+        row = await info.context.loaders.plan.load(self.row.plan_id)
+        assert row is not None  # the foreign key guarantees it
+        return ActionPlan.from_row(row)
+
+    @strawberry.field(description="Milestones, by due date unless ordered otherwise.")
+    async def milestones(
+        self,
+        info: Info,
+        filter: MilestoneFilter | None = None,
+        order_by: MilestoneOrder = MilestoneOrder.DUE_ON_ASC,
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
+    ) -> Connection[Milestone]:
+        args = PageArgs(first=first, after=after, last=last, before=before)
+        rows = await info.context.loaders.milestones_by_commitment.load(self.row.id)
+        today = info.context.today
+        kept = order_milestones([row for row in rows if milestone_matches(row, filter, today)], order_by)
+        return page_of_list([Milestone.from_row(row) for row in kept], args)
+
+    @strawberry.field(description="Evaluation indicators.")
+    async def indicators(
+        self,
+        info: Info,
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
+    ) -> Connection[Indicator]:
+        args = PageArgs(first=first, after=after, last=last, before=before)
+        rows = await info.context.loaders.indicators_by_commitment.load(self.row.id)
+        return page_of_list([Indicator.from_row(row) for row in rows], args)
+
+    @strawberry.field(description="Evidence of the commitment and its milestones, newest first.")
+    async def evidence(
+        self,
+        info: Info,
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
+    ) -> Connection[Evidence]:
+        args = PageArgs(first=first, after=after, last=last, before=before)
+        rows = await info.context.loaders.evidence_by_commitment.load(self.row.id)
+        return page_of_list([Evidence.from_row(row) for row in rows], args)

@@ -1,0 +1,74 @@
+"""The typed per-request context: database, principal, languages and DataLoaders."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from functools import cached_property
+from typing import TYPE_CHECKING
+
+from sqlmodel.ext.asyncio.session import AsyncSession
+from strawberry.types import Info as StrawberryInfo
+
+from tracker import i18n
+from tracker.access import Principal
+from tracker.db import Database
+from tracker.errors import BadInput
+from tracker.services.common import today
+from tracker.settings import Settings
+
+if TYPE_CHECKING:
+    from tracker.api.loaders import Loaders
+
+
+@dataclass
+class Context:
+    db: Database
+    settings: Settings
+    principal: Principal
+    accept_languages: tuple[str, ...] = ()
+    _session: AsyncSession | None = field(default=None, repr=False)
+    _loaders: Loaders | None = field(default=None, repr=False)
+
+    @property
+    def session(self) -> AsyncSession:
+        """One read session per request, closed when the operation ends."""
+        if self._session is None:
+            self._session = self.db.sessions()
+        return self._session
+
+    @property
+    def loaders(self) -> Loaders:
+        if self._loaders is None:
+            from tracker.api.loaders import Loaders
+
+            self._loaders = Loaders(self.session)
+        return self._loaders
+
+    async def forget_loaded(self) -> None:
+        """After a mutation, later fields must see it: no cached rows, no older snapshot."""
+        self._loaders = None
+        await self.close()
+
+    async def close(self) -> None:
+        if self._session is not None:
+            await self._session.close()
+            self._session = None
+
+    @cached_property
+    def today(self) -> date:
+        return today()
+
+    def languages(self, lang: str | None) -> tuple[str, ...]:
+        if lang is not None and not i18n.is_valid_tag(lang):
+            raise BadInput("lang must be a BCP 47 language tag such as ar, fr, ar-MA", field="lang")
+        return i18n.preference(lang, self.accept_languages)
+
+    def text(self, value: dict[str, str] | None, lang: str | None) -> str:
+        return i18n.pick(value, self.languages(lang)) or ""
+
+    def optional_text(self, value: dict[str, str] | None, lang: str | None) -> str | None:
+        return i18n.pick(value, self.languages(lang))
+
+
+Info = StrawberryInfo[Context, None]

@@ -1,0 +1,39 @@
+"""The Evidence type."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import strawberry
+
+from tracker import models
+from tracker.api.context import Info
+from tracker.api.relay import Node, encode_id
+
+
+@strawberry.type(description="Published proof of progress: a document, a dataset, a news item...")
+class Evidence(Node):
+    row: strawberry.Private[models.Evidence]
+    url: str = strawberry.field(description="Where the evidence is published.")
+    kind: models.EvidenceKind = strawberry.field(description="What the evidence is.")
+    published_at: datetime | None = strawberry.field(description="When it was published, if known.")
+    fingerprint: str = strawberry.field(description="Identity used to recognise the same evidence again.")
+    origin: models.MeasurementOrigin = strawberry.field(description="Entered by hand, imported or pulled by a source.")
+    added_at: datetime = strawberry.field(description="When it was recorded in the tracker.")
+
+    @classmethod
+    def from_row(cls, row: models.Evidence) -> Evidence:
+        return cls(
+            id=strawberry.ID(encode_id("Evidence", row.id)),
+            row=row,
+            url=row.url,
+            kind=row.kind,
+            published_at=row.published_at,
+            fingerprint=row.fingerprint,
+            origin=row.origin,
+            added_at=row.created_at,
+        )
+
+    @strawberry.field(description="Title in the language asked for (see `lang`).")
+    def title(self, info: Info, lang: str | None = None) -> str:
+        return info.context.text(self.row.title, lang)

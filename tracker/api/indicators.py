@@ -1,0 +1,82 @@
+"""The Indicator and Measurement types."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import strawberry
+
+from tracker import models, progress
+from tracker.api.context import Info
+from tracker.api.relay import Connection, Node, PageArgs, encode_id, page_of_list
+
+
+@strawberry.type(description="A value observed for an indicator at a point in time.")
+class Measurement(Node):
+    row: strawberry.Private[models.Measurement]
+    value: float = strawberry.field(description="The observed value, in the indicator's unit.")
+    observed_at: datetime = strawberry.field(description="When the value was true.")
+    note: str | None = strawberry.field(description="Remark of whoever recorded it.")
+    origin: models.MeasurementOrigin = strawberry.field(description="Entered by hand, imported or pulled by a source.")
+    recorded_at: datetime = strawberry.field(description="When it was recorded in the tracker.")
+
+    @classmethod
+    def from_row(cls, row: models.Measurement) -> Measurement:
+        return cls(
+            id=strawberry.ID(encode_id("Measurement", row.id)),
+            row=row,
+            value=row.value,
+            observed_at=row.observed_at,
+            note=row.note,
+            origin=row.origin,
+            recorded_at=row.created_at,
+        )
+
+
+@strawberry.type(description="An evaluation indicator of a commitment, from a baseline to a target.")
+class Indicator(Node):
+    row: strawberry.Private[models.Indicator]
+    unit: str = strawberry.field(description="Unit of the values (%, datasets, days...).")
+    baseline: float = strawberry.field(description="Value at the start.")
+    target: float = strawberry.field(description="Value aimed at by the end of the plan.")
+    direction: models.Direction = strawberry.field(description="Whether the value should go up or down.")
+
+    @classmethod
+    def from_row(cls, row: models.Indicator) -> Indicator:
+        return cls(
+            id=strawberry.ID(encode_id("Indicator", row.id)),
+            row=row,
+            unit=row.unit,
+            baseline=row.baseline,
+            target=row.target,
+            direction=row.direction,
+        )
+
+    @strawberry.field(description="Name in the language asked for (see `lang`).")
+    def name(self, info: Info, lang: str | None = None) -> str:
+        return info.context.text(self.row.name, lang)
+
+    @strawberry.field(description="The most recent measurement, if any.")
+    async def latest(self, info: Info) -> Measurement | None:
+        row = await info.context.loaders.latest_measurement.load(self.row.id)
+        return Measurement.from_row(row) if row else None
+
+    @strawberry.field(description="Share of the way from baseline to target, 0 to 100.")
+    async def progress(self, info: Info) -> float:
+        row = await info.context.loaders.latest_measurement.load(self.row.id)
+        return progress.indicator_progress(
+            baseline=self.row.baseline, target=self.row.target, latest=row.value if row else None
+        )
+
+    @strawberry.field(description="Measurements, newest first.")
+    async def measurements(
+        self,
+        info: Info,
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
+    ) -> Connection[Measurement]:
+        args = PageArgs(first=first, after=after, last=last, before=before)
+        rows = await info.context.loaders.measurements_by_indicator.load(self.row.id)
+        return page_of_list([Measurement.from_row(row) for row in rows], args)

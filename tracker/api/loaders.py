@@ -1,0 +1,115 @@
+"""Per-request DataLoaders: one statement per batch, whatever the number of parents."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections import defaultdict
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any, TypeVar
+
+from sqlalchemy.orm import InstrumentedAttribute
+from sqlmodel import SQLModel, col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+from strawberry.dataloader import DataLoader
+
+from tracker import models
+from tracker.progress import MilestoneWeights
+from tracker.services import progress as progress_reads
+
+M = TypeVar("M", bound=SQLModel)
+V = TypeVar("V")
+
+
+class Loaders:
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+        # One AsyncSession runs one statement at a time; batches from several loaders may be
+        # dispatched in the same tick.
+        self._lock = asyncio.Lock()
+        self.collectivity = self._by_id(models.Collectivity)
+        self.plan = self._by_id(models.ActionPlan)
+        self.commitment = self._by_id(models.Commitment)
+        self.milestone = self._by_id(models.Milestone)
+        self.indicator = self._by_id(models.Indicator)
+        self.measurement = self._by_id(models.Measurement)
+        self.evidence = self._by_id(models.Evidence)
+        self.plans_by_collectivity = self._children(
+            models.ActionPlan, models.ActionPlan.collectivity_id, (col(models.ActionPlan.period_start).desc(),)
+        )
+        self.children_by_collectivity = self._children(
+            models.Collectivity, models.Collectivity.parent_id, (col(models.Collectivity.slug),)
+        )
+        self.commitments_by_plan = self._children(
+            models.Commitment,
+            models.Commitment.plan_id,
+            (col(models.Commitment.position), col(models.Commitment.reference)),
+        )
+        self.milestones_by_commitment = self._children(
+            models.Milestone,
+            models.Milestone.commitment_id,
+            (col(models.Milestone.due_on), col(models.Milestone.position)),
+        )
+        self.indicators_by_commitment = self._children(
+            models.Indicator, models.Indicator.commitment_id, (col(models.Indicator.position),)
+        )
+        self.measurements_by_indicator = self._children(
+            models.Measurement,
+            models.Measurement.indicator_id,
+            (col(models.Measurement.observed_at).desc(), col(models.Measurement.created_at).desc()),
+        )
+        self.evidence_by_commitment = self._children(
+            models.Evidence,
+            models.Evidence.commitment_id,
+            (col(models.Evidence.published_at).desc(), col(models.Evidence.created_at)),
+        )
+        self.evidence_by_milestone = self._children(
+            models.Evidence,
+            models.Evidence.milestone_id,
+            (col(models.Evidence.published_at).desc(), col(models.Evidence.created_at)),
+        )
+        self.latest_measurement: DataLoader[uuid.UUID, models.Measurement | None] = DataLoader(
+            load_fn=self._batch(self._latest_measurements)
+        )
+        self.milestone_weights: DataLoader[uuid.UUID, MilestoneWeights] = DataLoader(
+            load_fn=self._batch(self._milestone_weights)
+        )
+
+    def _batch(
+        self, fetch: Callable[[Sequence[uuid.UUID]], Awaitable[list[V]]]
+    ) -> Callable[[list[uuid.UUID]], Awaitable[list[V]]]:
+        async def load(keys: list[uuid.UUID]) -> list[V]:
+            async with self._lock:
+                return await fetch(keys)
+
+        return load
+
+    def _by_id(self, model: type[M]) -> DataLoader[uuid.UUID, M | None]:
+        primary: Any = model.id  # type: ignore[attr-defined]
+
+        async def fetch(keys: Sequence[uuid.UUID]) -> list[M | None]:
+            rows = (await self._session.exec(select(model).where(col(primary).in_(keys)))).all()
+            found = {row.id: row for row in rows}  # type: ignore[attr-defined]
+            return [found.get(key) for key in keys]
+
+        return DataLoader(load_fn=self._batch(fetch))
+
+    def _children(self, model: type[M], parent: Any, order: tuple[Any, ...]) -> DataLoader[uuid.UUID, list[M]]:
+        column: InstrumentedAttribute[Any] = parent
+
+        async def fetch(keys: Sequence[uuid.UUID]) -> list[list[M]]:
+            query = select(model).where(col(column).in_(keys)).order_by(*order)
+            grouped: dict[uuid.UUID, list[M]] = defaultdict(list)
+            for row in (await self._session.exec(query)).all():
+                grouped[getattr(row, column.key)].append(row)
+            return [grouped.get(key, []) for key in keys]
+
+        return DataLoader(load_fn=self._batch(fetch))
+
+    async def _latest_measurements(self, keys: Sequence[uuid.UUID]) -> list[models.Measurement | None]:
+        latest = await progress_reads.latest_values(self._session, keys)
+        return [latest.get(key) for key in keys]
+
+    async def _milestone_weights(self, keys: Sequence[uuid.UUID]) -> list[MilestoneWeights]:
+        weights = await progress_reads.milestone_weights(self._session, keys)
+        return [weights.get(key, MilestoneWeights()) for key in keys]

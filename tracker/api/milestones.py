@@ -1,0 +1,71 @@
+"""The Milestone type."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import TYPE_CHECKING, Annotated
+
+import strawberry
+
+from tracker import models, progress
+from tracker.api.context import Info
+from tracker.api.relay import Connection, Node, PageArgs, encode_id, page_of_list
+
+if TYPE_CHECKING:
+    from tracker.api.commitments import Commitment
+    from tracker.api.evidence import Evidence
+
+
+@strawberry.type(description="A dated step of a commitment; completed milestones make progress.")
+class Milestone(Node):
+    row: strawberry.Private[models.Milestone]
+    due_on: date = strawberry.field(description="When the milestone is due (inside the plan period).")
+    status: models.WorkStatus = strawberry.field(description="Where the milestone stands.")
+    completed_on: date | None = strawberry.field(description="When it was completed, if it was.")
+    weight: float = strawberry.field(description="Relative weight in its commitment's progress.")
+
+    @classmethod
+    def from_row(cls, row: models.Milestone) -> Milestone:
+        return cls(
+            id=strawberry.ID(encode_id("Milestone", row.id)),
+            row=row,
+            due_on=row.due_on,
+            status=row.status,
+            completed_on=row.completed_on,
+            weight=row.weight,
+        )
+
+    @strawberry.field(description="Title in the language asked for (see `lang`).")
+    def title(self, info: Info, lang: str | None = None) -> str:
+        return info.context.text(self.row.title, lang)
+
+    @strawberry.field(description="True when due before today and neither completed nor cancelled.")
+    def is_overdue(self, info: Info) -> bool:
+        return progress.is_overdue(due_on=self.row.due_on, status=self.row.status, today=info.context.today)
+
+    @strawberry.field(description="100 when completed, otherwise 0 (see the progress rule).")
+    def progress(self) -> float:
+        return progress.milestone_progress(self.row.status)
+
+    @strawberry.field(description="The commitment this milestone belongs to.")
+    async def commitment(self, info: Info) -> Annotated[Commitment, strawberry.lazy("tracker.api.commitments")]:
+        from tracker.api.commitments import Commitment
+
+        row = await info.context.loaders.commitment.load(self.row.commitment_id)
+        assert row is not None  # the foreign key guarantees it
+        return Commitment.from_row(row)
+
+    @strawberry.field(description="Evidence attached to this milestone, newest first.")
+    async def evidence(
+        self,
+        info: Info,
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
+    ) -> Connection[Annotated[Evidence, strawberry.lazy("tracker.api.evidence")]]:
+        from tracker.api.evidence import Evidence
+
+        args = PageArgs(first=first, after=after, last=last, before=before)
+        rows = await info.context.loaders.evidence_by_milestone.load(self.row.id)
+        return page_of_list([Evidence.from_row(row) for row in rows], args)

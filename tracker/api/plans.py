@@ -1,0 +1,103 @@
+"""The ActionPlan type."""
+
+from __future__ import annotations
+
+from datetime import date
+from enum import Enum
+from typing import TYPE_CHECKING, Annotated
+
+import strawberry
+
+from tracker import models, progress
+from tracker.api.commitments import Commitment, commitment_progresses
+from tracker.api.context import Info
+from tracker.api.relay import Connection, Node, PageArgs, encode_id, page_of_list
+
+if TYPE_CHECKING:
+    from tracker.api.collectivities import Collectivity
+
+
+@strawberry.type(description="A span of dates, both ends included.")
+class Period:
+    start: date = strawberry.field(description="First day.")
+    end: date = strawberry.field(description="Last day.")
+
+
+@strawberry.enum(description="Order of commitments.")
+class CommitmentOrder(Enum):
+    POSITION = "POSITION"
+    REFERENCE = "REFERENCE"
+
+
+@strawberry.input(description="Which commitments to list; every condition given must hold.")
+class CommitmentFilter:
+    status: list[models.WorkStatus] | None = strawberry.field(default=None, description="Any of these statuses.")
+    ogp_value: models.OgpValue | None = strawberry.field(default=None, description="Serving this OGP value.")
+
+
+def commitment_matches(row: models.Commitment, where: CommitmentFilter | None) -> bool:
+    if where is None:
+        return True
+    if where.status and row.status not in where.status:
+        return False
+    return not (where.ogp_value and where.ogp_value.value not in row.ogp_values)
+
+
+@strawberry.type(description="An openness action plan adopted by a collectivity's council.")
+class ActionPlan(Node):
+    row: strawberry.Private[models.ActionPlan]
+    status: models.PlanStatus = strawberry.field(description="Where the plan stands in its life cycle.")
+    adopted_on: date | None = strawberry.field(description="When the council adopted the plan.")
+
+    @classmethod
+    def from_row(cls, row: models.ActionPlan) -> ActionPlan:
+        return cls(
+            id=strawberry.ID(encode_id("ActionPlan", row.id)),
+            row=row,
+            status=row.status,
+            adopted_on=row.adopted_on,
+        )
+
+    @strawberry.field(description="Title in the language asked for (see `lang`).")
+    def title(self, info: Info, lang: str | None = None) -> str:
+        return info.context.text(self.row.title, lang)
+
+    @strawberry.field(description="Description in the language asked for, if there is one.")
+    def description(self, info: Info, lang: str | None = None) -> str | None:
+        return info.context.optional_text(self.row.description, lang)
+
+    @strawberry.field(description="The period the plan covers.")
+    def period(self) -> Period:
+        return Period(start=self.row.period_start, end=self.row.period_end)
+
+    @strawberry.field(description="The collectivity that adopted the plan.")
+    async def collectivity(self, info: Info) -> Annotated[Collectivity, strawberry.lazy("tracker.api.collectivities")]:
+        from tracker.api.collectivities import Collectivity
+
+        row = await info.context.loaders.collectivity.load(self.row.collectivity_id)
+        assert row is not None  # the foreign key guarantees it
+        return Collectivity.from_row(row)
+
+    @strawberry.field(description="Mean progress of its commitments, 0 to 100 (see the progress rule).")
+    async def progress(self, info: Info) -> float:
+        rows = await info.context.loaders.commitments_by_plan.load(self.row.id)
+        values = await commitment_progresses(info.context, rows)
+        return progress.plan_progress((row.status, value) for row, value in zip(rows, values, strict=True))
+
+    @strawberry.field(description="Commitments of the plan, in plan order unless ordered otherwise.")
+    async def commitments(
+        self,
+        info: Info,
+        filter: CommitmentFilter | None = None,
+        order_by: CommitmentOrder = CommitmentOrder.POSITION,
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
+    ) -> Connection[Commitment]:
+        args = PageArgs(first=first, after=after, last=last, before=before)
+        rows = await info.context.loaders.commitments_by_plan.load(self.row.id)
+        kept = [row for row in rows if commitment_matches(row, filter)]
+        if order_by is CommitmentOrder.REFERENCE:
+            kept.sort(key=lambda row: row.reference)
+        return page_of_list([Commitment.from_row(row) for row in kept], args)

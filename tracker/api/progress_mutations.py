@@ -1,0 +1,222 @@
+"""Mutations on milestones, indicators, measurements and evidence."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import strawberry
+
+from tracker import models
+from tracker.api.context import Info
+from tracker.api.evidence import Evidence
+from tracker.api.indicators import Indicator, Measurement
+from tracker.api.inputs import TranslatedTextInput, given, key, optional_key
+from tracker.api.milestones import Milestone
+from tracker.api.plan_mutations import DeleteInput, _required
+from tracker.api.relay import encode_id
+from tracker.api.writes import perform
+from tracker.services import evidence, indicators, milestones
+
+
+@strawberry.input(description="A new milestone of a commitment.")
+class CreateMilestoneInput:
+    commitment_id: strawberry.ID = strawberry.field(description="The commitment.")
+    title: TranslatedTextInput = strawberry.field(description="Title in one or more languages.")
+    due_on: date = strawberry.field(description="Due date, inside the plan period.")
+    weight: float = strawberry.field(default=1.0, description="Relative weight (> 0) in the commitment's progress.")
+    status: models.WorkStatus = strawberry.field(default=models.WorkStatus.NOT_STARTED, description="Initial status.")
+    completed_on: date | None = strawberry.field(
+        default=None, description="Completion date, for a COMPLETED milestone (default today)."
+    )
+
+
+@strawberry.input(description="Changes to a milestone; fields left out stay as they are.")
+class UpdateMilestoneInput:
+    id: strawberry.ID = strawberry.field(description="The milestone.")
+    title: TranslatedTextInput | None = strawberry.field(default=strawberry.UNSET, description="New title.")
+    due_on: date | None = strawberry.field(default=strawberry.UNSET, description="New due date.")
+    weight: float | None = strawberry.field(default=strawberry.UNSET, description="New weight.")
+    status: models.WorkStatus | None = strawberry.field(default=strawberry.UNSET, description="New status.")
+    completed_on: date | None = strawberry.field(
+        default=strawberry.UNSET, description="Completion date (COMPLETED only; default today)."
+    )
+
+
+@strawberry.type(description="Result of createMilestone.")
+class CreateMilestonePayload:
+    milestone: Milestone = strawberry.field(description="The new milestone.")
+
+
+@strawberry.type(description="Result of updateMilestone.")
+class UpdateMilestonePayload:
+    milestone: Milestone = strawberry.field(description="The milestone as changed.")
+
+
+@strawberry.type(description="Result of deleteMilestone.")
+class DeleteMilestonePayload:
+    deleted_id: strawberry.ID = strawberry.field(description="Global ID of the deleted milestone.")
+
+
+@strawberry.input(description="A new evaluation indicator of a commitment.")
+class CreateIndicatorInput:
+    commitment_id: strawberry.ID = strawberry.field(description="The commitment.")
+    name: TranslatedTextInput = strawberry.field(description="Name in one or more languages.")
+    unit: str = strawberry.field(description="Unit of the values (%, datasets, days...).")
+    baseline: float = strawberry.field(description="Value at the start.")
+    target: float = strawberry.field(description="Value aimed at; must differ from the baseline.")
+    direction: models.Direction | None = strawberry.field(
+        default=None, description="Derived from baseline and target when left out."
+    )
+
+
+@strawberry.input(description="Changes to an indicator; fields left out stay as they are.")
+class UpdateIndicatorInput:
+    id: strawberry.ID = strawberry.field(description="The indicator.")
+    name: TranslatedTextInput | None = strawberry.field(default=strawberry.UNSET, description="New name.")
+    unit: str | None = strawberry.field(default=strawberry.UNSET, description="New unit.")
+    baseline: float | None = strawberry.field(default=strawberry.UNSET, description="New baseline.")
+    target: float | None = strawberry.field(default=strawberry.UNSET, description="New target.")
+    direction: models.Direction | None = strawberry.field(default=strawberry.UNSET, description="New direction.")
+
+
+@strawberry.type(description="Result of createIndicator.")
+class CreateIndicatorPayload:
+    indicator: Indicator = strawberry.field(description="The new indicator.")
+
+
+@strawberry.type(description="Result of updateIndicator.")
+class UpdateIndicatorPayload:
+    indicator: Indicator = strawberry.field(description="The indicator as changed.")
+
+
+@strawberry.type(description="Result of deleteIndicator.")
+class DeleteIndicatorPayload:
+    deleted_id: strawberry.ID = strawberry.field(description="Global ID of the deleted indicator.")
+
+
+@strawberry.input(description="A value observed for an indicator.")
+class RecordMeasurementInput:
+    indicator_id: strawberry.ID = strawberry.field(description="The indicator.")
+    value: float = strawberry.field(description="The value, in the indicator's unit.")
+    observed_at: datetime = strawberry.field(description="When the value was true (ISO 8601 with offset).")
+    note: str | None = strawberry.field(default=None, description="A remark.")
+
+
+@strawberry.type(description="Result of recordMeasurement.")
+class RecordMeasurementPayload:
+    measurement: Measurement = strawberry.field(description="The new measurement.")
+    indicator: Indicator = strawberry.field(description="The indicator, with its new progress.")
+
+
+@strawberry.input(description="Evidence to attach to a commitment.")
+class AddEvidenceInput:
+    commitment_id: strawberry.ID = strawberry.field(description="The commitment.")
+    url: str = strawberry.field(description="Where the evidence is published (http or https).")
+    title: TranslatedTextInput = strawberry.field(description="Title in one or more languages.")
+    kind: models.EvidenceKind = strawberry.field(default=models.EvidenceKind.OTHER, description="What it is.")
+    published_at: datetime | None = strawberry.field(default=None, description="When it was published.")
+    milestone_id: strawberry.ID | None = strawberry.field(
+        default=None, description="A milestone of the same commitment it proves."
+    )
+
+
+@strawberry.type(description="Result of addEvidence.")
+class AddEvidencePayload:
+    evidence: Evidence = strawberry.field(description="The new evidence.")
+
+
+@strawberry.type
+class ProgressMutation:
+    @strawberry.mutation(description="Add a milestone to a commitment.")
+    async def create_milestone(self, info: Info, input: CreateMilestoneInput) -> CreateMilestonePayload:
+        row = await perform(
+            info,
+            milestones.create_milestone,
+            commitment_id=key(input.commitment_id, "Commitment", field="commitmentId"),
+            title=input.title.as_dict(),
+            due_on=input.due_on,
+            weight=input.weight,
+            status=input.status,
+            completed_on=input.completed_on,
+        )
+        return CreateMilestonePayload(milestone=Milestone.from_row(row))
+
+    @strawberry.mutation(description="Change a milestone: its status, completion date, due date...")
+    async def update_milestone(self, info: Info, input: UpdateMilestoneInput) -> UpdateMilestonePayload:
+        row = await perform(
+            info,
+            milestones.update_milestone,
+            id=key(input.id, "Milestone", field="id"),
+            title=_required(input.title, "title"),
+            due_on=_required(input.due_on, "dueOn"),
+            weight=_required(input.weight, "weight"),
+            status=_required(input.status, "status"),
+            completed_on=given(input.completed_on),
+        )
+        return UpdateMilestonePayload(milestone=Milestone.from_row(row))
+
+    @strawberry.mutation(description="Delete a milestone.")
+    async def delete_milestone(self, info: Info, input: DeleteInput) -> DeleteMilestonePayload:
+        row = await perform(info, milestones.delete_milestone, id=key(input.id, "Milestone", field="id"))
+        return DeleteMilestonePayload(deleted_id=strawberry.ID(encode_id("Milestone", row.id)))
+
+    @strawberry.mutation(description="Add an evaluation indicator to a commitment.")
+    async def create_indicator(self, info: Info, input: CreateIndicatorInput) -> CreateIndicatorPayload:
+        row = await perform(
+            info,
+            indicators.create_indicator,
+            commitment_id=key(input.commitment_id, "Commitment", field="commitmentId"),
+            name=input.name.as_dict(),
+            unit=input.unit,
+            baseline=input.baseline,
+            target=input.target,
+            direction=input.direction,
+        )
+        return CreateIndicatorPayload(indicator=Indicator.from_row(row))
+
+    @strawberry.mutation(description="Change an indicator.")
+    async def update_indicator(self, info: Info, input: UpdateIndicatorInput) -> UpdateIndicatorPayload:
+        row = await perform(
+            info,
+            indicators.update_indicator,
+            id=key(input.id, "Indicator", field="id"),
+            name=_required(input.name, "name"),
+            unit=_required(input.unit, "unit"),
+            baseline=_required(input.baseline, "baseline"),
+            target=_required(input.target, "target"),
+            direction=_required(input.direction, "direction"),
+        )
+        return UpdateIndicatorPayload(indicator=Indicator.from_row(row))
+
+    @strawberry.mutation(description="Delete an indicator and its measurements.")
+    async def delete_indicator(self, info: Info, input: DeleteInput) -> DeleteIndicatorPayload:
+        row = await perform(info, indicators.delete_indicator, id=key(input.id, "Indicator", field="id"))
+        return DeleteIndicatorPayload(deleted_id=strawberry.ID(encode_id("Indicator", row.id)))
+
+    @strawberry.mutation(description="Record a value observed for an indicator.")
+    async def record_measurement(self, info: Info, input: RecordMeasurementInput) -> RecordMeasurementPayload:
+        row = await perform(
+            info,
+            indicators.record_measurement,
+            indicator_id=key(input.indicator_id, "Indicator", field="indicatorId"),
+            value=input.value,
+            observed_at=input.observed_at,
+            note=input.note,
+        )
+        indicator = await info.context.loaders.indicator.load(row.indicator_id)
+        assert indicator is not None  # just written in the same transaction
+        return RecordMeasurementPayload(measurement=Measurement.from_row(row), indicator=Indicator.from_row(indicator))
+
+    @strawberry.mutation(description="Attach evidence to a commitment (and optionally one of its milestones).")
+    async def add_evidence(self, info: Info, input: AddEvidenceInput) -> AddEvidencePayload:
+        row = await perform(
+            info,
+            evidence.add_evidence,
+            commitment_id=key(input.commitment_id, "Commitment", field="commitmentId"),
+            url=input.url,
+            title=input.title.as_dict(),
+            kind=input.kind,
+            published_at=input.published_at,
+            milestone_id=optional_key(input.milestone_id, "Milestone", field="milestoneId") or None,
+        )
+        return AddEvidencePayload(evidence=Evidence.from_row(row))

@@ -1,0 +1,136 @@
+"""Relay essentials: opaque global IDs, the Node interface and connections paged by offset."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Generic, TypeVar
+
+import strawberry
+
+from tracker.errors import BadInput
+
+T = TypeVar("T")
+MAX_PAGE = 100
+_CURSOR_PREFIX = "offset:"
+
+
+def encode_id(type_name: str, id: uuid.UUID) -> str:
+    return base64.urlsafe_b64encode(f"{type_name}:{id.hex}".encode()).decode().rstrip("=")
+
+
+def decode_id(value: str, *, field: str = "id", expect: str | tuple[str, ...] | None = None) -> tuple[str, uuid.UUID]:
+    """The type name and key of a global ID; a malformed or unexpected one names the field."""
+    try:
+        raw = base64.urlsafe_b64decode(value + "=" * (-len(value) % 4)).decode()
+        type_name, _, key = raw.partition(":")
+        parsed = uuid.UUID(hex=key)
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        raise BadInput(f"{field} is not a valid ID", field=field) from None
+    expected = (expect,) if isinstance(expect, str) else expect
+    if expected and type_name not in expected:
+        raise BadInput(f"{field} must be the ID of a {' or '.join(expected)}", field=field)
+    return type_name, parsed
+
+
+def decode_key(value: str | strawberry.ID, expect: str | tuple[str, ...], *, field: str) -> uuid.UUID:
+    return decode_id(str(value), field=field, expect=expect)[1]
+
+
+@strawberry.interface(description="An object with a globally unique, opaque ID.")
+class Node:
+    id: strawberry.ID = strawberry.field(description="Opaque global ID, usable with `node(id:)`.")
+
+
+@strawberry.type(description="Where a page stands in its list.")
+class PageInfo:
+    has_next_page: bool = strawberry.field(description="More items follow this page.")
+    has_previous_page: bool = strawberry.field(description="Items come before this page.")
+    start_cursor: str | None = strawberry.field(description="Cursor of the first item of the page.")
+    end_cursor: str | None = strawberry.field(description="Cursor of the last item of the page.")
+
+
+@strawberry.type(description="An item of a page, with its cursor.")
+class Edge(Generic[T]):
+    cursor: str = strawberry.field(description="Pass as `after` or `before` to page from here.")
+    node: T = strawberry.field(description="The item.")
+
+
+@strawberry.type(description="A page of a list that can grow (Relay connection).")
+class Connection(Generic[T]):
+    edges: list[Edge[T]] = strawberry.field(description="The items of this page.")
+    page_info: PageInfo = strawberry.field(description="Paging information.")
+    total_count: int = strawberry.field(description="Number of items in the whole list (filters applied).")
+
+    @strawberry.field(description="The items of this page without their cursors.")
+    def nodes(self) -> list[T]:
+        return [edge.node for edge in self.edges]
+
+
+def cursor_of(offset: int) -> str:
+    return base64.urlsafe_b64encode(f"{_CURSOR_PREFIX}{offset}".encode()).decode().rstrip("=")
+
+
+def offset_of(cursor: str, *, field: str) -> int:
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        if not raw.startswith(_CURSOR_PREFIX):
+            raise ValueError(raw)
+        offset = int(raw[len(_CURSOR_PREFIX) :])
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        raise BadInput(f"{field} is not a cursor of this list", field=field) from None
+    if offset < 0:
+        raise BadInput(f"{field} is not a cursor of this list", field=field)
+    return offset
+
+
+@dataclass(frozen=True, slots=True)
+class PageArgs:
+    first: int | None = None
+    after: str | None = None
+    last: int | None = None
+    before: str | None = None
+
+    def __post_init__(self) -> None:
+        for name in ("first", "last"):
+            value = getattr(self, name)
+            if value is not None and not 0 <= value <= MAX_PAGE:
+                raise BadInput(f"{name} must be between 0 and {MAX_PAGE}", field=name)
+
+    def window(self, total: int) -> tuple[int, int]:
+        """Offsets [start, end) of the requested page in a list of `total` items."""
+        start = offset_of(self.after, field="after") + 1 if self.after is not None else 0
+        end = offset_of(self.before, field="before") if self.before is not None else total
+        start, end = min(start, total), max(min(end, total), 0)
+        end = max(end, start)
+        if self.first is not None:
+            end = min(end, start + self.first)
+        if self.last is not None:
+            start = max(start, end - self.last)
+        if self.first is None and self.last is None:
+            end = min(end, start + MAX_PAGE)
+        return start, end
+
+
+def connection(items: Sequence[T], *, start: int, total: int) -> Connection[T]:
+    """A page built from its items, which start at offset `start` of a list of `total`."""
+    edges = [Edge(cursor=cursor_of(start + index), node=item) for index, item in enumerate(items)]
+    return Connection(
+        edges=edges,
+        page_info=PageInfo(
+            has_next_page=start + len(items) < total,
+            has_previous_page=start > 0,
+            start_cursor=edges[0].cursor if edges else None,
+            end_cursor=edges[-1].cursor if edges else None,
+        ),
+        total_count=total,
+    )
+
+
+def page_of_list(items: Sequence[T], args: PageArgs) -> Connection[T]:
+    """Page a list already loaded (children of one parent, fetched in a batch)."""
+    start, end = args.window(len(items))
+    return connection(items[start:end], start=start, total=len(items))

@@ -1,0 +1,59 @@
+"""The schema: per-domain queries and mutations merged at the root, with protective limits."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import strawberry
+from strawberry.extensions import MaxAliasesLimiter, MaxTokensLimiter, QueryDepthLimiter, SchemaExtension
+from strawberry.schema.config import StrawberryConfig
+
+from tracker.api.collectivities import Collectivity, CollectivityQuery
+from tracker.api.commitments import Commitment
+from tracker.api.context import Context
+from tracker.api.errors import ErrorCodes
+from tracker.api.evidence import Evidence
+from tracker.api.indicators import Indicator, Measurement
+from tracker.api.milestones import Milestone
+from tracker.api.network import NetworkQuery
+from tracker.api.nodes import NodeQuery
+from tracker.api.plan_mutations import PlanMutation
+from tracker.api.plans import ActionPlan
+from tracker.api.progress_mutations import ProgressMutation
+from tracker.settings import Settings
+
+
+@strawberry.type(description="Read the openness plans of the network.")
+class Query(NodeQuery, CollectivityQuery, NetworkQuery):
+    pass
+
+
+@strawberry.type(description="Change plans, commitments, milestones, indicators and evidence.")
+class Mutation(PlanMutation, ProgressMutation):
+    pass
+
+
+class CloseReadSession(SchemaExtension):
+    """The request's read session ends with the operation."""
+
+    async def on_execute(self) -> AsyncIterator[None]:
+        yield
+        context = self.execution_context.context
+        if isinstance(context, Context):
+            await context.close()
+
+
+def build_schema(settings: Settings) -> strawberry.Schema:
+    return strawberry.Schema(
+        query=Query,
+        mutation=Mutation,
+        types=[Collectivity, ActionPlan, Commitment, Milestone, Indicator, Measurement, Evidence],
+        config=StrawberryConfig(auto_camel_case=True),
+        extensions=[
+            ErrorCodes,
+            CloseReadSession,
+            lambda: QueryDepthLimiter(max_depth=settings.max_query_depth),
+            lambda: MaxAliasesLimiter(max_alias_count=settings.max_aliases),
+            lambda: MaxTokensLimiter(max_token_count=settings.max_tokens),
+        ],
+    )

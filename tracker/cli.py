@@ -1,0 +1,206 @@
+"""The `tracker` command: serve, worker and administration commands."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+import sys
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from sqlmodel import col, select
+
+from tracker import migrate, plan_files
+from tracker.access import SYSTEM
+from tracker.db import Database
+from tracker.settings import get_settings
+
+app = typer.Typer(help="Tracker of the openness plans of territorial collectivities.", no_args_is_help=True)
+
+
+def _configure_logging() -> None:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+
+def _fail(message: str) -> None:
+    typer.echo(message, err=True)
+    raise typer.Exit(code=1)
+
+
+@app.command("migrate")
+def migrate_command() -> None:
+    """Bring the database schema to the latest migration."""
+    url = get_settings().database_url
+    migrate.upgrade(url)
+    typer.echo(f"database at revision {migrate.current_revision(url)}")
+
+
+async def _seed(demo: bool, network: int, seed: int) -> list[str]:
+    from tracker import demo as demo_data
+    from tracker.demo import network as synthetic
+    from tracker.models import Collectivity
+
+    messages = []
+    db = Database(get_settings().database_url)
+    try:
+        async with db.transaction() as session:
+            if demo:
+                loaded = await demo_data.load_ait_melloul(session)
+                messages.append(
+                    "loaded the Ait Melloul plan 2024-2025" if loaded else "the Ait Melloul plan is already there"
+                )
+            if network:
+                exists = (
+                    await session.exec(select(Collectivity.id).where(col(Collectivity.slug).like("demo-%")))
+                ).first()
+                if exists is not None:
+                    messages.append("a synthetic network is already there; use a fresh database")
+                else:
+                    made = await synthetic.generate(session, n=network, seed=seed)
+                    messages.append(f"generated {made} synthetic collectivities (seed {seed})")
+    finally:
+        await db.dispose()
+    return messages
+
+
+@app.command("seed-demo")
+def seed_demo(
+    network: Annotated[int, typer.Option(min=0, max=5000, help="Also generate N synthetic collectivities.")] = 0,
+    seed: Annotated[int, typer.Option(help="Random seed of the synthetic network.")] = 2024,
+    ait_melloul: Annotated[bool, typer.Option(help="Load the Ait Melloul demo plan.")] = True,
+) -> None:
+    """Load the demo data (migrating first)."""
+    migrate.upgrade(get_settings().database_url)
+    for message in asyncio.run(_seed(ait_melloul, network, seed)):
+        typer.echo(message)
+
+
+async def _import(path: Path) -> str:
+    plan_file = plan_files.read(path)
+    db = Database(get_settings().database_url)
+    try:
+        async with db.transaction() as session:
+            plan = await plan_files.load(session, actor=SYSTEM, plan_file=plan_file)
+            return f"imported plan {plan.id} for {plan_file.collectivity.slug}"
+    finally:
+        await db.dispose()
+
+
+@app.command("import")
+def import_command(file: Annotated[Path, typer.Argument(help="Plan file (.yaml, .yml or .json).")]) -> None:
+    """Import a plan file; an invalid file is rejected whole and nothing is written."""
+    migrate.upgrade(get_settings().database_url)
+    try:
+        typer.echo(asyncio.run(_import(file)))
+    except plan_files.PlanFileError as error:
+        _fail("the file was not imported:\n" + "\n".join(f"  {problem}" for problem in error.problems))
+
+
+class ExportFormat(StrEnum):
+    yaml = "yaml"
+    json = "json"
+    csv = "csv"
+
+
+async def _export(slug: str, fmt: ExportFormat, lang: str) -> str:
+    from tracker.models import ActionPlan, Collectivity
+
+    db = Database(get_settings().database_url)
+    try:
+        async with db.reader() as session:
+            collectivity = (await session.exec(select(Collectivity).where(Collectivity.slug == slug))).first()
+            if collectivity is None:
+                raise plan_files.PlanFileError([f"no collectivity with slug {slug!r}"])
+            plan = (
+                await session.exec(
+                    select(ActionPlan)
+                    .where(ActionPlan.collectivity_id == collectivity.id)
+                    .order_by(col(ActionPlan.period_start).desc())
+                )
+            ).first()
+            if plan is None:
+                raise plan_files.PlanFileError([f"{slug} has no plan"])
+            data = await plan_files.dump(session, plan.id)
+    finally:
+        await db.dispose()
+    if fmt is ExportFormat.json:
+        return plan_files.to_json(data)
+    if fmt is ExportFormat.csv:
+        return plan_files.to_csv(data, lang=lang)
+    return plan_files.to_yaml(data)
+
+
+@app.command("export")
+def export_command(
+    collectivity: Annotated[str, typer.Option(help="Slug of the collectivity.")],
+    format: Annotated[
+        ExportFormat, typer.Option(help="yaml or json (plan files), csv (commitments and milestones).")
+    ] = ExportFormat.yaml,
+    output: Annotated[Path | None, typer.Option(help="File to write (default: standard output).")] = None,
+    lang: Annotated[str, typer.Option(help="Language of CSV titles.")] = "fr",
+) -> None:
+    """Export the collectivity's most recent plan."""
+    try:
+        text = asyncio.run(_export(collectivity, format, lang))
+    except plan_files.PlanFileError as error:
+        _fail("\n".join(error.problems))
+        return
+    if output is None:
+        sys.stdout.write(text)
+    else:
+        output.write_text(text, encoding="utf-8")
+        typer.echo(f"wrote {output}", err=True)
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    demo: Annotated[bool, typer.Option(help="Load the Ait Melloul demo plan into an empty database.")] = False,
+) -> None:
+    """Serve HTTP, run the scheduler and the event dispatcher (migrating first)."""
+    import uvicorn
+
+    from tracker.app import create_app
+
+    _configure_logging()
+    settings = get_settings()
+    migrate.upgrade(settings.database_url)
+    if demo:
+        for message in asyncio.run(_seed(True, 0, 0)):
+            typer.echo(message)
+    uvicorn.run(create_app(settings), host=host, port=port, proxy_headers=True, log_level="info")
+
+
+@app.command()
+def worker() -> None:
+    """Run the scheduler and the event dispatcher without HTTP."""
+    from tracker.events.dispatcher import Dispatcher
+    from tracker.jobs.scheduler import Scheduler
+
+    _configure_logging()
+    settings = get_settings()
+    migrate.upgrade(settings.database_url)
+
+    async def run() -> None:
+        db = Database(settings.database_url)
+        scheduler = Scheduler(db, settings, Dispatcher(db))
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(signum, stop.set)
+        await scheduler.start()
+        try:
+            await stop.wait()
+        finally:
+            await scheduler.shutdown()
+            await db.dispose()
+
+    asyncio.run(run())
+
+
+if __name__ == "__main__":
+    app()

@@ -1,0 +1,47 @@
+"""Errors that services raise and every entry point reports the same way."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class ErrorCode(StrEnum):
+    BAD_USER_INPUT = "BAD_USER_INPUT"
+    UNAUTHENTICATED = "UNAUTHENTICATED"
+    FORBIDDEN = "FORBIDDEN"
+    NOT_FOUND = "NOT_FOUND"
+    CONFLICT = "CONFLICT"
+    RATE_LIMITED = "RATE_LIMITED"
+    QUERY_TOO_COMPLEX = "QUERY_TOO_COMPLEX"
+    INTERNAL = "INTERNAL"
+
+
+class TrackerError(Exception):
+    """A failure the client can act on; its message is safe to show."""
+
+    code: ErrorCode = ErrorCode.INTERNAL
+
+    def __init__(self, message: str, *, field: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+class BadInput(TrackerError):
+    code = ErrorCode.BAD_USER_INPUT
+
+
+class NotFound(TrackerError):
+    code = ErrorCode.NOT_FOUND
+
+
+class Conflict(TrackerError):
+    code = ErrorCode.CONFLICT
+
+
+class Forbidden(TrackerError):
+    code = ErrorCode.FORBIDDEN
+
+
+class Unauthenticated(TrackerError):
+    code = ErrorCode.UNAUTHENTICATED

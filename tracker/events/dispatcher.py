@@ -1,0 +1,57 @@
+"""The dispatcher: claims undispatched outbox events in order and hands them to consumers.
+
+On PostgreSQL the claim uses `FOR UPDATE SKIP LOCKED`, so several processes can dispatch at
+once without handing the same event out twice; the claim, the fan-out rows consumers write and
+the `dispatched_at` mark commit together.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from tracker.db import Database
+from tracker.models import OutboxEvent
+from tracker.models.base import utcnow
+
+log = logging.getLogger("tracker.dispatcher")
+
+Consumer = Callable[[AsyncSession, Sequence[OutboxEvent]], Awaitable[None]]
+BATCH = 200
+
+
+class Dispatcher:
+    def __init__(self, db: Database, consumers: Sequence[Consumer] = ()) -> None:
+        self.db = db
+        self.consumers = list(consumers)
+
+    async def dispatch_once(self, limit: int = BATCH) -> int:
+        """Dispatch one batch; returns how many events it handled."""
+        async with self.db.transaction() as session:
+            query = (
+                select(OutboxEvent)
+                .where(col(OutboxEvent.dispatched_at).is_(None))
+                .order_by(col(OutboxEvent.seq))
+                .limit(limit)
+            )
+            if self.db.dialect == "postgresql":
+                query = query.with_for_update(skip_locked=True)
+            events = list((await session.exec(query)).all())
+            if not events:
+                return 0
+            for consumer in self.consumers:
+                await consumer(session, events)
+            now = utcnow()
+            for event in events:
+                event.dispatched_at = now
+                session.add(event)
+        return len(events)
+
+    async def drain(self) -> int:
+        total = 0
+        while handled := await self.dispatch_once():
+            total += handled
+        return total

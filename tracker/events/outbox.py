@@ -1,0 +1,64 @@
+"""Writing events: always inside the caller's transaction, so they commit with the change."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from enum import Enum
+from typing import Any
+
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from tracker.access import Principal
+from tracker.events.types import EventType
+from tracker.models import OutboxEvent
+
+
+def jsonable(value: Any) -> Any:
+    """Plain JSON values for event data (dates as ISO 8601, enums by value)."""
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, uuid.UUID):
+        return str(value)
+    if isinstance(value, dict):
+        return {str(key): jsonable(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [jsonable(item) for item in value]
+    return value
+
+
+def camel_changes(before: dict[str, Any], after: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """`{field: {before, after}}` for the fields whose value changed."""
+    return {
+        name: {"before": jsonable(before.get(name)), "after": jsonable(after.get(name))}
+        for name in after
+        if jsonable(before.get(name)) != jsonable(after.get(name))
+    }
+
+
+def emit(
+    session: AsyncSession,
+    *,
+    type: EventType,
+    actor: Principal,
+    subject_type: str,
+    subject_id: uuid.UUID,
+    collectivity_id: uuid.UUID | None,
+    plan_id: uuid.UUID | None = None,
+    data: dict[str, Any] | None = None,
+    public: bool = True,
+) -> OutboxEvent:
+    event = OutboxEvent(
+        type=type.value,
+        subject_type=subject_type,
+        subject_id=subject_id,
+        collectivity_id=collectivity_id,
+        plan_id=plan_id,
+        actor=actor.label,
+        public=public,
+        data=jsonable(data or {}),
+    )
+    session.add(event)
+    return event

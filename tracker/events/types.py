@@ -1,0 +1,36 @@
+"""Event type names: `<entity>.<past verb>`, as published in the contract."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class EventType(StrEnum):
+    COLLECTIVITY_CREATED = "collectivity.created"
+    COLLECTIVITY_UPDATED = "collectivity.updated"
+    PLAN_CREATED = "plan.created"
+    PLAN_UPDATED = "plan.updated"
+    PLAN_STATUS_CHANGED = "plan.status_changed"
+    PLAN_DELETED = "plan.deleted"
+    COMMITMENT_CREATED = "commitment.created"
+    COMMITMENT_UPDATED = "commitment.updated"
+    COMMITMENT_STATUS_CHANGED = "commitment.status_changed"
+    COMMITMENT_PROGRESS_CHANGED = "commitment.progress_changed"
+    COMMITMENT_DELETED = "commitment.deleted"
+    MILESTONE_CREATED = "milestone.created"
+    MILESTONE_UPDATED = "milestone.updated"
+    MILESTONE_STATUS_CHANGED = "milestone.status_changed"
+    MILESTONE_COMPLETED = "milestone.completed"
+    MILESTONE_DUE_SOON = "milestone.due_soon"
+    MILESTONE_OVERDUE = "milestone.overdue"
+    MILESTONE_DELETED = "milestone.deleted"
+    INDICATOR_CREATED = "indicator.created"
+    INDICATOR_UPDATED = "indicator.updated"
+    INDICATOR_DELETED = "indicator.deleted"
+    INDICATOR_MEASURED = "indicator.measured"
+    EVIDENCE_ADDED = "evidence.added"
+    SOURCE_FAILED = "source.failed"
+    SOURCE_RECOVERED = "source.recovered"
+    COMMENT_CREATED = "comment.created"
+    ASSESSMENT_PUBLISHED = "assessment.published"
+    WEBHOOK_DISABLED = "webhook.disabled"

@@ -1,0 +1,85 @@
+"""The scheduler: one per deployment, durable ticks whose state lives in our own tables.
+
+With PostgreSQL several processes may run `tracker serve` or `tracker worker`; only the one
+holding the advisory lock runs the scheduled ticks (the others keep trying to become leader).
+The ticks themselves are idempotent, so a leader change never loses or doubles work.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from tracker.db import Database
+from tracker.events.dispatcher import Dispatcher
+from tracker.settings import Settings
+
+log = logging.getLogger("tracker.scheduler")
+
+LEADER_LOCK_KEY = 0x7472_6163_6B65_72  # "tracker"
+LEADER_RETRY_SECONDS = 15
+
+
+class Scheduler:
+    def __init__(self, db: Database, settings: Settings, dispatcher: Dispatcher) -> None:
+        self.db = db
+        self.settings = settings
+        self.dispatcher = dispatcher
+        self._scheduler = AsyncIOScheduler(timezone=settings.timezone)
+        self._leader_connection: AsyncConnection | None = None
+
+    @property
+    def is_leader(self) -> bool:
+        return self.db.dialect != "postgresql" or self._leader_connection is not None
+
+    async def start(self) -> None:
+        defaults: dict[str, Any] = {"coalesce": True, "max_instances": 1, "misfire_grace_time": None}
+        self._scheduler.add_job(
+            self._dispatch_tick,
+            "interval",
+            seconds=self.settings.dispatch_interval_seconds,
+            id="dispatch",
+            **defaults,
+        )
+        if self.db.dialect == "postgresql":
+            self._scheduler.add_job(
+                self._claim_leadership, "interval", seconds=LEADER_RETRY_SECONDS, id="leader", **defaults
+            )
+            await self._claim_leadership()
+        self._scheduler.start()
+
+    async def shutdown(self) -> None:
+        if self._scheduler.running:
+            self._scheduler.shutdown(wait=False)
+        if self._leader_connection is not None:
+            await self._leader_connection.close()
+            self._leader_connection = None
+
+    async def _claim_leadership(self) -> None:
+        if self._leader_connection is not None:
+            return
+        connection = await self.db.engine.connect()
+        try:
+            got = (
+                await connection.execute(text("SELECT pg_try_advisory_lock(:key)"), {"key": LEADER_LOCK_KEY})
+            ).scalar()
+            await connection.commit()
+        except Exception:
+            await connection.close()
+            raise
+        if got:
+            log.info("this process is the scheduler leader")
+            self._leader_connection = connection
+        else:
+            await connection.close()
+
+    async def _dispatch_tick(self) -> None:
+        # Dispatch is safe on every replica (SKIP LOCKED); it does not need leadership.
+        try:
+            await self.dispatcher.drain()
+        except Exception:
+            log.exception("dispatch tick failed; the events stay in the outbox for the next tick")

@@ -1,0 +1,56 @@
+"""Enumerations shared by the tables, the services and the GraphQL schema."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class CollectivityKind(StrEnum):
+    REGION = "REGION"
+    PREFECTURE_PROVINCE = "PREFECTURE_PROVINCE"
+    COMMUNE = "COMMUNE"
+
+
+class PlanStatus(StrEnum):
+    DRAFT = "DRAFT"
+    ADOPTED = "ADOPTED"
+    IN_IMPLEMENTATION = "IN_IMPLEMENTATION"
+    CLOSED = "CLOSED"
+
+
+class OgpValue(StrEnum):
+    ACCESS_TO_INFORMATION = "ACCESS_TO_INFORMATION"
+    CIVIC_PARTICIPATION = "CIVIC_PARTICIPATION"
+    PUBLIC_ACCOUNTABILITY = "PUBLIC_ACCOUNTABILITY"
+    TECHNOLOGY_AND_INNOVATION = "TECHNOLOGY_AND_INNOVATION"
+
+
+class WorkStatus(StrEnum):
+    """Status of a commitment or a milestone."""
+
+    NOT_STARTED = "NOT_STARTED"
+    IN_PROGRESS = "IN_PROGRESS"
+    COMPLETED = "COMPLETED"
+    DELAYED = "DELAYED"
+    CANCELLED = "CANCELLED"
+
+
+class Direction(StrEnum):
+    INCREASE = "INCREASE"
+    DECREASE = "DECREASE"
+
+
+class MeasurementOrigin(StrEnum):
+    MANUAL = "MANUAL"
+    SOURCE = "SOURCE"
+    IMPORT = "IMPORT"
+
+
+class EvidenceKind(StrEnum):
+    DOCUMENT = "DOCUMENT"
+    DATASET = "DATASET"
+    NEWS = "NEWS"
+    WEB_PAGE = "WEB_PAGE"
+    AWARD = "AWARD"
+    DECISION = "DECISION"
+    OTHER = "OTHER"

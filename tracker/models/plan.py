@@ -1,0 +1,51 @@
+"""The plan aggregate: an action plan, its commitments and their milestones."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date
+
+from sqlalchemy import String, UniqueConstraint
+from sqlmodel import Field
+
+from tracker.models.base import JSONType, Row
+from tracker.models.enums import PlanStatus, WorkStatus
+
+
+class ActionPlan(Row, table=True):
+    __tablename__ = "action_plan"
+
+    collectivity_id: uuid.UUID = Field(foreign_key="collectivity.id", index=True, ondelete="CASCADE")
+    title: dict[str, str] = Field(sa_type=JSONType)
+    description: dict[str, str] = Field(default_factory=dict, sa_type=JSONType)
+    period_start: date
+    period_end: date
+    status: PlanStatus = Field(default=PlanStatus.DRAFT, sa_type=String(32), index=True)
+    adopted_on: date | None = None
+
+
+class Commitment(Row, table=True):
+    __tablename__ = "commitment"
+    __table_args__ = (UniqueConstraint("plan_id", "reference", name="uq_commitment_reference"),)
+
+    plan_id: uuid.UUID = Field(foreign_key="action_plan.id", index=True, ondelete="CASCADE")
+    position: int = 0
+    reference: str = Field(max_length=40)
+    title: dict[str, str] = Field(sa_type=JSONType)
+    description: dict[str, str] = Field(default_factory=dict, sa_type=JSONType)
+    ogp_values: list[str] = Field(default_factory=list, sa_type=JSONType)
+    lead_unit: dict[str, str] = Field(default_factory=dict, sa_type=JSONType)
+    partners: list[str] = Field(default_factory=list, sa_type=JSONType)
+    status: WorkStatus = Field(default=WorkStatus.NOT_STARTED, sa_type=String(32), index=True)
+
+
+class Milestone(Row, table=True):
+    __tablename__ = "milestone"
+
+    commitment_id: uuid.UUID = Field(foreign_key="commitment.id", index=True, ondelete="CASCADE")
+    position: int = 0
+    title: dict[str, str] = Field(sa_type=JSONType)
+    due_on: date = Field(index=True)
+    status: WorkStatus = Field(default=WorkStatus.NOT_STARTED, sa_type=String(32), index=True)
+    completed_on: date | None = None
+    weight: float = 1.0

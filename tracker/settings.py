@@ -1,0 +1,36 @@
+"""Configuration from `TRACKER_` environment variables."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="TRACKER_", env_file=".env", extra="ignore")
+
+    database_url: str = Field(
+        default="sqlite:///./tracker.db",
+        description="SQLAlchemy URL: sqlite:///path or postgresql+psycopg://user@host/db",
+    )
+    base_url: str = Field(default="http://127.0.0.1:8000", description="Public URL of the tracker")
+    allow_private_targets: bool = Field(
+        default=False, description="Allow outbound requests to loopback and private addresses"
+    )
+    timezone: str = Field(default="Africa/Casablanca", description="Time zone deciding what 'today' means")
+    default_language: str = Field(default="ar", description="Language when nothing else decides")
+    admin_token: SecretStr | None = Field(
+        default=None, description="Bearer token granting the ADMIN role (until stored tokens exist)"
+    )
+    scheduler_enabled: bool = Field(default=True, description="Run the scheduler in this process")
+    dispatch_interval_seconds: float = Field(default=5.0, gt=0)
+    max_query_depth: int = Field(default=12, gt=0)
+    max_aliases: int = Field(default=30, gt=0)
+    max_tokens: int = Field(default=5000, gt=0)
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()
