@@ -15,7 +15,7 @@ from tracker.errors import ErrorCode, TrackerError
 log = logging.getLogger("tracker.api")
 
 _TOO_COMPLEX = ("exceeds maximum operation depth", "aliases found. Allowed", "tokens. Parsing aborted")
-_VARIABLE_PATH = re.compile(r"at '([A-Za-z0-9_.\[\]]+)'")
+_VARIABLE_PATH = re.compile(r"invalid value at '?\.?([A-Za-z0-9_.\[\]]+?)'?:|at '([A-Za-z0-9_.\[\]]+)'")
 _ARGUMENT = re.compile(r"[Aa]rgument '([A-Za-z0-9_.]+)'")
 _FIELD_IN_INPUT = re.compile(r"[Ff]ield '(?:[A-Za-z0-9_]+\.)?([A-Za-z0-9_]+)'")
 
@@ -25,7 +25,7 @@ def _field_from_message(message: str) -> str | None:
     for pattern in (_VARIABLE_PATH, _FIELD_IN_INPUT, _ARGUMENT):
         match = pattern.search(message)
         if match:
-            path = match.group(1)
+            path = next(group for group in match.groups() if group)
             return path.split(".", 1)[1] if path.startswith("input.") else path
     return None
 
@@ -43,8 +43,9 @@ def classify(error: GraphQLError) -> GraphQLError:
     if original is None and any(marker in error.message for marker in _TOO_COMPLEX):
         extensions["code"] = ErrorCode.QUERY_TOO_COMPLEX.value
         return _with(error, error.message, extensions)
-    if original is None:
-        # Parse, validation and input coercion errors: the client sent something wrong.
+    if original is None or not error.path:
+        # Parse, validation and variable coercion errors (raised before execution, so without
+        # a path): the client sent something wrong.
         extensions["code"] = ErrorCode.BAD_USER_INPUT.value
         field = _field_from_message(error.message)
         if field:
