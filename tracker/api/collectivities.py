@@ -109,15 +109,16 @@ class CollectivityQuery:
                 needle = f"%{filter.search.strip().lower()}%"
                 name_text = func.lower(cast(models.Collectivity.name, Text))
                 query = query.where(or_(col(models.Collectivity.slug).like(needle), name_text.like(needle)))
-        session = info.context.session
-        total = (await session.exec(select(func.count()).select_from(query.subquery()))).one()
-        start, end = args.window(int(total))
-        page = query.order_by(col(models.Collectivity.slug)).offset(start).limit(end - start)
-        rows = (await session.exec(page)).all() if end > start else []
+        async with info.context.reading() as session:
+            total = (await session.exec(select(func.count()).select_from(query.subquery()))).one()
+            start, end = args.window(int(total))
+            page = query.order_by(col(models.Collectivity.slug)).offset(start).limit(end - start)
+            rows = (await session.exec(page)).all() if end > start else []
         return connection([Collectivity.from_row(row) for row in rows], start=start, total=int(total))
 
     @strawberry.field(description="One collectivity by its slug.")
     async def collectivity(self, info: Info, slug: str) -> Collectivity | None:
         query = select(models.Collectivity).where(models.Collectivity.slug == slug)
-        row = (await info.context.session.exec(query)).first()
+        async with info.context.reading() as session:
+            row = (await session.exec(query)).first()
         return Collectivity.from_row(row) if row else None

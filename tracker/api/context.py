@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cached_property
@@ -30,19 +33,30 @@ class Context:
     _session: AsyncSession | None = field(default=None, repr=False)
     _loaders: Loaders | None = field(default=None, repr=False)
 
+    _lock: asyncio.Lock = field(default_factory=asyncio.Lock, repr=False)
+
     @property
-    def session(self) -> AsyncSession:
-        """One read session per request, closed when the operation ends."""
+    def _read_session(self) -> AsyncSession:
         if self._session is None:
             self._session = self.db.sessions()
         return self._session
+
+    @asynccontextmanager
+    async def reading(self) -> AsyncIterator[AsyncSession]:
+        """The request's read session, one statement batch at a time.
+
+        One AsyncSession runs one statement at a time, and resolvers of sibling fields (and
+        DataLoader batches) run concurrently: every read takes this lock.
+        """
+        async with self._lock:
+            yield self._read_session
 
     @property
     def loaders(self) -> Loaders:
         if self._loaders is None:
             from tracker.api.loaders import Loaders
 
-            self._loaders = Loaders(self.session)
+            self._loaders = Loaders(self.reading)
         return self._loaders
 
     async def forget_loaded(self) -> None:

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import asyncio
 import uuid
 from collections import defaultdict
 from collections.abc import Awaitable, Callable, Sequence
+from contextlib import AbstractAsyncContextManager
 from typing import Any, TypeVar
 
 from sqlalchemy.orm import InstrumentedAttribute
@@ -22,11 +22,8 @@ V = TypeVar("V")
 
 
 class Loaders:
-    def __init__(self, session: AsyncSession) -> None:
-        self._session = session
-        # One AsyncSession runs one statement at a time; batches from several loaders may be
-        # dispatched in the same tick.
-        self._lock = asyncio.Lock()
+    def __init__(self, reading: Callable[[], AbstractAsyncContextManager[AsyncSession]]) -> None:
+        self._reading = reading
         self.collectivity = self._by_id(models.Collectivity)
         self.plan = self._by_id(models.ActionPlan)
         self.commitment = self._by_id(models.Commitment)
@@ -76,19 +73,19 @@ class Loaders:
         )
 
     def _batch(
-        self, fetch: Callable[[Sequence[uuid.UUID]], Awaitable[list[V]]]
+        self, fetch: Callable[[AsyncSession, Sequence[uuid.UUID]], Awaitable[list[V]]]
     ) -> Callable[[list[uuid.UUID]], Awaitable[list[V]]]:
         async def load(keys: list[uuid.UUID]) -> list[V]:
-            async with self._lock:
-                return await fetch(keys)
+            async with self._reading() as session:
+                return await fetch(session, keys)
 
         return load
 
     def _by_id(self, model: type[M]) -> DataLoader[uuid.UUID, M | None]:
         primary: Any = model.id  # type: ignore[attr-defined]
 
-        async def fetch(keys: Sequence[uuid.UUID]) -> list[M | None]:
-            rows = (await self._session.exec(select(model).where(col(primary).in_(keys)))).all()
+        async def fetch(session: AsyncSession, keys: Sequence[uuid.UUID]) -> list[M | None]:
+            rows = (await session.exec(select(model).where(col(primary).in_(keys)))).all()
             found = {row.id: row for row in rows}  # type: ignore[attr-defined]
             return [found.get(key) for key in keys]
 
@@ -97,19 +94,21 @@ class Loaders:
     def _children(self, model: type[M], parent: Any, order: tuple[Any, ...]) -> DataLoader[uuid.UUID, list[M]]:
         column: InstrumentedAttribute[Any] = parent
 
-        async def fetch(keys: Sequence[uuid.UUID]) -> list[list[M]]:
+        async def fetch(session: AsyncSession, keys: Sequence[uuid.UUID]) -> list[list[M]]:
             query = select(model).where(col(column).in_(keys)).order_by(*order)
             grouped: dict[uuid.UUID, list[M]] = defaultdict(list)
-            for row in (await self._session.exec(query)).all():
+            for row in (await session.exec(query)).all():
                 grouped[getattr(row, column.key)].append(row)
             return [grouped.get(key, []) for key in keys]
 
         return DataLoader(load_fn=self._batch(fetch))
 
-    async def _latest_measurements(self, keys: Sequence[uuid.UUID]) -> list[models.Measurement | None]:
-        latest = await progress_reads.latest_values(self._session, keys)
+    @staticmethod
+    async def _latest_measurements(session: AsyncSession, keys: Sequence[uuid.UUID]) -> list[models.Measurement | None]:
+        latest = await progress_reads.latest_values(session, keys)
         return [latest.get(key) for key in keys]
 
-    async def _milestone_weights(self, keys: Sequence[uuid.UUID]) -> list[MilestoneWeights]:
-        weights = await progress_reads.milestone_weights(self._session, keys)
+    @staticmethod
+    async def _milestone_weights(session: AsyncSession, keys: Sequence[uuid.UUID]) -> list[MilestoneWeights]:
+        weights = await progress_reads.milestone_weights(session, keys)
         return [weights.get(key, MilestoneWeights()) for key in keys]

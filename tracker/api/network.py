@@ -45,9 +45,8 @@ class Network:
 class NetworkQuery:
     @strawberry.field(description="Aggregates across all collectivities (drafts only for those who may read them).")
     async def network(self, info: Info) -> Network:
-        summary = await network.summarize(
-            info.context.session, principal=info.context.principal, today=info.context.today
-        )
+        async with info.context.reading() as session:
+            summary = await network.summarize(session, principal=info.context.principal, today=info.context.today)
         return Network(
             collectivity_count=summary.collectivity_count,
             plan_count=summary.plan_count,
