@@ -11,6 +11,8 @@ import csv
 import io
 import json
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date, datetime
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -192,50 +194,61 @@ async def _collectivity(
     )
 
 
+@contextmanager
+def _at(path: str) -> Iterator[None]:
+    """A service refusing part of the file becomes a problem located at that part's path."""
+    try:
+        yield
+    except TrackerError as error:
+        where = f"{path}.{error.field}" if error.field else path
+        raise PlanFileError([f"{where}: {error.message}"]) from None
+
+
 async def load(session: AsyncSession, *, actor: Principal, plan_file: PlanFile) -> models.ActionPlan:
     """Write a validated plan file through the services (the caller's transaction commits)."""
     spec = plan_file.collectivity
-    parent = await _collectivity(session, actor, spec.parent, None) if spec.parent else None
-    collectivity = await _collectivity(session, actor, spec, parent.id if parent else None)
+    parent = None
+    if spec.parent:
+        with _at("collectivity.parent"):
+            parent = await _collectivity(session, actor, spec.parent, None)
+    with _at("collectivity"):
+        collectivity = await _collectivity(session, actor, spec, parent.id if parent else None)
     body = plan_file.plan
-    plan = await plans.create_plan(
-        session,
-        actor=actor,
-        collectivity_id=collectivity.id,
-        title=dict(body.title),
-        description=dict(body.description or {}),
-        period_start=body.period.start,
-        period_end=body.period.end,
-        status=body.status,
-        adopted_on=body.adopted_on,
-    )
-    for c_index, item in enumerate(body.commitments):
-        where = f"plan.commitments[{c_index}]"
-        try:
-            await _load_commitment(session, actor, plan, item, where)
-        except TrackerError as error:
-            field = f".{error.field}" if error.field and not error.field.startswith("plan.") else ""
-            raise PlanFileError([f"{where}{field}: {error.message}"]) from None
+    with _at("plan"):
+        plan = await plans.create_plan(
+            session,
+            actor=actor,
+            collectivity_id=collectivity.id,
+            title=dict(body.title),
+            description=dict(body.description or {}),
+            period_start=body.period.start,
+            period_end=body.period.end,
+            status=body.status,
+            adopted_on=body.adopted_on,
+        )
+    for index, item in enumerate(body.commitments):
+        await _load_commitment(session, actor, plan, item, f"plan.commitments[{index}]")
     return plan
 
 
 async def _load_commitment(
     session: AsyncSession, actor: Principal, plan: models.ActionPlan, item: CommitmentFile, where: str
 ) -> None:
-    commitment = await commitments.create_commitment(
-        session,
-        actor=actor,
-        plan_id=plan.id,
-        reference=item.reference,
-        title=dict(item.title),
-        description=dict(item.description or {}),
-        ogp_values=item.ogp_values,
-        lead_unit=dict(item.lead_unit or {}),
-        partners=item.partners,
-        status=item.status,
-    )
+    with _at(where):
+        commitment = await commitments.create_commitment(
+            session,
+            actor=actor,
+            plan_id=plan.id,
+            reference=item.reference,
+            title=dict(item.title),
+            description=dict(item.description or {}),
+            ogp_values=item.ogp_values,
+            lead_unit=dict(item.lead_unit or {}),
+            partners=item.partners,
+            status=item.status,
+        )
     for m_index, milestone in enumerate(item.milestones):
-        try:
+        with _at(f"{where}.milestones[{m_index}]"):
             await milestones.create_milestone(
                 session,
                 actor=actor,
@@ -246,10 +259,9 @@ async def _load_commitment(
                 status=milestone.status,
                 completed_on=milestone.completed_on,
             )
-        except TrackerError as error:
-            raise PlanFileError([f"{where}.milestones[{m_index}].{error.field}: {error.message}"]) from None
     for i_index, indicator_spec in enumerate(item.indicators):
-        try:
+        indicator_path = f"{where}.indicators[{i_index}]"
+        with _at(indicator_path):
             indicator = await indicators.create_indicator(
                 session,
                 actor=actor,
@@ -260,7 +272,8 @@ async def _load_commitment(
                 target=indicator_spec.target,
                 direction=indicator_spec.direction,
             )
-            for measurement in indicator_spec.measurements:
+        for v_index, measurement in enumerate(indicator_spec.measurements):
+            with _at(f"{indicator_path}.measurements[{v_index}]"):
                 await indicators.record_measurement(
                     session,
                     actor=actor,
@@ -270,10 +283,8 @@ async def _load_commitment(
                     note=measurement.note,
                     origin=models.MeasurementOrigin.IMPORT,
                 )
-        except TrackerError as error:
-            raise PlanFileError([f"{where}.indicators[{i_index}].{error.field}: {error.message}"]) from None
     for e_index, evidence_spec in enumerate(item.evidence):
-        try:
+        with _at(f"{where}.evidence[{e_index}]"):
             await evidence.add_evidence(
                 session,
                 actor=actor,
@@ -284,8 +295,6 @@ async def _load_commitment(
                 published_at=evidence_spec.published_at,
                 origin=models.MeasurementOrigin.IMPORT,
             )
-        except TrackerError as error:
-            raise PlanFileError([f"{where}.evidence[{e_index}].{error.field}: {error.message}"]) from None
 
 
 async def dump(session: AsyncSession, plan_id: uuid.UUID) -> PlanFile:

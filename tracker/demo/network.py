@@ -50,7 +50,7 @@ class _Ids:
 
 async def _bulk(session: AsyncSession, model: type[SQLModel], rows: list[dict[str, Any]]) -> None:
     for start in range(0, len(rows), CHUNK):
-        await session.execute(insert(model), rows[start : start + CHUNK])
+        await session.exec(insert(model), params=rows[start : start + CHUNK])
 
 
 def _text(kind: str, number: int) -> dict[str, str]:
