@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
+from tests.support.graphql import Client
 from tracker import migrate
 from tracker.db import Database, create_sync_engine_for
 from tracker.models import metadata
@@ -68,3 +69,13 @@ def settings(database_url: str) -> Settings:
         admin_token="test-admin-token",  # type: ignore[arg-type]
         allow_private_targets=True,
     )
+
+
+@pytest.fixture
+async def client(settings: Settings, db: Database) -> AsyncIterator[Client]:
+    """A GraphQL client over the real ASGI application on the test database."""
+    graphql = Client(settings, db)
+    try:
+        yield graphql
+    finally:
+        await graphql.close()
