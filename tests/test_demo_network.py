@@ -89,34 +89,28 @@ async def test_another_seed_gives_other_ids(db: Database, tmp_path: Path) -> Non
     assert first_ids.isdisjoint(second_ids)
 
 
-async def test_every_commune_has_a_prefecture_or_province_parent(db: Database) -> None:
-    await _generate(db, n=126)
+async def _parent_kinds(db: Database, kind: models.CollectivityKind) -> list[models.CollectivityKind | None]:
+    """The kind of the parent of every collectivity of `kind` (None for one without parent)."""
     async with db.reader() as session:
         kinds = dict((await session.exec(select(models.Collectivity.id, models.Collectivity.kind))).all())
-        communes = (
-            await session.exec(
-                select(models.Collectivity.parent_id).where(models.Collectivity.kind == models.CollectivityKind.COMMUNE)
-            )
+        parents = (
+            await session.exec(select(models.Collectivity.parent_id).where(models.Collectivity.kind == kind))
         ).all()
-    assert len(communes) == 107
-    assert all(
-        parent is not None and kinds[parent] == models.CollectivityKind.PREFECTURE_PROVINCE for parent in communes
-    )
+    return [kinds[parent] if parent is not None else None for parent in parents]
+
+
+async def test_every_commune_has_a_prefecture_or_province_parent(db: Database) -> None:
+    await _generate(db, n=126)
+    parents = await _parent_kinds(db, models.CollectivityKind.COMMUNE)
+    assert len(parents) == 107
+    assert all(kind == models.CollectivityKind.PREFECTURE_PROVINCE for kind in parents)
 
 
 async def test_every_province_has_a_region_parent(db: Database) -> None:
     await _generate(db, n=126)
-    async with db.reader() as session:
-        kinds = dict((await session.exec(select(models.Collectivity.id, models.Collectivity.kind))).all())
-        provinces = (
-            await session.exec(
-                select(models.Collectivity.parent_id).where(
-                    models.Collectivity.kind == models.CollectivityKind.PREFECTURE_PROVINCE
-                )
-            )
-        ).all()
-    assert len(provinces) == 7
-    assert all(parent is not None and kinds[parent] == models.CollectivityKind.REGION for parent in provinces)
+    parents = await _parent_kinds(db, models.CollectivityKind.PREFECTURE_PROVINCE)
+    assert len(parents) == 7
+    assert all(kind == models.CollectivityKind.REGION for kind in parents)
 
 
 async def test_every_milestone_is_due_inside_2024_and_2025(db: Database) -> None:

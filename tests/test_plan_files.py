@@ -99,6 +99,14 @@ async def _count(db: Database, model: type[Any]) -> int:
         return int((await session.exec(select(func.count()).select_from(model))).one())
 
 
+async def _load_problems(db: Database, plan_file: plan_files.PlanFile) -> list[str]:
+    """The problems `load` reports for a file that must be refused."""
+    with pytest.raises(plan_files.PlanFileError) as caught:
+        async with db.transaction() as session:
+            await plan_files.load(session, actor=SYSTEM, plan_file=plan_file)
+    return caught.value.problems
+
+
 def _write(path: Path, text: str) -> Path:
     path.write_text(text, encoding="utf-8")
     return path
@@ -176,10 +184,8 @@ def test_parse_rejects_text_that_is_not_yaml() -> None:
 
 async def test_load_names_the_path_of_a_milestone_due_outside_the_period(db: Database) -> None:
     plan_file = plan_files.parse(DUE_OUTSIDE_PERIOD, name="due.yaml")
-    with pytest.raises(plan_files.PlanFileError) as caught:
-        async with db.transaction() as session:
-            await plan_files.load(session, actor=SYSTEM, plan_file=plan_file)
-    assert caught.value.problems == [
+    problems = await _load_problems(db, plan_file)
+    assert problems == [
         "plan.commitments[0].milestones[0].dueOn: dueOn must be inside the plan period 2024-01-01 to 2025-12-31"
     ]
 
@@ -189,36 +195,28 @@ async def test_load_names_the_path_of_a_target_equal_to_its_baseline(db: Databas
     indicator = data["plan"]["commitments"][2]["indicators"][0]
     indicator["target"] = indicator["baseline"]
     plan_file = plan_files.parse(json.dumps(data), name="same.json")
-    with pytest.raises(plan_files.PlanFileError) as caught:
-        async with db.transaction() as session:
-            await plan_files.load(session, actor=SYSTEM, plan_file=plan_file)
-    assert caught.value.problems == ["plan.commitments[2].indicators[0].target: target must differ from baseline"]
+    problems = await _load_problems(db, plan_file)
+    assert problems == ["plan.commitments[2].indicators[0].target: target must differ from baseline"]
 
 
 async def test_load_names_the_path_of_a_measurement_breaking_a_rule(db: Database) -> None:
     data = plan_files.to_data(plan_files.read(AIT_MELLOUL))
     data["plan"]["commitments"][0]["indicators"][1]["measurements"][2]["observedAt"] = "2099-01-01T00:00:00Z"
     plan_file = plan_files.parse(json.dumps(data), name="future.json")
-    with pytest.raises(plan_files.PlanFileError) as caught:
-        async with db.transaction() as session:
-            await plan_files.load(session, actor=SYSTEM, plan_file=plan_file)
-    assert caught.value.problems[0].startswith("plan.commitments[0].indicators[1].measurements[2].observedAt: ")
+    problems = await _load_problems(db, plan_file)
+    assert problems[0].startswith("plan.commitments[0].indicators[1].measurements[2].observedAt: ")
 
 
 async def test_load_names_the_path_of_an_invalid_collectivity_slug(db: Database) -> None:
     plan_file = plan_files.parse(DUE_OUTSIDE_PERIOD.replace("slug: tiznit\n", "slug: Tiznit_Commune\n"))
-    with pytest.raises(plan_files.PlanFileError) as caught:
-        async with db.transaction() as session:
-            await plan_files.load(session, actor=SYSTEM, plan_file=plan_file)
-    assert caught.value.problems[0].startswith("collectivity.slug: ")
+    problems = await _load_problems(db, plan_file)
+    assert problems[0].startswith("collectivity.slug: ")
 
 
 async def test_load_names_the_path_of_a_period_ending_before_it_starts(db: Database) -> None:
     plan_file = plan_files.parse(DUE_OUTSIDE_PERIOD.replace("end: 2025-12-31", "end: 2023-12-31"))
-    with pytest.raises(plan_files.PlanFileError) as caught:
-        async with db.transaction() as session:
-            await plan_files.load(session, actor=SYSTEM, plan_file=plan_file)
-    assert caught.value.problems[0].startswith("plan.period.end: ")
+    problems = await _load_problems(db, plan_file)
+    assert problems[0].startswith("plan.period.end: ")
 
 
 @pytest.mark.parametrize(
@@ -226,9 +224,7 @@ async def test_load_names_the_path_of_a_period_ending_before_it_starts(db: Datab
 )
 async def test_failed_load_writes_nothing(db: Database, model: type[Any]) -> None:
     plan_file = plan_files.parse(DUE_OUTSIDE_PERIOD, name="due.yaml")
-    with pytest.raises(plan_files.PlanFileError):
-        async with db.transaction() as session:
-            await plan_files.load(session, actor=SYSTEM, plan_file=plan_file)
+    assert await _load_problems(db, plan_file)
     assert await _count(db, model) == 0
 
 

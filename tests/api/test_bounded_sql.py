@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from tests.support.builders import small_plan
 from tests.support.graphql import Client, operation
 from tests.support.sql import count_statements
@@ -22,27 +24,28 @@ async def test_plan_dashboard_runs_as_many_statements_for_5_and_500_commitments(
     assert few == many
 
 
+async def _statements(client: Client, db: Database, name: str) -> tuple[int, dict[str, Any]]:
+    """How many SQL statements the operation sends, and its data."""
+    with count_statements(db) as counter:
+        data = await client.data(operation(name))
+    return counter.count, data
+
+
 async def test_network_summary_statements_do_not_grow_with_plans(client: Client, db: Database) -> None:
     await small_plan(db, slug="first", commitments_count=2)
-    with count_statements(db) as counter:
-        await client.data(operation("NetworkSummary"))
-    before = counter.count
+    before, _ = await _statements(client, db, "NetworkSummary")
     for number in range(5):
         await small_plan(db, slug=f"other-{number}", commitments_count=3)
-    with count_statements(db) as counter:
-        data = await client.data(operation("NetworkSummary"))
+    after, data = await _statements(client, db, "NetworkSummary")
     assert data["network"]["planCount"] == 6
-    assert counter.count == before
+    assert after == before
 
 
 async def test_collectivities_page_statements_do_not_grow_with_rows(client: Client, db: Database) -> None:
     await small_plan(db, slug="alpha", commitments_count=1)
-    with count_statements(db) as counter:
-        await client.data(operation("CollectivitiesPage"))
-    before = counter.count
+    before, _ = await _statements(client, db, "CollectivitiesPage")
     for number in range(6):
         await small_plan(db, slug=f"beta-{number}", commitments_count=2)
-    with count_statements(db) as counter:
-        data = await client.data(operation("CollectivitiesPage"))
+    after, data = await _statements(client, db, "CollectivitiesPage")
     assert data["collectivities"]["totalCount"] == 7
-    assert counter.count == before
+    assert after == before
