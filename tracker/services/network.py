@@ -26,6 +26,7 @@ from tracker.models import (
     PlanStatus,
     WorkStatus,
 )
+from tracker.services import progress as progress_reads
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,36 +136,18 @@ async def summarize(session: AsyncSession, *, principal: Principal, today: date)
 
 
 async def _milestone_weights(session: AsyncSession, readable: Any) -> dict[uuid.UUID, progress.MilestoneWeights]:
-    counted = col(Milestone.status) != WorkStatus.CANCELLED
-    completed = col(Milestone.status) == WorkStatus.COMPLETED
-    rows = (
-        await session.exec(
-            select(
-                Milestone.commitment_id,
-                func.coalesce(func.sum(case((completed, Milestone.weight), else_=0.0)), 0.0),
-                func.coalesce(func.sum(case((counted, Milestone.weight), else_=0.0)), 0.0),
-            )
-            .join(Commitment, col(Commitment.id) == col(Milestone.commitment_id))
-            .join(ActionPlan, col(ActionPlan.id) == col(Commitment.plan_id))
-            .where(readable)
-            .group_by(col(Milestone.commitment_id))
-        )
-    ).all()
-    return {cid: progress.MilestoneWeights(completed=float(done), counted=float(total)) for cid, done, total in rows}
+    query = (
+        progress_reads.milestone_weight_sums()
+        .join(Commitment, col(Commitment.id) == col(Milestone.commitment_id))
+        .join(ActionPlan, col(ActionPlan.id) == col(Commitment.plan_id))
+        .where(readable)
+    )
+    return await progress_reads.weights_of(session, query)
 
 
 async def _indicator_progresses(session: AsyncSession, readable: Any) -> dict[uuid.UUID, list[float]]:
     ranked = (
-        select(
-            Measurement.indicator_id,
-            Measurement.value,
-            func.row_number()
-            .over(
-                partition_by=col(Measurement.indicator_id),
-                order_by=(col(Measurement.observed_at).desc(), col(Measurement.created_at).desc()),
-            )
-            .label("rank"),
-        )
+        select(Measurement.indicator_id, Measurement.value, progress_reads.measurement_recency())
         .join(Indicator, col(Indicator.id) == col(Measurement.indicator_id))
         .join(Commitment, col(Commitment.id) == col(Indicator.commitment_id))
         .join(ActionPlan, col(ActionPlan.id) == col(Commitment.plan_id))
