@@ -8,6 +8,7 @@ from typing import Any, TypeVar
 import strawberry
 
 from tracker.api.relay import decode_key
+from tracker.errors import BadInput
 from tracker.services.common import UNSET
 
 T = TypeVar("T")
@@ -37,6 +38,13 @@ def given(value: Any) -> Any:
     if isinstance(value, TranslatedTextInput):
         return value.as_dict()
     return value
+
+
+def required(value: Any, field: str) -> Any:
+    """An explicit null for a field that cannot be empty is a mistake, not a deletion."""
+    if value is None:
+        raise BadInput(f"{field} cannot be null", field=field)
+    return given(value)
 
 
 def text(value: TranslatedTextInput | None) -> dict[str, str | None] | None:

@@ -10,11 +10,10 @@ from tracker import models
 from tracker.api.collectivities import Collectivity
 from tracker.api.commitments import Commitment
 from tracker.api.context import Info
-from tracker.api.inputs import PeriodInput, TranslatedTextInput, given, key, optional_key, text
+from tracker.api.inputs import PeriodInput, TranslatedTextInput, given, key, optional_key, required, text
 from tracker.api.plans import ActionPlan
 from tracker.api.relay import encode_id
 from tracker.api.writes import perform
-from tracker.errors import BadInput
 from tracker.services import collectivities, commitments, plans
 from tracker.services.common import UNSET
 
@@ -111,13 +110,6 @@ class DeleteCommitmentPayload:
     deleted_id: strawberry.ID = strawberry.field(description="Global ID of the deleted commitment.")
 
 
-def _required(value: object, field: str) -> object:
-    """An explicit null for a field that cannot be empty is a mistake, not a deletion."""
-    if value is None:
-        raise BadInput(f"{field} cannot be null", field=field)
-    return given(value)
-
-
 @strawberry.type
 class PlanMutation:
     @strawberry.mutation(description="Add a collectivity to the network (administrators).")
@@ -128,7 +120,7 @@ class PlanMutation:
             slug=input.slug,
             kind=input.kind,
             name=input.name.as_dict(),
-            parent_id=optional_key(input.parent_id, "Collectivity", field="parentId") or None,
+            parent_id=optional_key(input.parent_id, "Collectivity", field="parentId"),
         )
         return CreateCollectivityPayload(collectivity=Collectivity.from_row(row))
 
@@ -149,16 +141,16 @@ class PlanMutation:
 
     @strawberry.mutation(description="Change a plan.")
     async def update_plan(self, info: Info, input: UpdatePlanInput) -> UpdatePlanPayload:
-        period = _required(input.period, "period")
+        period = required(input.period, "period")
         row = await perform(
             info,
             plans.update_plan,
             id=key(input.id, "ActionPlan", field="id"),
-            title=_required(input.title, "title"),
+            title=required(input.title, "title"),
             description=given(input.description),
             period_start=UNSET if period is UNSET else input.period.start,  # type: ignore[union-attr]
             period_end=UNSET if period is UNSET else input.period.end,  # type: ignore[union-attr]
-            status=_required(input.status, "status"),
+            status=required(input.status, "status"),
             adopted_on=given(input.adopted_on),
         )
         return UpdatePlanPayload(plan=ActionPlan.from_row(row))
@@ -190,13 +182,13 @@ class PlanMutation:
             info,
             commitments.update_commitment,
             id=key(input.id, "Commitment", field="id"),
-            reference=_required(input.reference, "reference"),
-            title=_required(input.title, "title"),
+            reference=required(input.reference, "reference"),
+            title=required(input.title, "title"),
             description=given(input.description),
-            ogp_values=_required(input.ogp_values, "ogpValues"),
+            ogp_values=required(input.ogp_values, "ogpValues"),
             lead_unit=given(input.lead_unit),
-            partners=_required(input.partners, "partners"),
-            status=_required(input.status, "status"),
+            partners=required(input.partners, "partners"),
+            status=required(input.status, "status"),
         )
         return UpdateCommitmentPayload(commitment=Commitment.from_row(row))
 

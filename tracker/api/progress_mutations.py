@@ -10,9 +10,9 @@ from tracker import models
 from tracker.api.context import Info
 from tracker.api.evidence import Evidence
 from tracker.api.indicators import Indicator, Measurement
-from tracker.api.inputs import TranslatedTextInput, given, key, optional_key
+from tracker.api.inputs import TranslatedTextInput, given, key, optional_key, required
 from tracker.api.milestones import Milestone
-from tracker.api.plan_mutations import DeleteInput, _required
+from tracker.api.plan_mutations import DeleteInput
 from tracker.api.relay import encode_id
 from tracker.api.writes import perform
 from tracker.services import evidence, indicators, milestones
@@ -147,10 +147,10 @@ class ProgressMutation:
             info,
             milestones.update_milestone,
             id=key(input.id, "Milestone", field="id"),
-            title=_required(input.title, "title"),
-            due_on=_required(input.due_on, "dueOn"),
-            weight=_required(input.weight, "weight"),
-            status=_required(input.status, "status"),
+            title=required(input.title, "title"),
+            due_on=required(input.due_on, "dueOn"),
+            weight=required(input.weight, "weight"),
+            status=required(input.status, "status"),
             completed_on=given(input.completed_on),
         )
         return UpdateMilestonePayload(milestone=Milestone.from_row(row))
@@ -180,11 +180,11 @@ class ProgressMutation:
             info,
             indicators.update_indicator,
             id=key(input.id, "Indicator", field="id"),
-            name=_required(input.name, "name"),
-            unit=_required(input.unit, "unit"),
-            baseline=_required(input.baseline, "baseline"),
-            target=_required(input.target, "target"),
-            direction=_required(input.direction, "direction"),
+            name=required(input.name, "name"),
+            unit=required(input.unit, "unit"),
+            baseline=required(input.baseline, "baseline"),
+            target=required(input.target, "target"),
+            direction=required(input.direction, "direction"),
         )
         return UpdateIndicatorPayload(indicator=Indicator.from_row(row))
 
@@ -217,6 +217,6 @@ class ProgressMutation:
             title=input.title.as_dict(),
             kind=input.kind,
             published_at=input.published_at,
-            milestone_id=optional_key(input.milestone_id, "Milestone", field="milestoneId") or None,
+            milestone_id=optional_key(input.milestone_id, "Milestone", field="milestoneId"),
         )
         return AddEvidencePayload(evidence=Evidence.from_row(row))
