@@ -47,19 +47,25 @@ class Scheduler:
         )
         if self.db.dialect == "postgresql":
             self._scheduler.add_job(
-                self._claim_leadership, "interval", seconds=LEADER_RETRY_SECONDS, id="leader", **defaults
+                self.claim_leadership, "interval", seconds=LEADER_RETRY_SECONDS, id="leader", **defaults
             )
-            await self._claim_leadership()
+            await self.claim_leadership()
         self._scheduler.start()
 
     async def shutdown(self) -> None:
         if self._scheduler.running:
             self._scheduler.shutdown(wait=False)
         if self._leader_connection is not None:
-            await self._leader_connection.close()
-            self._leader_connection = None
+            connection, self._leader_connection = self._leader_connection, None
+            # The lock belongs to the database session, which the pool would keep alive: release it.
+            try:
+                await connection.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": LEADER_LOCK_KEY})
+                await connection.commit()
+            finally:
+                await connection.close()
 
-    async def _claim_leadership(self) -> None:
+    async def claim_leadership(self) -> None:
+        """Become the leader if no other process holds the lock (held until this process ends)."""
         if self._leader_connection is not None:
             return
         connection = await self.db.engine.connect()

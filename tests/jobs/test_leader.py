@@ -1,0 +1,40 @@
+"""On PostgreSQL exactly one scheduler leads; another takes over when it goes."""
+
+from __future__ import annotations
+
+from tracker.db import Database
+from tracker.events.dispatcher import Dispatcher
+from tracker.jobs.scheduler import Scheduler
+from tracker.settings import Settings
+
+
+def _scheduler(url: str) -> Scheduler:
+    db = Database(url)
+    return Scheduler(db, Settings(database_url=url), Dispatcher(db))
+
+
+async def test_only_one_scheduler_leads_and_another_takes_over(postgres_url: str) -> None:
+    first, second = _scheduler(postgres_url), _scheduler(postgres_url)
+    try:
+        await first.start()
+        await second.start()
+        assert first.is_leader
+        assert not second.is_leader
+        await first.shutdown()
+        await second.claim_leadership()
+        assert second.is_leader
+    finally:
+        await first.shutdown()
+        await second.shutdown()
+        await first.db.dispose()
+        await second.db.dispose()
+
+
+async def test_sqlite_scheduler_always_leads(sqlite_url: str) -> None:
+    scheduler = _scheduler(sqlite_url)
+    try:
+        await scheduler.start()
+        assert scheduler.is_leader
+    finally:
+        await scheduler.shutdown()
+        await scheduler.db.dispose()
