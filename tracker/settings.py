@@ -25,6 +25,10 @@ class Settings(BaseSettings):
         default=None, description="Bearer token granting the ADMIN role (until stored tokens exist)"
     )
     scheduler_enabled: bool = Field(default=True, description="Run the scheduler in this process")
+    leader_lock_key: int = Field(
+        default=0x7472_6163_6B65_72,
+        description="PostgreSQL advisory lock key of the scheduler leader (one per deployment)",
+    )
     dispatch_interval_seconds: float = Field(default=5.0, gt=0)
     max_query_depth: int = Field(default=12, gt=0)
     max_aliases: int = Field(default=30, gt=0)

@@ -20,7 +20,6 @@ from tracker.settings import Settings
 
 log = logging.getLogger("tracker.scheduler")
 
-LEADER_LOCK_KEY = 0x7472_6163_6B65_72  # "tracker"
 LEADER_RETRY_SECONDS = 15
 
 
@@ -31,6 +30,10 @@ class Scheduler:
         self.dispatcher = dispatcher
         self._scheduler = AsyncIOScheduler(timezone=settings.timezone)
         self._leader_connection: AsyncConnection | None = None
+
+    @property
+    def _lock_key(self) -> dict[str, int]:
+        return {"key": self.settings.leader_lock_key}
 
     @property
     def is_leader(self) -> bool:
@@ -59,7 +62,7 @@ class Scheduler:
             connection, self._leader_connection = self._leader_connection, None
             # The lock belongs to the database session, which the pool would keep alive: release it.
             try:
-                await connection.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": LEADER_LOCK_KEY})
+                await connection.execute(text("SELECT pg_advisory_unlock(:key)"), self._lock_key)
                 await connection.commit()
             finally:
                 await connection.close()
@@ -70,9 +73,7 @@ class Scheduler:
             return
         connection = await self.db.engine.connect()
         try:
-            got = (
-                await connection.execute(text("SELECT pg_try_advisory_lock(:key)"), {"key": LEADER_LOCK_KEY})
-            ).scalar()
+            got = (await connection.execute(text("SELECT pg_try_advisory_lock(:key)"), self._lock_key)).scalar()
             await connection.commit()
         except Exception:
             await connection.close()
