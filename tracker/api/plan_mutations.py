@@ -31,6 +31,21 @@ class CreateCollectivityPayload:
     collectivity: Collectivity = strawberry.field(description="The new collectivity.")
 
 
+@strawberry.input(description="Changes to a collectivity (administrators); fields left out stay as they are.")
+class UpdateCollectivityInput:
+    id: strawberry.ID = strawberry.field(description="The collectivity.")
+    slug: str | None = strawberry.field(default=strawberry.UNSET, description="New slug (URLs change with it).")
+    name: TranslatedTextInput | None = strawberry.field(default=strawberry.UNSET, description="New name.")
+    parent_id: strawberry.ID | None = strawberry.field(
+        default=strawberry.UNSET, description="New parent; null detaches it."
+    )
+
+
+@strawberry.type(description="Result of updateCollectivity.")
+class UpdateCollectivityPayload:
+    collectivity: Collectivity = strawberry.field(description="The collectivity as changed.")
+
+
 @strawberry.input(description="A new action plan.")
 class CreatePlanInput:
     collectivity_id: strawberry.ID = strawberry.field(description="The collectivity adopting the plan.")
@@ -123,6 +138,18 @@ class PlanMutation:
             parent_id=optional_key(input.parent_id, "Collectivity", field="parentId"),
         )
         return CreateCollectivityPayload(collectivity=Collectivity.from_row(row))
+
+    @strawberry.mutation(description="Rename, re-slug or re-attach a collectivity (administrators).")
+    async def update_collectivity(self, info: Info, input: UpdateCollectivityInput) -> UpdateCollectivityPayload:
+        row = await perform(
+            info,
+            collectivities.update_collectivity,
+            id=key(input.id, "Collectivity", field="id"),
+            slug=required(input.slug, "slug"),
+            name=required(input.name, "name"),
+            parent_id=optional_key(input.parent_id, "Collectivity", field="parentId"),
+        )
+        return UpdateCollectivityPayload(collectivity=Collectivity.from_row(row))
 
     @strawberry.mutation(description="Create an action plan for a collectivity.")
     async def create_plan(self, info: Info, input: CreatePlanInput) -> CreatePlanPayload:

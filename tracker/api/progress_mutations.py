@@ -125,6 +125,11 @@ class AddEvidencePayload:
     evidence: Evidence = strawberry.field(description="The new evidence.")
 
 
+@strawberry.type(description="Result of deleteEvidence.")
+class DeleteEvidencePayload:
+    deleted_id: strawberry.ID = strawberry.field(description="Global ID of the removed evidence.")
+
+
 @strawberry.type
 class ProgressMutation:
     @strawberry.mutation(description="Add a milestone to a commitment.")
@@ -220,3 +225,8 @@ class ProgressMutation:
             milestone_id=optional_key(input.milestone_id, "Milestone", field="milestoneId"),
         )
         return AddEvidencePayload(evidence=Evidence.from_row(row))
+
+    @strawberry.mutation(description="Remove evidence that was attached by mistake.")
+    async def delete_evidence(self, info: Info, input: DeleteInput) -> DeleteEvidencePayload:
+        row = await perform(info, evidence.remove_evidence, id=key(input.id, "Evidence", field="id"))
+        return DeleteEvidencePayload(deleted_id=strawberry.ID(encode_id("Evidence", row.id)))

@@ -29,6 +29,7 @@ class EventType(StrEnum):
     INDICATOR_DELETED = "indicator.deleted"
     INDICATOR_MEASURED = "indicator.measured"
     EVIDENCE_ADDED = "evidence.added"
+    EVIDENCE_REMOVED = "evidence.removed"
     SOURCE_FAILED = "source.failed"
     SOURCE_RECOVERED = "source.recovered"
     COMMENT_CREATED = "comment.created"

@@ -89,3 +89,22 @@ async def add_evidence(
         data={"evidence": camel_snapshot(evidence, FIELDS), "commitmentId": commitment.id},
     )
     return evidence
+
+
+async def remove_evidence(session: AsyncSession, *, actor: Principal, id: uuid.UUID) -> Evidence:
+    row = await get_or_404(session, Evidence, id)
+    commitment = await get_or_404(session, Commitment, row.commitment_id)
+    plan = await plan_of(session, commitment)
+    ensure_can_edit(actor, plan.collectivity_id)
+    plan_event(
+        session,
+        plan,
+        type=EventType.EVIDENCE_REMOVED,
+        actor=actor,
+        subject_type="Evidence",
+        subject_id=row.id,
+        data={"evidence": camel_snapshot(row, FIELDS), "commitmentId": commitment.id},
+    )
+    await session.delete(row)
+    await session.flush()
+    return row
