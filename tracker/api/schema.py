@@ -14,6 +14,7 @@ from tracker.api.context import Context
 from tracker.api.errors import ErrorCodes
 from tracker.api.evidence import Evidence
 from tracker.api.indicators import Indicator, Measurement
+from tracker.api.milestone_search import MilestoneQuery
 from tracker.api.milestones import Milestone
 from tracker.api.network import NetworkQuery
 from tracker.api.nodes import NodeQuery
@@ -24,7 +25,7 @@ from tracker.settings import Settings
 
 
 @strawberry.type(description="Read the openness plans of the network.")
-class Query(NodeQuery, CollectivityQuery, NetworkQuery):
+class Query(NodeQuery, CollectivityQuery, NetworkQuery, MilestoneQuery):
     pass
 
 

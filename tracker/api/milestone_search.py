@@ -1,0 +1,62 @@
+"""`milestones(...)` across the network: what is due, late or done, paged in SQL."""
+
+from __future__ import annotations
+
+import strawberry
+from sqlalchemy import func
+from sqlmodel import col, select
+
+from tracker import models
+from tracker.api.commitments import MilestoneFilter, MilestoneOrder
+from tracker.api.context import Info
+from tracker.api.milestones import Milestone
+from tracker.api.relay import Connection, PageArgs, connection
+from tracker.progress import CLOSED_STATUSES
+from tracker.services.network import readable_plans
+
+
+@strawberry.type
+class MilestoneQuery:
+    @strawberry.field(description="Milestones of every plan the caller may read, by due date unless ordered otherwise.")
+    async def milestones(
+        self,
+        info: Info,
+        filter: MilestoneFilter | None = None,
+        collectivity_slug: str | None = None,
+        order_by: MilestoneOrder = MilestoneOrder.DUE_ON_ASC,
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
+    ) -> Connection[Milestone]:
+        args = PageArgs(first=first, after=after, last=last, before=before)
+        query = (
+            select(models.Milestone)
+            .join(models.Commitment, col(models.Commitment.id) == col(models.Milestone.commitment_id))
+            .join(models.ActionPlan, col(models.ActionPlan.id) == col(models.Commitment.plan_id))
+            .where(readable_plans(info.context.principal))
+        )
+        if collectivity_slug is not None:
+            place = select(models.Collectivity.id).where(models.Collectivity.slug == collectivity_slug)
+            query = query.where(col(models.ActionPlan.collectivity_id).in_(place.scalar_subquery()))
+        if filter is not None:
+            if filter.status:
+                query = query.where(col(models.Milestone.status).in_([status.value for status in filter.status]))
+            if filter.due_before is not None:
+                query = query.where(col(models.Milestone.due_on) <= filter.due_before)
+            if filter.due_after is not None:
+                query = query.where(col(models.Milestone.due_on) >= filter.due_after)
+            if filter.overdue is not None:
+                # The same condition as progress.is_overdue, in SQL.
+                late = (col(models.Milestone.due_on) < info.context.today) & col(models.Milestone.status).not_in(
+                    [status.value for status in CLOSED_STATUSES]
+                )
+                query = query.where(late if filter.overdue else ~late)
+        descending = order_by is MilestoneOrder.DUE_ON_DESC
+        due = col(models.Milestone.due_on)
+        ordered = query.order_by(due.desc() if descending else due, col(models.Milestone.id))
+        async with info.context.reading() as session:
+            total = int((await session.exec(select(func.count()).select_from(query.subquery()))).one())
+            start, end = args.window(total)
+            rows = (await session.exec(ordered.offset(start).limit(end - start))).all() if end > start else []
+        return connection([Milestone.from_row(row) for row in rows], start=start, total=total)
