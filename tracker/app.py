@@ -23,6 +23,7 @@ from tracker.events.dispatcher import Dispatcher
 from tracker.i18n import parse_accept_language
 from tracker.jobs.scheduler import Scheduler
 from tracker.settings import Settings, get_settings
+from tracker.web.graphql_http import GraphQLOverHTTP
 from tracker.web.health import healthz, readyz
 
 
@@ -74,7 +75,7 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None) 
     graphql = TrackerGraphQL(database, settings)
     app = Starlette(
         routes=[
-            Route("/graphql", graphql, methods=["GET", "POST"]),
+            Route("/graphql", GraphQLOverHTTP(graphql), methods=["GET", "POST"]),
             WebSocketRoute("/graphql", graphql),
             Route("/healthz", healthz),
             Route("/readyz", readyz),
