@@ -12,9 +12,10 @@ from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
 from tests.support.graphql import Client
+from tests.support.tokens import token_for
 from tracker import migrate
 from tracker.db import Database, create_sync_engine_for
-from tracker.models import metadata
+from tracker.models import Role, metadata
 from tracker.settings import Settings
 
 POSTGRES_URL = os.environ.get("TRACKER_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
@@ -66,7 +67,6 @@ def settings(database_url: str) -> Settings:
     return Settings(
         database_url=database_url,
         scheduler_enabled=False,
-        admin_token="test-admin-token",  # type: ignore[arg-type]
         allow_private_targets=True,
     )
 
@@ -75,6 +75,7 @@ def settings(database_url: str) -> Settings:
 async def client(settings: Settings, db: Database) -> AsyncIterator[Client]:
     """A GraphQL client over the real ASGI application on the test database."""
     graphql = Client(settings, db)
+    graphql.admin_token = await token_for(db, Role.ADMIN)
     try:
         yield graphql
     finally:

@@ -4,16 +4,9 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from enum import StrEnum
 
 from tracker.errors import Forbidden, Unauthenticated
-
-
-class Role(StrEnum):
-    ADMIN = "ADMIN"
-    EDITOR = "EDITOR"
-    MONITOR = "MONITOR"
-    ANONYMOUS = "ANONYMOUS"
+from tracker.models.enums import Role
 
 
 @dataclass(frozen=True, slots=True)
@@ -21,6 +14,7 @@ class Principal:
     role: Role
     name: str
     collectivity_id: uuid.UUID | None = None
+    body_id: uuid.UUID | None = None
 
     @property
     def label(self) -> str:

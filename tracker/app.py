@@ -2,20 +2,20 @@
 
 from __future__ import annotations
 
-import hmac
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
 import orjson
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.middleware.authentication import AuthenticationMiddleware
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route, WebSocketRoute
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 
-from tracker.access import ANONYMOUS, Principal, Role
 from tracker.api.context import Context
 from tracker.api.schema import build_schema
 from tracker.db import Database
@@ -23,18 +23,9 @@ from tracker.events.dispatcher import Dispatcher
 from tracker.i18n import parse_accept_language
 from tracker.jobs.scheduler import Scheduler
 from tracker.settings import Settings, get_settings
+from tracker.web.auth import BearerTokens, principal_of, refuse
 from tracker.web.graphql_http import GraphQLOverHTTP
 from tracker.web.health import healthz, readyz
-
-
-def principal_from(settings: Settings, authorization: str | None) -> Principal:
-    if not authorization:
-        return ANONYMOUS
-    scheme, _, token = authorization.partition(" ")
-    expected = settings.admin_token.get_secret_value() if settings.admin_token else None
-    if scheme.lower() == "bearer" and expected and hmac.compare_digest(token.strip().encode(), expected.encode()):
-        return Principal(role=Role.ADMIN, name="admin-token")
-    return ANONYMOUS
 
 
 class TrackerGraphQL(GraphQL[Context, None]):
@@ -47,7 +38,7 @@ class TrackerGraphQL(GraphQL[Context, None]):
         return Context(
             db=self.db,
             settings=self.settings,
-            principal=principal_from(self.settings, request.headers.get("authorization")),
+            principal=principal_of(request),
             accept_languages=parse_accept_language(request.headers.get("accept-language")),
         )
 
@@ -81,6 +72,7 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None) 
             Route("/readyz", readyz),
         ],
         lifespan=lifespan,
+        middleware=[Middleware(AuthenticationMiddleware, backend=BearerTokens(database), on_error=refuse)],
     )
     app.state.db = database
     app.state.settings = settings

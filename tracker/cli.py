@@ -6,19 +6,32 @@ import asyncio
 import logging
 import signal
 import sys
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, TypeVar
 
 import typer
 from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from tracker import migrate, plan_files
 from tracker.access import SYSTEM
 from tracker.db import Database
+from tracker.errors import TrackerError
+from tracker.models.enums import Role
+from tracker.services import tokens
 from tracker.settings import get_settings
 
-app = typer.Typer(help="Tracker of the openness plans of territorial collectivities.", no_args_is_help=True)
+T = TypeVar("T")
+
+# Tracebacks never print local variables: they may hold tokens or database passwords.
+app = typer.Typer(
+    help="Tracker of the openness plans of territorial collectivities.",
+    no_args_is_help=True,
+    pretty_exceptions_show_locals=False,
+)
 
 
 def _configure_logging() -> None:
@@ -28,6 +41,71 @@ def _configure_logging() -> None:
 def _fail(message: str) -> None:
     typer.echo(message, err=True)
     raise typer.Exit(code=1)
+
+
+token_app = typer.Typer(help="API tokens: create (shown once), list, revoke.", no_args_is_help=True)
+app.add_typer(token_app, name="token")
+
+
+async def _in_transaction(work: Callable[[AsyncSession], Awaitable[T]]) -> T:
+    db = Database(get_settings().database_url)
+    try:
+        async with db.transaction() as session:
+            return await work(session)
+    finally:
+        await db.dispose()
+
+
+@token_app.command("create")
+def token_create(
+    role: Annotated[Role, typer.Option(help="ADMIN (network), EDITOR (one collectivity), MONITOR (one body).")],
+    name: Annotated[str, typer.Option(help="Who or what holds the token (shown in history).")],
+    collectivity: Annotated[str | None, typer.Option(help="Slug of the collectivity of an EDITOR.")] = None,
+    body: Annotated[str | None, typer.Option(help="Slug of the consultative body of a MONITOR.")] = None,
+    expires: Annotated[datetime | None, typer.Option(help="Expiry date (YYYY-MM-DD, UTC).")] = None,
+) -> None:
+    """Create a token and print it once; only its hash is stored."""
+    migrate.upgrade(get_settings().database_url)
+    expires_at = expires.replace(tzinfo=UTC) if expires and expires.tzinfo is None else expires
+
+    async def work(session: AsyncSession) -> str:
+        _row, plaintext = await tokens.create_token(
+            session, name=name, role=role, collectivity_slug=collectivity, body_slug=body, expires_at=expires_at
+        )
+        return plaintext
+
+    try:
+        plaintext = asyncio.run(_in_transaction(work))
+    except TrackerError as error:
+        _fail(f"{error.field}: {error.message}" if error.field else error.message)
+        return
+    typer.echo(plaintext)
+    typer.echo("Keep this token now: it is stored hashed and cannot be shown again.", err=True)
+
+
+@token_app.command("list")
+def token_list() -> None:
+    """List tokens (never their secrets)."""
+    migrate.upgrade(get_settings().database_url)
+    rows = asyncio.run(_in_transaction(tokens.list_tokens))
+    for row in rows:
+        state = "revoked" if row.revoked_at else (f"expires {row.expires_at:%Y-%m-%d}" if row.expires_at else "active")
+        typer.echo(f"{row.key_id}\t{row.role.value}\t{row.name}\t{state}")
+
+
+@token_app.command("revoke")
+def token_revoke(key_id: Annotated[str, typer.Argument(help="The key id shown by `tracker token list`.")]) -> None:
+    """Revoke a token at once."""
+    migrate.upgrade(get_settings().database_url)
+
+    async def work(session: AsyncSession) -> str:
+        row = await tokens.revoke_token(session, key_id=key_id)
+        return f"revoked {row.key_id} ({row.name})"
+
+    try:
+        typer.echo(asyncio.run(_in_transaction(work)))
+    except TrackerError as error:
+        _fail(error.message)
 
 
 @app.command("migrate")

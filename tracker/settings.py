@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from pydantic import Field, SecretStr
+from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -21,9 +21,6 @@ class Settings(BaseSettings):
     )
     timezone: str = Field(default="Africa/Casablanca", description="Time zone deciding what 'today' means")
     default_language: str = Field(default="ar", description="Language when nothing else decides")
-    admin_token: SecretStr | None = Field(
-        default=None, description="Bearer token granting the ADMIN role (until stored tokens exist)"
-    )
     scheduler_enabled: bool = Field(default=True, description="Run the scheduler in this process")
     leader_lock_key: int = Field(
         default=0x7472_6163_6B65_72,

@@ -14,14 +14,20 @@ def test_committed_schema_matches_the_code() -> None:
 
 
 def test_every_field_and_type_has_a_description() -> None:
-    from graphql import GraphQLInputObjectType, GraphQLObjectType
+    from graphql import GraphQLEnumType, GraphQLInputObjectType, GraphQLObjectType
     from tracker.api.schema import build_schema
     from tracker.settings import Settings
 
     schema = build_schema(Settings())._schema
     missing = []
     for name, kind in schema.type_map.items():
-        if name.startswith("__") or not isinstance(kind, GraphQLObjectType | GraphQLInputObjectType):
+        if name.startswith("__"):
+            continue
+        if isinstance(kind, GraphQLEnumType):
+            if not kind.description:
+                missing.append(name)
+            continue
+        if not isinstance(kind, GraphQLObjectType | GraphQLInputObjectType):
             continue
         if name in ("Query", "Mutation"):
             pass

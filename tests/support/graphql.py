@@ -12,7 +12,6 @@ from tracker.db import Database
 from tracker.settings import Settings
 
 OPERATIONS = Path(__file__).resolve().parents[2] / "graphql" / "operations"
-ADMIN = {"Authorization": "Bearer test-admin-token"}
 
 
 def operation(name: str) -> str:
@@ -22,6 +21,7 @@ def operation(name: str) -> str:
 class Client:
     def __init__(self, settings: Settings, db: Database) -> None:
         self.app = create_app(settings, db=db)
+        self.admin_token = ""
         self.http = httpx.AsyncClient(transport=httpx.ASGITransport(app=self.app), base_url="http://tracker.test")
 
     async def post(
@@ -40,7 +40,7 @@ class Client:
         headers: dict[str, str] | None = None,
     ) -> dict[str, Any]:
         """The JSON result; the HTTP status is 200 for every GraphQL-level outcome."""
-        all_headers = {**(ADMIN if admin else {}), **(headers or {})}
+        all_headers = {**(self.bearer(self.admin_token) if admin else {}), **(headers or {})}
         response = await self.post(query, variables, headers=all_headers)
         assert response.status_code == 200, response.text
         body: dict[str, Any] = response.json()
@@ -52,6 +52,10 @@ class Client:
         assert "errors" not in body, body["errors"]
         result: dict[str, Any] = body["data"]
         return result
+
+    @staticmethod
+    def bearer(token: str) -> dict[str, str]:
+        return {"Authorization": f"Bearer {token}"}
 
     async def close(self) -> None:
         await self.http.aclose()

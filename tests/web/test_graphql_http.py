@@ -39,7 +39,7 @@ async def test_execution_errors_keep_their_data_and_status_200(client: Client) -
     response = await client.http.post(
         "/graphql",
         json={"query": 'mutation { deletePlan(input: {id: "bm9wZQ"}) { deletedId } }'},
-        headers={"Accept": GRAPHQL_RESPONSE, "Authorization": "Bearer test-admin-token"},
+        headers={"Accept": GRAPHQL_RESPONSE, **client.bearer(client.admin_token)},
     )
     assert response.status_code == 200
     assert "data" in response.json()

@@ -1,15 +1,26 @@
-"""The domain enums, exposed as GraphQL enums with the contract's names."""
+"""The domain enums as GraphQL enums, with descriptions (registered before the schema is built)."""
 
 from __future__ import annotations
+
+from enum import Enum
 
 import strawberry
 
 from tracker import models
 
-CollectivityKind = strawberry.enum(models.CollectivityKind, description="Kind of territorial collectivity.")
-PlanStatus = strawberry.enum(models.PlanStatus, description="Life cycle of an action plan.")
-OgpValue = strawberry.enum(models.OgpValue, description="Open Government Partnership values.")
-WorkStatus = strawberry.enum(models.WorkStatus, description="Status of a commitment or a milestone.")
-Direction = strawberry.enum(models.Direction, description="Which way an indicator should move.")
-MeasurementOrigin = strawberry.enum(models.MeasurementOrigin, description="Where a value came from.")
-EvidenceKind = strawberry.enum(models.EvidenceKind, description="What a piece of evidence is.")
+DESCRIPTIONS: dict[type[Enum], str] = {
+    models.CollectivityKind: "Kind of territorial collectivity.",
+    models.PlanStatus: "Life cycle of an action plan.",
+    models.OgpValue: "Open Government Partnership values.",
+    models.WorkStatus: "Status of a commitment or a milestone.",
+    models.Direction: "Which way an indicator should move.",
+    models.MeasurementOrigin: "Where a value came from.",
+    models.EvidenceKind: "What a piece of evidence is.",
+    models.Role: "What a caller may do: network admin, editor of one collectivity, monitor, anonymous.",
+    models.BodyKind: "Kind of consultative body.",
+}
+
+
+def describe_enums() -> None:
+    for enum, description in DESCRIPTIONS.items():
+        strawberry.enum(enum, description=description)

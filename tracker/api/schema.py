@@ -21,11 +21,12 @@ from tracker.api.nodes import NodeQuery
 from tracker.api.plan_mutations import PlanMutation
 from tracker.api.plans import ActionPlan
 from tracker.api.progress_mutations import ProgressMutation
+from tracker.api.viewer import ViewerQuery
 from tracker.settings import Settings
 
 
 @strawberry.type(description="Read the openness plans of the network.")
-class Query(NodeQuery, CollectivityQuery, NetworkQuery, MilestoneQuery):
+class Query(NodeQuery, CollectivityQuery, NetworkQuery, MilestoneQuery, ViewerQuery):
     pass
 
 

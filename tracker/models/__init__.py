@@ -4,14 +4,17 @@ from __future__ import annotations
 
 from sqlmodel import SQLModel
 
+from tracker.models.access import ApiToken, ConsultativeBody
 from tracker.models.collectivity import Collectivity
 from tracker.models.enums import (
+    BodyKind,
     CollectivityKind,
     Direction,
     EvidenceKind,
     MeasurementOrigin,
     OgpValue,
     PlanStatus,
+    Role,
     WorkStatus,
 )
 from tracker.models.evidence import Evidence
@@ -23,9 +26,12 @@ metadata = SQLModel.metadata
 
 __all__ = [
     "ActionPlan",
+    "ApiToken",
+    "BodyKind",
     "Collectivity",
     "CollectivityKind",
     "Commitment",
+    "ConsultativeBody",
     "Direction",
     "Evidence",
     "EvidenceKind",
@@ -36,6 +42,7 @@ __all__ = [
     "OgpValue",
     "OutboxEvent",
     "PlanStatus",
+    "Role",
     "WorkStatus",
     "metadata",
 ]

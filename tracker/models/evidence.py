@@ -5,10 +5,10 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import String, UniqueConstraint
+from sqlalchemy import UniqueConstraint
 from sqlmodel import Field
 
-from tracker.models.base import JSONType, Row, UTCDateTime
+from tracker.models.base import EnumText, JSONType, Row, UTCDateTime
 from tracker.models.enums import EvidenceKind, MeasurementOrigin
 
 
@@ -20,7 +20,7 @@ class Evidence(Row, table=True):
     milestone_id: uuid.UUID | None = Field(default=None, foreign_key="milestone.id", index=True, ondelete="SET NULL")
     url: str = Field(max_length=2048)
     title: dict[str, str] = Field(sa_type=JSONType)
-    kind: EvidenceKind = Field(default=EvidenceKind.OTHER, sa_type=String(16))
+    kind: EvidenceKind = Field(default=EvidenceKind.OTHER, sa_type=EnumText(EvidenceKind, 16))
     published_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     fingerprint: str = Field(max_length=64)
-    origin: MeasurementOrigin = Field(default=MeasurementOrigin.MANUAL, sa_type=String(16))
+    origin: MeasurementOrigin = Field(default=MeasurementOrigin.MANUAL, sa_type=EnumText(MeasurementOrigin, 16))

@@ -5,10 +5,10 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import Index, String
+from sqlalchemy import Index
 from sqlmodel import Field
 
-from tracker.models.base import JSONType, Row, UTCDateTime
+from tracker.models.base import EnumText, JSONType, Row, UTCDateTime
 from tracker.models.enums import Direction, MeasurementOrigin
 
 
@@ -21,7 +21,7 @@ class Indicator(Row, table=True):
     unit: str = Field(max_length=40)
     baseline: float
     target: float
-    direction: Direction = Field(sa_type=String(16))
+    direction: Direction = Field(sa_type=EnumText(Direction, 16))
 
 
 class Measurement(Row, table=True):
@@ -32,4 +32,4 @@ class Measurement(Row, table=True):
     value: float
     observed_at: datetime = Field(sa_type=UTCDateTime)
     note: str | None = None
-    origin: MeasurementOrigin = Field(default=MeasurementOrigin.MANUAL, sa_type=String(16))
+    origin: MeasurementOrigin = Field(default=MeasurementOrigin.MANUAL, sa_type=EnumText(MeasurementOrigin, 16))

@@ -5,10 +5,10 @@ from __future__ import annotations
 import uuid
 from datetime import date
 
-from sqlalchemy import String, UniqueConstraint
+from sqlalchemy import UniqueConstraint
 from sqlmodel import Field
 
-from tracker.models.base import JSONType, Row
+from tracker.models.base import EnumText, JSONType, Row
 from tracker.models.enums import PlanStatus, WorkStatus
 
 
@@ -20,7 +20,7 @@ class ActionPlan(Row, table=True):
     description: dict[str, str] = Field(default_factory=dict, sa_type=JSONType)
     period_start: date
     period_end: date
-    status: PlanStatus = Field(default=PlanStatus.DRAFT, sa_type=String(32), index=True)
+    status: PlanStatus = Field(default=PlanStatus.DRAFT, sa_type=EnumText(PlanStatus, 32), index=True)
     adopted_on: date | None = None
 
 
@@ -36,7 +36,7 @@ class Commitment(Row, table=True):
     ogp_values: list[str] = Field(default_factory=list, sa_type=JSONType)
     lead_unit: dict[str, str] = Field(default_factory=dict, sa_type=JSONType)
     partners: list[str] = Field(default_factory=list, sa_type=JSONType)
-    status: WorkStatus = Field(default=WorkStatus.NOT_STARTED, sa_type=String(32), index=True)
+    status: WorkStatus = Field(default=WorkStatus.NOT_STARTED, sa_type=EnumText(WorkStatus, 32), index=True)
 
 
 class Milestone(Row, table=True):
@@ -46,6 +46,6 @@ class Milestone(Row, table=True):
     position: int = 0
     title: dict[str, str] = Field(sa_type=JSONType)
     due_on: date = Field(index=True)
-    status: WorkStatus = Field(default=WorkStatus.NOT_STARTED, sa_type=String(32), index=True)
+    status: WorkStatus = Field(default=WorkStatus.NOT_STARTED, sa_type=EnumText(WorkStatus, 32), index=True)
     completed_on: date | None = None
     weight: float = 1.0

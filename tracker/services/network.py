@@ -14,7 +14,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from tracker import progress
-from tracker.access import Principal, Role
+from tracker.access import Principal
 from tracker.models import (
     ActionPlan,
     Collectivity,
@@ -26,6 +26,7 @@ from tracker.models import (
     PlanStatus,
     WorkStatus,
 )
+from tracker.models.enums import Role
 from tracker.services import progress as progress_reads
 
 

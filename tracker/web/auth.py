@@ -1,0 +1,54 @@
+"""Bearer tokens checked once per request, before any route (Starlette's authentication)."""
+
+from __future__ import annotations
+
+from starlette.authentication import AuthCredentials, AuthenticationBackend, AuthenticationError, BaseUser
+from starlette.requests import HTTPConnection
+from starlette.responses import JSONResponse, Response
+
+from tracker.access import ANONYMOUS, Principal
+from tracker.db import Database
+from tracker.errors import Unauthenticated
+from tracker.services.tokens import authenticate
+
+
+class PrincipalUser(BaseUser):
+    def __init__(self, principal: Principal) -> None:
+        self.principal = principal
+
+    @property
+    def is_authenticated(self) -> bool:
+        return self.principal.is_authenticated
+
+    @property
+    def display_name(self) -> str:
+        return self.principal.label
+
+
+class BearerTokens(AuthenticationBackend):
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    async def authenticate(self, conn: HTTPConnection) -> tuple[AuthCredentials, BaseUser] | None:
+        header = conn.headers.get("authorization")
+        if not header:
+            return AuthCredentials(), PrincipalUser(ANONYMOUS)
+        scheme, _, token = header.partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            raise AuthenticationError("use Authorization: Bearer <token>")
+        async with self.db.reader() as session:
+            try:
+                principal = await authenticate(session, token)
+            except Unauthenticated as error:
+                raise AuthenticationError(error.message) from None
+        return AuthCredentials([principal.role.value.lower()]), PrincipalUser(principal)
+
+
+def refuse(_conn: HTTPConnection, error: AuthenticationError) -> Response:
+    body = {"errors": [{"message": str(error), "extensions": {"code": "UNAUTHENTICATED"}}]}
+    return JSONResponse(body, status_code=401, headers={"WWW-Authenticate": 'Bearer error="invalid_token"'})
+
+
+def principal_of(conn: HTTPConnection) -> Principal:
+    user = conn.scope.get("user")
+    return user.principal if isinstance(user, PrincipalUser) else ANONYMOUS
