@@ -9,12 +9,13 @@ from sqlmodel import col, select
 from tracker import models
 from tracker.access import can_read_plan
 from tracker.api.context import Info
+from tracker.api.history import Audited
 from tracker.api.plans import ActionPlan
 from tracker.api.relay import Connection, Node, PageArgs, connection, encode_id, page_of_list
 
 
 @strawberry.type(description="A territorial collectivity: region, prefecture or province, commune.")
-class Collectivity(Node):
+class Collectivity(Node, Audited):
     row: strawberry.Private[models.Collectivity]
     slug: str = strawberry.field(description="Stable short name used in URLs (e.g. ait-melloul).")
     kind: models.CollectivityKind = strawberry.field(description="Region, prefecture or province, or commune.")

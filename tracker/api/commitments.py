@@ -12,6 +12,7 @@ import strawberry
 from tracker import models, progress
 from tracker.api.context import Context, Info
 from tracker.api.evidence import Evidence
+from tracker.api.history import Audited
 from tracker.api.indicators import Indicator
 from tracker.api.milestones import Milestone
 from tracker.api.relay import Connection, Node, PageArgs, encode_id, page_of_list
@@ -84,7 +85,7 @@ async def commitment_progresses(context: Context, rows: list[models.Commitment])
 
 
 @strawberry.type(description="A commitment of an action plan, with its milestones and indicators.")
-class Commitment(Node):
+class Commitment(Node, Audited):
     row: strawberry.Private[models.Commitment]
     reference: str = strawberry.field(description="Short reference, unique in the plan (e.g. AM-1).")
     ogp_values: list[models.OgpValue] = strawberry.field(description="OGP values the commitment serves.")

@@ -8,11 +8,12 @@ import strawberry
 
 from tracker import models
 from tracker.api.context import Info
+from tracker.api.history import Audited
 from tracker.api.relay import Node, encode_id
 
 
 @strawberry.type(description="Published proof of progress: a document, a dataset, a news item...")
-class Evidence(Node):
+class Evidence(Node, Audited):
     row: strawberry.Private[models.Evidence]
     url: str = strawberry.field(description="Where the evidence is published.")
     kind: models.EvidenceKind = strawberry.field(description="What the evidence is.")

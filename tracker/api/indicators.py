@@ -8,6 +8,7 @@ import strawberry
 
 from tracker import models, progress
 from tracker.api.context import Info
+from tracker.api.history import Audited
 from tracker.api.relay import Connection, Node, PageArgs, encode_id, page_of_list
 
 
@@ -34,7 +35,7 @@ class Measurement(Node):
 
 
 @strawberry.type(description="An evaluation indicator of a commitment, from a baseline to a target.")
-class Indicator(Node):
+class Indicator(Node, Audited):
     row: strawberry.Private[models.Indicator]
     unit: str = strawberry.field(description="Unit of the values (%, datasets, days...).")
     baseline: float = strawberry.field(description="Value at the start.")

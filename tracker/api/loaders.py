@@ -65,6 +65,9 @@ class Loaders:
             models.Evidence.milestone_id,
             (col(models.Evidence.published_at).desc(), col(models.Evidence.created_at)),
         )
+        self.history = self._children(
+            models.AuditEntry, models.AuditEntry.subject_id, (col(models.AuditEntry.seq).desc(),)
+        )
         self.latest_measurement: DataLoader[uuid.UUID, models.Measurement | None] = DataLoader(
             load_fn=self._batch(self._latest_measurements)
         )

@@ -9,6 +9,7 @@ import strawberry
 
 from tracker import models, progress
 from tracker.api.context import Info
+from tracker.api.history import Audited
 from tracker.api.relay import Connection, Node, PageArgs, encode_id, page_of_list
 
 if TYPE_CHECKING:
@@ -17,7 +18,7 @@ if TYPE_CHECKING:
 
 
 @strawberry.type(description="A dated step of a commitment; completed milestones make progress.")
-class Milestone(Node):
+class Milestone(Node, Audited):
     row: strawberry.Private[models.Milestone]
     due_on: date = strawberry.field(description="When the milestone is due (inside the plan period).")
     status: models.WorkStatus = strawberry.field(description="Where the milestone stands.")

@@ -11,6 +11,7 @@ import strawberry
 from tracker import models, progress
 from tracker.api.commitments import Commitment, commitment_progresses
 from tracker.api.context import Info
+from tracker.api.history import Audited
 from tracker.api.relay import Connection, Node, PageArgs, encode_id, page_of_list
 
 if TYPE_CHECKING:
@@ -44,7 +45,7 @@ def commitment_matches(row: models.Commitment, where: CommitmentFilter | None) -
 
 
 @strawberry.type(description="An openness action plan adopted by a collectivity's council.")
-class ActionPlan(Node):
+class ActionPlan(Node, Audited):
     row: strawberry.Private[models.ActionPlan]
     status: models.PlanStatus = strawberry.field(description="Where the plan stands in its life cycle.")
     adopted_on: date | None = strawberry.field(description="When the council adopted the plan.")

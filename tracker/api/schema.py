@@ -13,6 +13,7 @@ from tracker.api.commitments import Commitment
 from tracker.api.context import Context
 from tracker.api.errors import ErrorCodes
 from tracker.api.evidence import Evidence
+from tracker.api.history import AuditEntry, AuditQuery
 from tracker.api.indicators import Indicator, Measurement
 from tracker.api.milestone_search import MilestoneQuery
 from tracker.api.milestones import Milestone
@@ -26,7 +27,7 @@ from tracker.settings import Settings
 
 
 @strawberry.type(description="Read the openness plans of the network.")
-class Query(NodeQuery, CollectivityQuery, NetworkQuery, MilestoneQuery, ViewerQuery):
+class Query(NodeQuery, CollectivityQuery, NetworkQuery, MilestoneQuery, ViewerQuery, AuditQuery):
     pass
 
 
@@ -49,7 +50,7 @@ def build_schema(settings: Settings) -> strawberry.Schema:
     return strawberry.Schema(
         query=Query,
         mutation=Mutation,
-        types=[Collectivity, ActionPlan, Commitment, Milestone, Indicator, Measurement, Evidence],
+        types=[Collectivity, ActionPlan, Commitment, Milestone, Indicator, Measurement, Evidence, AuditEntry],
         config=StrawberryConfig(auto_camel_case=True),
         extensions=[
             ErrorCodes,

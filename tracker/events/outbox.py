@@ -10,8 +10,8 @@ from typing import Any
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from tracker.access import Principal
-from tracker.events.types import EventType
-from tracker.models import OutboxEvent
+from tracker.events.types import AUDITED, EventType
+from tracker.models import AuditEntry, OutboxEvent
 
 
 def jsonable(value: Any) -> Any:
@@ -61,4 +61,33 @@ def emit(
         data=jsonable(data or {}),
     )
     session.add(event)
+    if type in AUDITED:
+        session.add(
+            AuditEntry(
+                action=type.value,
+                subject_type=subject_type,
+                subject_id=subject_id,
+                collectivity_id=collectivity_id,
+                plan_id=plan_id,
+                public=public,
+                actor_role=actor.role,
+                actor_name=actor.name,
+                changes=audit_changes(type, event.data),
+            )
+        )
     return event
+
+
+def audit_changes(type: EventType, data: dict[str, Any]) -> dict[str, Any]:
+    """`{field: {before, after}}` for every kind of change: updates carry it, creations and
+    deletions are read from their snapshot, other changes keep their data as it is."""
+    if "changes" in data:
+        changes: dict[str, Any] = data["changes"]
+        return changes
+    verb = type.value.rsplit(".", 1)[1]
+    snapshot = next((value for value in data.values() if isinstance(value, dict)), None)
+    if verb in ("created", "added") and snapshot is not None:
+        return {name: {"before": None, "after": value} for name, value in snapshot.items()}
+    if verb in ("deleted", "removed") and snapshot is not None:
+        return {name: {"before": value, "after": None} for name, value in snapshot.items()}
+    return {name: {"before": None, "after": value} for name, value in data.items()}

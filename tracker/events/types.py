@@ -35,3 +35,15 @@ class EventType(StrEnum):
     COMMENT_CREATED = "comment.created"
     ASSESSMENT_PUBLISHED = "assessment.published"
     WEBHOOK_DISABLED = "webhook.disabled"
+
+
+# Changes people make to records leave an audit entry. Derived events (progress, reminders) and
+# the echoes of an update (status_changed, completed) do not: the update's entry holds them.
+AUDITED = frozenset(
+    {
+        event
+        for event in EventType
+        if event.value.rsplit(".", 1)[1]
+        in ("created", "updated", "deleted", "added", "removed", "measured", "published")
+    }
+)

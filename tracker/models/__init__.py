@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlmodel import SQLModel
 
 from tracker.models.access import ApiToken, ConsultativeBody
+from tracker.models.audit import AuditEntry
 from tracker.models.collectivity import Collectivity
 from tracker.models.enums import (
     BodyKind,
@@ -27,6 +28,7 @@ metadata = SQLModel.metadata
 __all__ = [
     "ActionPlan",
     "ApiToken",
+    "AuditEntry",
     "BodyKind",
     "Collectivity",
     "CollectivityKind",
