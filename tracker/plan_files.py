@@ -27,7 +27,7 @@ from tracker import models
 from tracker.access import Principal
 from tracker.errors import TrackerError
 from tracker.i18n import LANGUAGES, pick, preference
-from tracker.services import collectivities, commitments, evidence, indicators, milestones, plans
+from tracker.services import bodies, collectivities, commitments, evidence, indicators, milestones, plans
 
 FORMAT = "tracker.plan/v1"
 
@@ -52,8 +52,22 @@ class ParentFile(_Strict):
     name: Translated
 
 
+class MemberFile(_Strict):
+    role: str
+    name: str | None = None
+
+
+class BodyFile(_Strict):
+    slug: str
+    kind: models.BodyKind
+    name: Translated
+    description: Translated | None = None
+    members: list[MemberFile] = Field(default_factory=list)
+
+
 class CollectivityFile(ParentFile):
     parent: ParentFile | None = None
+    consultative_bodies: list[BodyFile] = Field(default_factory=list)
 
 
 class PeriodFile(_Strict):
@@ -213,6 +227,21 @@ async def load(session: AsyncSession, *, actor: Principal, plan_file: PlanFile) 
             parent = await _collectivity(session, actor, spec.parent, None)
     with _at("collectivity"):
         collectivity = await _collectivity(session, actor, spec, parent.id if parent else None)
+    for index, body_spec in enumerate(spec.consultative_bodies):
+        exists = select(models.ConsultativeBody.id).where(models.ConsultativeBody.slug == body_spec.slug)
+        if (await session.exec(exists)).first() is not None:
+            continue
+        with _at(f"collectivity.consultativeBodies[{index}]"):
+            await bodies.create_body(
+                session,
+                actor=actor,
+                collectivity_id=collectivity.id,
+                slug=body_spec.slug,
+                kind=body_spec.kind,
+                name=dict(body_spec.name),
+                description=dict(body_spec.description or {}),
+                members=[member.model_dump(exclude_none=True) for member in body_spec.members],
+            )
     body = plan_file.plan
     with _at("plan"):
         plan = await plans.create_plan(
@@ -305,6 +334,13 @@ async def dump(session: AsyncSession, plan_id: uuid.UUID) -> PlanFile:
     collectivity = await session.get(models.Collectivity, plan.collectivity_id)
     assert collectivity is not None  # the foreign key guarantees it
     parent = await session.get(models.Collectivity, collectivity.parent_id) if collectivity.parent_id else None
+    body_rows = (
+        await session.exec(
+            select(models.ConsultativeBody)
+            .where(models.ConsultativeBody.collectivity_id == collectivity.id)
+            .order_by(col(models.ConsultativeBody.slug))
+        )
+    ).all()
     rows = (
         await session.exec(
             select(models.Commitment)
@@ -348,6 +384,16 @@ async def dump(session: AsyncSession, plan_id: uuid.UUID) -> PlanFile:
             kind=collectivity.kind,
             name=collectivity.name,
             parent=ParentFile(slug=parent.slug, kind=parent.kind, name=parent.name) if parent else None,
+            consultative_bodies=[
+                BodyFile(
+                    slug=body.slug,
+                    kind=body.kind,
+                    name=body.name,
+                    description=body.description or None,
+                    members=[MemberFile.model_validate(member) for member in body.members],
+                )
+                for body in body_rows
+            ],
         ),
         plan=PlanBody(
             title=plan.title,

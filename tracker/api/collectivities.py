@@ -8,6 +8,7 @@ from sqlmodel import col, select
 
 from tracker import models
 from tracker.access import can_read_plan
+from tracker.api.bodies import ConsultativeBody
 from tracker.api.context import Info
 from tracker.api.history import Audited
 from tracker.api.plans import ActionPlan
@@ -68,6 +69,11 @@ class Collectivity(Node, Audited):
             and (not status or row.status in status)
         ]
         return page_of_list([ActionPlan.from_row(row) for row in kept], args)
+
+    @strawberry.field(description="Consultative bodies that follow this collectivity's plans.")
+    async def consultative_bodies(self, info: Info) -> list[ConsultativeBody]:
+        rows = await info.context.loaders.bodies_by_collectivity.load(self.row.id)
+        return [ConsultativeBody.from_row(row) for row in rows]
 
     @strawberry.field(description="The readable plan whose period is the most recent, if any.")
     async def current_plan(self, info: Info) -> ActionPlan | None:

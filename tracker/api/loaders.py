@@ -65,6 +65,10 @@ class Loaders:
             models.Evidence.milestone_id,
             (col(models.Evidence.published_at).desc(), col(models.Evidence.created_at)),
         )
+        self.body = self._by_id(models.ConsultativeBody)
+        self.bodies_by_collectivity = self._children(
+            models.ConsultativeBody, models.ConsultativeBody.collectivity_id, (col(models.ConsultativeBody.slug),)
+        )
         self.history = self._children(
             models.AuditEntry, models.AuditEntry.subject_id, (col(models.AuditEntry.seq).desc(),)
         )

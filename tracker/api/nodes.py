@@ -10,6 +10,7 @@ from typing import Any
 import strawberry
 
 from tracker.access import can_read_plan
+from tracker.api.bodies import ConsultativeBody
 from tracker.api.collectivities import Collectivity
 from tracker.api.commitments import Commitment
 from tracker.api.context import Context, Info
@@ -38,6 +39,9 @@ async def _load(context: Context, type_name: str, key: uuid.UUID) -> Node | None
     if type_name == "Collectivity":
         collectivity = await loaders.collectivity.load(key)
         return Collectivity.from_row(collectivity) if collectivity else None
+    if type_name == "ConsultativeBody":
+        body = await loaders.body.load(key)
+        return ConsultativeBody.from_row(body) if body else None
     if type_name == "ActionPlan":
         plan = await loaders.plan.load(key)
         return ActionPlan.from_row(plan) if plan and await _plan_readable(context, plan.id) else None
@@ -69,7 +73,7 @@ _CHILDREN: dict[str, tuple[str, Callable[[Any], Node]]] = {
     "Indicator": ("indicator", Indicator.from_row),
     "Evidence": ("evidence", Evidence.from_row),
 }
-NODE_TYPES = frozenset({"Collectivity", "ActionPlan", "Commitment", "Measurement", *_CHILDREN})
+NODE_TYPES = frozenset({"Collectivity", "ConsultativeBody", "ActionPlan", "Commitment", "Measurement", *_CHILDREN})
 
 
 def resolve(context: Context, value: str, field: str) -> Awaitable[Node | None]:

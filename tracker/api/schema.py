@@ -8,6 +8,7 @@ import strawberry
 from strawberry.extensions import MaxAliasesLimiter, MaxTokensLimiter, QueryDepthLimiter, SchemaExtension
 from strawberry.schema.config import StrawberryConfig
 
+from tracker.api.bodies import BodyMutation, ConsultativeBody
 from tracker.api.collectivities import Collectivity, CollectivityQuery
 from tracker.api.commitments import Commitment
 from tracker.api.context import Context
@@ -32,7 +33,7 @@ class Query(NodeQuery, CollectivityQuery, NetworkQuery, MilestoneQuery, ViewerQu
 
 
 @strawberry.type(description="Change plans, commitments, milestones, indicators and evidence.")
-class Mutation(PlanMutation, ProgressMutation):
+class Mutation(PlanMutation, ProgressMutation, BodyMutation):
     pass
 
 
@@ -50,7 +51,17 @@ def build_schema(settings: Settings) -> strawberry.Schema:
     return strawberry.Schema(
         query=Query,
         mutation=Mutation,
-        types=[Collectivity, ActionPlan, Commitment, Milestone, Indicator, Measurement, Evidence, AuditEntry],
+        types=[
+            Collectivity,
+            ActionPlan,
+            Commitment,
+            Milestone,
+            Indicator,
+            Measurement,
+            Evidence,
+            AuditEntry,
+            ConsultativeBody,
+        ],
         config=StrawberryConfig(auto_camel_case=True),
         extensions=[
             ErrorCodes,

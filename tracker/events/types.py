@@ -32,6 +32,8 @@ class EventType(StrEnum):
     EVIDENCE_REMOVED = "evidence.removed"
     SOURCE_FAILED = "source.failed"
     SOURCE_RECOVERED = "source.recovered"
+    BODY_CREATED = "body.created"
+    BODY_UPDATED = "body.updated"
     COMMENT_CREATED = "comment.created"
     ASSESSMENT_PUBLISHED = "assessment.published"
     WEBHOOK_DISABLED = "webhook.disabled"
