@@ -57,3 +57,29 @@ def can_read_drafts(actor: Principal, collectivity_id: uuid.UUID) -> bool:
 
 def can_read_plan(actor: Principal, *, status: str, collectivity_id: uuid.UUID) -> bool:
     return status != "DRAFT" or can_read_drafts(actor, collectivity_id)
+
+
+def ensure_can_comment(actor: Principal, collectivity_id: uuid.UUID) -> None:
+    """Monitors, the collectivity's editors (to answer) and administrators take part in discussions."""
+    if not actor.is_authenticated:
+        raise Unauthenticated("sign in with a bearer token to comment")
+    if actor.role is Role.ADMIN or actor.collectivity_id == collectivity_id:
+        return
+    raise Forbidden("you may comment only on your own collectivity's plans")
+
+
+def ensure_can_moderate(actor: Principal, collectivity_id: uuid.UUID) -> None:
+    if not actor.is_authenticated:
+        raise Unauthenticated("sign in with a bearer token to moderate")
+    if actor.role is Role.ADMIN or (actor.role is Role.EDITOR and actor.collectivity_id == collectivity_id):
+        return
+    raise Forbidden("only the collectivity's editors and administrators moderate comments")
+
+
+def ensure_can_assess(actor: Principal, collectivity_id: uuid.UUID) -> uuid.UUID:
+    """Assessments are a consultative body's own voice: only its monitors write them. Returns the body."""
+    if not actor.is_authenticated:
+        raise Unauthenticated("sign in with a bearer token to assess")
+    if actor.role is Role.MONITOR and actor.collectivity_id == collectivity_id and actor.body_id is not None:
+        return actor.body_id
+    raise Forbidden("only monitors of a consultative body of this collectivity write assessments")

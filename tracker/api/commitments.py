@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Annotated
 import strawberry
 
 from tracker import models, progress
+from tracker.api.accountability import Assessment, Comment, assessments_of, comments_on
 from tracker.api.context import Context, Info
 from tracker.api.evidence import Evidence
 from tracker.api.history import Audited
@@ -169,3 +170,25 @@ class Commitment(Node, Audited):
         args = PageArgs(first=first, after=after, last=last, before=before)
         rows = await info.context.loaders.evidence_by_commitment.load(self.row.id)
         return page_of_list([Evidence.from_row(row) for row in rows], args)
+
+    @strawberry.field(description="Discussion threads on the commitment itself, oldest first.")
+    async def comments(
+        self,
+        info: Info,
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
+    ) -> Connection[Comment]:
+        return await comments_on(info.context, self.row.id, None, PageArgs(first, after, last, before))
+
+    @strawberry.field(description="Assessments by consultative bodies: published ones, and your body's drafts.")
+    async def assessments(
+        self,
+        info: Info,
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
+    ) -> Connection[Assessment]:
+        return await assessments_of(info.context, self.row.id, PageArgs(first, after, last, before))

@@ -18,6 +18,10 @@ DESCRIPTIONS: dict[type[Enum], str] = {
     models.EvidenceKind: "What a piece of evidence is.",
     models.Role: "What a caller may do: network admin, editor of one collectivity, monitor, anonymous.",
     models.BodyKind: "Kind of consultative body.",
+    models.AssessmentStatus: "DRAFT (private to its body) or PUBLISHED.",
+    models.CompletionLevel: "How far a commitment was completed (OGP IRM scale).",
+    models.PotentialImpact: "What a commitment could change if completed (OGP IRM scale).",
+    models.OpenedGovernment: "Did it open government? (OGP IRM scale).",
 }
 
 

@@ -69,6 +69,17 @@ class Loaders:
         self.bodies_by_collectivity = self._children(
             models.ConsultativeBody, models.ConsultativeBody.collectivity_id, (col(models.ConsultativeBody.slug),)
         )
+        self.comments_by_commitment = self._children(
+            models.Comment, models.Comment.commitment_id, (col(models.Comment.created_at), col(models.Comment.id))
+        )
+        self.replies = self._children(
+            models.Comment, models.Comment.parent_id, (col(models.Comment.created_at), col(models.Comment.id))
+        )
+        self.assessments_by_commitment = self._children(
+            models.Assessment, models.Assessment.commitment_id, (col(models.Assessment.created_at),)
+        )
+        self.comment = self._by_id(models.Comment)
+        self.assessment = self._by_id(models.Assessment)
         self.history = self._children(
             models.AuditEntry, models.AuditEntry.subject_id, (col(models.AuditEntry.seq).desc(),)
         )

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 import strawberry
 
 from tracker import models, progress
+from tracker.api.accountability import Comment, comments_on
 from tracker.api.context import Info
 from tracker.api.history import Audited
 from tracker.api.relay import Connection, Node, PageArgs, encode_id, page_of_list
@@ -70,3 +71,16 @@ class Milestone(Node, Audited):
         args = PageArgs(first=first, after=after, last=last, before=before)
         rows = await info.context.loaders.evidence_by_milestone.load(self.row.id)
         return page_of_list([Evidence.from_row(row) for row in rows], args)
+
+    @strawberry.field(description="Discussion threads on this milestone, oldest first.")
+    async def comments(
+        self,
+        info: Info,
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
+    ) -> Connection[Comment]:
+        return await comments_on(
+            info.context, self.row.commitment_id, self.row.id, PageArgs(first, after, last, before)
+        )

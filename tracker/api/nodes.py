@@ -10,6 +10,7 @@ from typing import Any
 import strawberry
 
 from tracker.access import can_read_plan
+from tracker.api.accountability import Assessment, Comment, assessment_visible
 from tracker.api.bodies import ConsultativeBody
 from tracker.api.collectivities import Collectivity
 from tracker.api.commitments import Commitment
@@ -58,6 +59,18 @@ async def _load(context: Context, type_name: str, key: uuid.UUID) -> Node | None
         if indicator is None or not await _commitment_readable(context, indicator.commitment_id):
             return None
         return Measurement.from_row(measurement)
+    if type_name == "Comment":
+        comment = await loaders.comment.load(key)
+        if comment is None or not await _commitment_readable(context, comment.commitment_id):
+            return None
+        return Comment.from_row(comment)
+    if type_name == "Assessment":
+        assessment = await loaders.assessment.load(key)
+        if assessment is None or not assessment_visible(context.principal, assessment):
+            return None
+        if not await _commitment_readable(context, assessment.commitment_id):
+            return None
+        return Assessment.from_row(assessment)
     child = _CHILDREN.get(type_name)
     if child is None:
         return None
@@ -73,7 +86,9 @@ _CHILDREN: dict[str, tuple[str, Callable[[Any], Node]]] = {
     "Indicator": ("indicator", Indicator.from_row),
     "Evidence": ("evidence", Evidence.from_row),
 }
-NODE_TYPES = frozenset({"Collectivity", "ConsultativeBody", "ActionPlan", "Commitment", "Measurement", *_CHILDREN})
+NODE_TYPES = frozenset(
+    {"Collectivity", "ConsultativeBody", "ActionPlan", "Commitment", "Measurement", "Comment", "Assessment", *_CHILDREN}
+)
 
 
 def resolve(context: Context, value: str, field: str) -> Awaitable[Node | None]:

@@ -8,6 +8,7 @@ import strawberry
 from strawberry.extensions import MaxAliasesLimiter, MaxTokensLimiter, QueryDepthLimiter, SchemaExtension
 from strawberry.schema.config import StrawberryConfig
 
+from tracker.api.accountability import AccountabilityMutation, Assessment, Comment
 from tracker.api.bodies import BodyMutation, ConsultativeBody
 from tracker.api.collectivities import Collectivity, CollectivityQuery
 from tracker.api.commitments import Commitment
@@ -33,7 +34,7 @@ class Query(NodeQuery, CollectivityQuery, NetworkQuery, MilestoneQuery, ViewerQu
 
 
 @strawberry.type(description="Change plans, commitments, milestones, indicators and evidence.")
-class Mutation(PlanMutation, ProgressMutation, BodyMutation):
+class Mutation(PlanMutation, ProgressMutation, BodyMutation, AccountabilityMutation):
     pass
 
 
@@ -61,6 +62,8 @@ def build_schema(settings: Settings) -> strawberry.Schema:
             Evidence,
             AuditEntry,
             ConsultativeBody,
+            Comment,
+            Assessment,
         ],
         config=StrawberryConfig(auto_camel_case=True),
         extensions=[

@@ -35,6 +35,7 @@ class EventType(StrEnum):
     BODY_CREATED = "body.created"
     BODY_UPDATED = "body.updated"
     COMMENT_CREATED = "comment.created"
+    COMMENT_HIDDEN = "comment.hidden"
     ASSESSMENT_PUBLISHED = "assessment.published"
     WEBHOOK_DISABLED = "webhook.disabled"
 

@@ -5,16 +5,21 @@ from __future__ import annotations
 from sqlmodel import SQLModel
 
 from tracker.models.access import ApiToken, ConsultativeBody
+from tracker.models.accountability import Assessment, Comment
 from tracker.models.audit import AuditEntry
 from tracker.models.collectivity import Collectivity
 from tracker.models.enums import (
+    AssessmentStatus,
     BodyKind,
     CollectivityKind,
+    CompletionLevel,
     Direction,
     EvidenceKind,
     MeasurementOrigin,
     OgpValue,
+    OpenedGovernment,
     PlanStatus,
+    PotentialImpact,
     Role,
     WorkStatus,
 )
@@ -28,11 +33,15 @@ metadata = SQLModel.metadata
 __all__ = [
     "ActionPlan",
     "ApiToken",
+    "Assessment",
+    "AssessmentStatus",
     "AuditEntry",
     "BodyKind",
     "Collectivity",
     "CollectivityKind",
+    "Comment",
     "Commitment",
+    "CompletionLevel",
     "ConsultativeBody",
     "Direction",
     "Evidence",
@@ -42,8 +51,10 @@ __all__ = [
     "MeasurementOrigin",
     "Milestone",
     "OgpValue",
+    "OpenedGovernment",
     "OutboxEvent",
     "PlanStatus",
+    "PotentialImpact",
     "Role",
     "WorkStatus",
     "metadata",

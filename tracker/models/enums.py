@@ -70,3 +70,32 @@ class BodyKind(StrEnum):
     PRESS_AND_COMMUNICATION = "PRESS_AND_COMMUNICATION"
     ECONOMIC_PARTNERS = "ECONOMIC_PARTNERS"
     OTHER = "OTHER"
+
+
+class AssessmentStatus(StrEnum):
+    DRAFT = "DRAFT"
+    PUBLISHED = "PUBLISHED"
+
+
+class CompletionLevel(StrEnum):
+    NOT_STARTED = "NOT_STARTED"
+    LIMITED = "LIMITED"
+    SUBSTANTIAL = "SUBSTANTIAL"
+    COMPLETE = "COMPLETE"
+
+
+class PotentialImpact(StrEnum):
+    NONE = "NONE"
+    MINOR = "MINOR"
+    MODERATE = "MODERATE"
+    TRANSFORMATIVE = "TRANSFORMATIVE"
+
+
+class OpenedGovernment(StrEnum):
+    """OGP's "did it open government?"."""
+
+    WORSENED = "WORSENED"
+    DID_NOT_CHANGE = "DID_NOT_CHANGE"
+    MARGINAL = "MARGINAL"
+    MAJOR = "MAJOR"
+    OUTSTANDING = "OUTSTANDING"
