@@ -7,7 +7,8 @@ from typing import Any
 from sqlmodel import select
 
 from tests.support.accountability import Place, place_with_body
-from tests.support.graphql import Client, error_codes
+from tests.support.builders import ait_melloul
+from tests.support.graphql import Client, error_codes, operation
 from tests.support.tokens import token_for
 from tracker.access import SYSTEM
 from tracker.db import Database
@@ -112,3 +113,19 @@ async def test_unknown_completion_level_names_its_field(client: Client, db: Data
     variables["input"]["completion"] = "HALF"
     body = await client.execute(CREATE, variables, headers=client.bearer(place.monitor))
     assert error_codes(body) == [("BAD_USER_INPUT", "completion")]
+
+
+async def test_the_demo_shows_a_published_assessment_and_a_discussion(client: Client, db: Database) -> None:
+    await ait_melloul(db)
+    dashboard = await client.data(operation("PlanDashboard"), {"slug": "ait-melloul"})
+    first = dashboard["collectivity"]["currentPlan"]["commitments"]["edges"][0]["node"]["id"]
+    query = """
+    query($id: ID!) { node(id: $id) { ... on Commitment {
+      assessments { edges { node { status body { slug } } } }
+      comments { edges { node { authorRole replies { totalCount } } } }
+    } } }
+    """
+    node = (await client.data(query, {"id": first}))["node"]
+    published = {"status": "PUBLISHED", "body": {"slug": "ait-melloul-equality-gender"}}
+    assert node["assessments"]["edges"][0]["node"] == published
+    assert node["comments"]["edges"][0]["node"] == {"authorRole": "MONITOR", "replies": {"totalCount": 1}}

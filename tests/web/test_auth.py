@@ -99,3 +99,9 @@ def test_token_cli_refuses_an_editor_without_collectivity(tmp_path: Path) -> Non
     assert result.returncode == 1
     assert "collectivity" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+async def test_a_refused_token_is_never_echoed(client: Client) -> None:
+    presented = "trk_abcdefabcdef_thisisasecretthatmustnotleak"
+    response = await client.post(VIEWER, headers=client.bearer(presented))
+    assert "thisisasecretthatmustnotleak" not in response.text
