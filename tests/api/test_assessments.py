@@ -129,3 +129,21 @@ async def test_the_demo_shows_a_published_assessment_and_a_discussion(client: Cl
     published = {"status": "PUBLISHED", "body": {"slug": "ait-melloul-equality-gender"}}
     assert node["assessments"]["edges"][0]["node"] == published
     assert node["comments"]["edges"][0]["node"] == {"authorRole": "MONITOR", "replies": {"totalCount": 1}}
+
+
+async def test_drafting_is_audited_but_only_the_body_sees_it(client: Client, db: Database) -> None:
+    place = await place_with_body(db)
+    assessment_id = await _drafted(client, place)
+    await client.data(
+        UPDATE, {"input": {"id": assessment_id, "rationale": "Revu."}}, headers=client.bearer(place.monitor)
+    )
+    await client.data(PUBLISH, {"input": {"id": assessment_id}}, headers=client.bearer(place.monitor))
+    query = "query($id: ID!) { node(id: $id) { ... on Assessment { history { edges { node { action } } } } } }"
+    own = await client.data(query, {"id": assessment_id}, headers=client.bearer(place.monitor))
+    public = await client.data(query, {"id": assessment_id})
+    assert [edge["node"]["action"] for edge in own["node"]["history"]["edges"]] == [
+        "assessment.published",
+        "assessment.updated",
+        "assessment.drafted",
+    ]
+    assert [edge["node"]["action"] for edge in public["node"]["history"]["edges"]] == ["assessment.published"]

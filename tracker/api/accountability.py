@@ -11,6 +11,7 @@ from tracker import models
 from tracker.access import Principal
 from tracker.api.bodies import ConsultativeBody
 from tracker.api.context import Context, Info
+from tracker.api.history import Audited
 from tracker.api.inputs import required
 from tracker.api.relay import Connection, Node, PageArgs, decode_id, encode_id, page_of_list
 from tracker.api.writes import perform
@@ -32,7 +33,7 @@ class Moderation:
 
 
 @strawberry.type(description="A comment on a commitment or a milestone; replies form threads.")
-class Comment(Node):
+class Comment(Node, Audited):
     row: strawberry.Private[models.Comment]
     created_at: datetime = strawberry.field(description="When it was posted.")
     author_role: Role = strawberry.field(
@@ -99,7 +100,7 @@ def assessment_visible(principal: Principal, row: models.Assessment) -> bool:
 
 
 @strawberry.type(description="A consultative body's assessment of a commitment (after OGP's IRM).")
-class Assessment(Node):
+class Assessment(Node, Audited):
     row: strawberry.Private[models.Assessment]
     status: models.AssessmentStatus = strawberry.field(description="DRAFT (private to the body) or PUBLISHED.")
     completion: models.CompletionLevel = strawberry.field(description="How far the commitment was completed.")

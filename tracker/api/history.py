@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
 from datetime import datetime
 from typing import Any
 
@@ -12,7 +11,7 @@ from sqlmodel import col, select
 from strawberry.scalars import JSON
 
 from tracker import models
-from tracker.access import can_read_drafts, ensure_admin
+from tracker.access import Principal, can_read_drafts, ensure_admin
 from tracker.api.context import Info
 from tracker.api.relay import Connection, Node, PageArgs, connection, encode_id, page_of_list
 from tracker.models.enums import Role
@@ -68,9 +67,19 @@ def _value(change: Any, side: str) -> Any:
     return change.get(side) if isinstance(change, dict) else (change if side == "after" else None)
 
 
-async def history_of(info: Info, subject_id: uuid.UUID, args: PageArgs) -> Connection[AuditEntry]:
-    rows = await info.context.loaders.history.load(subject_id)
-    return page_of_list([AuditEntry.from_row(row) for row in rows], args)
+def entry_visible(principal: Principal, entry: models.AuditEntry, subject: Any) -> bool:
+    """Entries made while their plan was a draft, and a body's private drafts, stay private."""
+    if entry.public or principal.role is Role.ADMIN:
+        return True
+    if entry.subject_type == "Assessment":
+        return principal.body_id is not None and principal.body_id == getattr(subject, "body_id", None)
+    return entry.collectivity_id is not None and can_read_drafts(principal, entry.collectivity_id)
+
+
+async def history_of(info: Info, subject: Any, args: PageArgs) -> Connection[AuditEntry]:
+    rows = await info.context.loaders.history.load(subject.id)
+    principal = info.context.principal
+    return page_of_list([AuditEntry.from_row(row) for row in rows if entry_visible(principal, row, subject)], args)
 
 
 @strawberry.input(description="Which audit entries to list; every condition given must hold.")
@@ -130,4 +139,4 @@ class Audited:
         last: int | None = None,
         before: str | None = None,
     ) -> Connection[AuditEntry]:
-        return await history_of(info, self.row.id, PageArgs(first=first, after=after, last=last, before=before))
+        return await history_of(info, self.row, PageArgs(first=first, after=after, last=last, before=before))

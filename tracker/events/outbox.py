@@ -62,20 +62,47 @@ def emit(
     )
     session.add(event)
     if type in AUDITED:
-        session.add(
-            AuditEntry(
-                action=type.value,
-                subject_type=subject_type,
-                subject_id=subject_id,
-                collectivity_id=collectivity_id,
-                plan_id=plan_id,
-                public=public,
-                actor_role=actor.role,
-                actor_name=actor.name,
-                changes=audit_changes(type, event.data),
-            )
+        record_audit(
+            session,
+            action=type.value,
+            actor=actor,
+            subject_type=subject_type,
+            subject_id=subject_id,
+            collectivity_id=collectivity_id,
+            plan_id=plan_id,
+            public=public,
+            changes=audit_changes(type, event.data),
         )
     return event
+
+
+def record_audit(
+    session: AsyncSession,
+    *,
+    action: str,
+    actor: Principal,
+    subject_type: str,
+    subject_id: uuid.UUID,
+    collectivity_id: uuid.UUID | None,
+    plan_id: uuid.UUID | None,
+    public: bool,
+    changes: dict[str, Any],
+) -> None:
+    """An audit entry, in the caller's transaction. Changes that announce nothing (a body's
+    private draft) are audited directly; everything else through `emit`."""
+    session.add(
+        AuditEntry(
+            action=action,
+            subject_type=subject_type,
+            subject_id=subject_id,
+            collectivity_id=collectivity_id,
+            plan_id=plan_id,
+            public=public,
+            actor_role=actor.role,
+            actor_name=actor.name,
+            changes=jsonable(changes),
+        )
+    )
 
 
 def audit_changes(type: EventType, data: dict[str, Any]) -> dict[str, Any]:

@@ -11,9 +11,10 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from tracker.access import Principal, ensure_can_assess
 from tracker.errors import Conflict, NotFound
-from tracker.events.outbox import camel_changes
+from tracker.events.outbox import camel_changes, record_audit
 from tracker.events.types import EventType
 from tracker.models import (
+    ActionPlan,
     Assessment,
     AssessmentStatus,
     Commitment,
@@ -55,7 +56,31 @@ async def draft_assessment(
     )
     session.add(assessment)
     await session.flush()
+    _audit_draft(session, actor, plan, assessment, "assessment.drafted", {}, camel_snapshot(assessment, FIELDS))
     return assessment
+
+
+def _audit_draft(
+    session: AsyncSession,
+    actor: Principal,
+    plan: ActionPlan,
+    assessment: Assessment,
+    action: str,
+    before: dict[str, object],
+    after: dict[str, object],
+) -> None:
+    """Drafts announce nothing, but their changes are audited, privately."""
+    record_audit(
+        session,
+        action=action,
+        actor=actor,
+        subject_type="Assessment",
+        subject_id=assessment.id,
+        collectivity_id=plan.collectivity_id,
+        plan_id=plan.id,
+        public=False,
+        changes=camel_changes(before, after),
+    )
 
 
 async def _own_draft(session: AsyncSession, actor: Principal, id: uuid.UUID) -> tuple[Assessment, Commitment]:
@@ -81,7 +106,7 @@ async def update_assessment(
     opened_government: OpenedGovernment | str | _Unset = UNSET,
     rationale: str | _Unset = UNSET,
 ) -> Assessment:
-    assessment, _ = await _own_draft(session, actor, id)
+    assessment, commitment = await _own_draft(session, actor, id)
     before = camel_snapshot(assessment, FIELDS)
     if not isinstance(completion, _Unset):
         assessment.completion = enum_value(CompletionLevel, completion, field="completion")
@@ -91,9 +116,12 @@ async def update_assessment(
         assessment.opened_government = enum_value(OpenedGovernment, opened_government, field="openedGovernment")
     if not isinstance(rationale, _Unset):
         assessment.rationale = clean_text(rationale, field="rationale", limit=MAX_RATIONALE)
-    if camel_changes(before, camel_snapshot(assessment, FIELDS)):
+    after = camel_snapshot(assessment, FIELDS)
+    if camel_changes(before, after):
         touch(assessment)
         session.add(assessment)
+        plan = await plan_of(session, commitment)
+        _audit_draft(session, actor, plan, assessment, "assessment.updated", before, after)
     return assessment
 
 
