@@ -12,7 +12,7 @@ from tracker.api.bodies import ConsultativeBody
 from tracker.api.context import Info
 from tracker.api.history import Audited
 from tracker.api.plans import ActionPlan
-from tracker.api.relay import Connection, Node, PageArgs, connection, encode_id, page_of_list
+from tracker.api.relay import Connection, Node, PageArgs, connection, encode_id, page_of_list, page_of_select
 
 
 @strawberry.type(description="A territorial collectivity: region, prefecture or province, commune.")
@@ -117,11 +117,8 @@ class CollectivityQuery:
                 name_text = func.lower(cast(models.Collectivity.name, Text))
                 query = query.where(or_(col(models.Collectivity.slug).like(needle), name_text.like(needle)))
         async with info.context.reading() as session:
-            total = (await session.exec(select(func.count()).select_from(query.subquery()))).one()
-            start, end = args.window(int(total))
-            page = query.order_by(col(models.Collectivity.slug)).offset(start).limit(end - start)
-            rows = (await session.exec(page)).all() if end > start else []
-        return connection([Collectivity.from_row(row) for row in rows], start=start, total=int(total))
+            rows, start, total = await page_of_select(session, query, args, col(models.Collectivity.slug))
+        return connection([Collectivity.from_row(row) for row in rows], start=start, total=total)
 
     @strawberry.field(description="One collectivity by its slug.")
     async def collectivity(self, info: Info, slug: str) -> Collectivity | None:

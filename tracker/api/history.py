@@ -6,14 +6,13 @@ from datetime import datetime
 from typing import Any
 
 import strawberry
-from sqlalchemy import func
 from sqlmodel import col, select
 from strawberry.scalars import JSON
 
 from tracker import models
 from tracker.access import Principal, can_read_drafts, ensure_admin
 from tracker.api.context import Info
-from tracker.api.relay import Connection, Node, PageArgs, connection, encode_id, page_of_list
+from tracker.api.relay import Connection, Node, PageArgs, connection, encode_id, page_of_list, page_of_select
 from tracker.models.enums import Role
 
 
@@ -119,10 +118,7 @@ class AuditQuery:
             if filter.until is not None:
                 query = query.where(col(models.AuditEntry.occurred_at) < filter.until)
         async with info.context.reading() as session:
-            total = int((await session.exec(select(func.count()).select_from(query.subquery()))).one())
-            start, end = args.window(total)
-            page = query.order_by(col(models.AuditEntry.seq).desc()).offset(start).limit(end - start)
-            rows = (await session.exec(page)).all() if end > start else []
+            rows, start, total = await page_of_select(session, query, args, col(models.AuditEntry.seq).desc())
         return connection([AuditEntry.from_row(row) for row in rows], start=start, total=total)
 
 

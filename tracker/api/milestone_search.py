@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import strawberry
-from sqlalchemy import func
 from sqlmodel import col, select
 
 from tracker import models
 from tracker.api.commitments import MilestoneFilter, MilestoneOrder
 from tracker.api.context import Info
 from tracker.api.milestones import Milestone
-from tracker.api.relay import Connection, PageArgs, connection
+from tracker.api.relay import Connection, PageArgs, connection, page_of_select
 from tracker.progress import CLOSED_STATUSES
 from tracker.services.network import readable_plans
 
@@ -54,9 +53,8 @@ class MilestoneQuery:
                 query = query.where(late if filter.overdue else ~late)
         descending = order_by is MilestoneOrder.DUE_ON_DESC
         due = col(models.Milestone.due_on)
-        ordered = query.order_by(due.desc() if descending else due, col(models.Milestone.id))
         async with info.context.reading() as session:
-            total = int((await session.exec(select(func.count()).select_from(query.subquery()))).one())
-            start, end = args.window(total)
-            rows = (await session.exec(ordered.offset(start).limit(end - start))).all() if end > start else []
+            rows, start, total = await page_of_select(
+                session, query, args, due.desc() if descending else due, col(models.Milestone.id)
+            )
         return connection([Milestone.from_row(row) for row in rows], start=start, total=total)

@@ -7,13 +7,18 @@ import binascii
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 import strawberry
+from sqlalchemy import func
+from sqlmodel import select
+from sqlmodel.ext.asyncio.session import AsyncSession
+from sqlmodel.sql.expression import SelectOfScalar
 
 from tracker.errors import BadInput
 
 T = TypeVar("T")
+M = TypeVar("M")
 MAX_PAGE = 100
 _CURSOR_PREFIX = "offset:"
 
@@ -134,3 +139,15 @@ def page_of_list(items: Sequence[T], args: PageArgs) -> Connection[T]:
     """Page a list already loaded (children of one parent, fetched in a batch)."""
     start, end = args.window(len(items))
     return connection(items[start:end], start=start, total=len(items))
+
+
+async def page_of_select(
+    session: AsyncSession, query: SelectOfScalar[M], args: PageArgs, *order: Any
+) -> tuple[Sequence[M], int, int]:
+    """One page of a select, counted and sliced in SQL: (rows, offset of the first, total)."""
+    total = int((await session.exec(select(func.count()).select_from(query.subquery()))).one())
+    start, end = args.window(total)
+    if end <= start:
+        return [], start, total
+    rows = (await session.exec(query.order_by(*order).offset(start).limit(end - start))).all()
+    return rows, start, total
