@@ -1,0 +1,199 @@
+"""The one hardened HTTP client for every outbound request (webhooks, evidence sources).
+
+- Host names are resolved once per connection and the connection goes only to an address that
+  passed the checks, so a DNS answer cannot change between the check and the connect.
+- Refused always: link-local (cloud metadata lives there: 169.254.169.254, fd00:ec2::254),
+  multicast, unspecified and reserved addresses; IPv4 hidden in IPv6 (mapped, 6to4, Teredo,
+  NAT64) is unwrapped and checked as IPv4.
+- Refused unless `allow_private`: loopback, private and shared (CGNAT) ranges.
+- No proxies from the environment (`trust_env=False`), bounded timeouts, capped bodies.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import socket
+import typing
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import anyio
+import httpcore
+import httpx
+
+IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+
+ALWAYS_REFUSED = (
+    ipaddress.ip_network("169.254.0.0/16"),  # link-local, cloud metadata
+    ipaddress.ip_network("fe80::/10"),
+    ipaddress.ip_network("fd00:ec2::254/128"),  # AWS metadata over IPv6
+    ipaddress.ip_network("100.100.100.200/32"),  # Alibaba Cloud metadata
+)
+NAT64 = ipaddress.ip_network("64:ff9b::/96")
+DEFAULT_TIMEOUT = httpx.Timeout(15.0, connect=5.0)
+DEFAULT_MAX_BYTES = 5 * 1024 * 1024
+USER_AGENT = "open-plan-tracker/0.1 (+https://github.com/)"
+
+
+class BlockedTarget(httpcore.ConnectError):
+    """The target resolves only to addresses the policy refuses."""
+
+
+class ResponseTooLarge(Exception):
+    def __init__(self, limit: int) -> None:
+        super().__init__(f"response larger than {limit} bytes")
+        self.limit = limit
+
+
+def _embedded_ipv4(address: ipaddress.IPv6Address) -> ipaddress.IPv4Address | None:
+    if address.ipv4_mapped is not None:
+        return address.ipv4_mapped
+    if address.sixtofour is not None:
+        return address.sixtofour
+    if address.teredo is not None:
+        return address.teredo[1]
+    if address in NAT64:
+        return ipaddress.IPv4Address(int(address) & 0xFFFFFFFF)
+    return None
+
+
+def refusal(address: IPAddress, *, allow_private: bool) -> str | None:
+    """Why the address may not be contacted, or None when it may."""
+    if isinstance(address, ipaddress.IPv6Address):
+        embedded = _embedded_ipv4(address)
+        if embedded is not None:
+            return refusal(embedded, allow_private=allow_private)
+    if any(address in network for network in ALWAYS_REFUSED) or address.is_link_local:
+        return "link-local or metadata address"
+    if address.is_multicast or address.is_unspecified or address.is_reserved:
+        return "multicast, unspecified or reserved address"
+    if address.is_global:
+        return None
+    if allow_private:
+        return None
+    return "private or loopback address"
+
+
+@dataclass(frozen=True, slots=True)
+class Policy:
+    allow_private: bool = False
+
+    def pick(self, host: str, addresses: Iterable[str]) -> str:
+        """The first resolved address the policy accepts; BlockedTarget when there is none."""
+        reasons = []
+        for text in addresses:
+            address = ipaddress.ip_address(text.split("%", 1)[0])
+            reason = refusal(address, allow_private=self.allow_private)
+            if reason is None:
+                return str(address)
+            reasons.append(f"{address}: {reason}")
+        raise BlockedTarget(f"refused to connect to {host} ({'; '.join(reasons) or 'no address'})")
+
+
+async def resolve(host: str, port: int) -> list[str]:
+    try:
+        ipaddress.ip_address(host)
+        return [host]
+    except ValueError:
+        pass
+    try:
+        infos = await anyio.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except OSError as error:
+        raise httpcore.ConnectError(f"cannot resolve {host}: {error}") from error
+    return [str(info[4][0]) for info in infos]
+
+
+class GuardedBackend(httpcore.AsyncNetworkBackend):
+    """httpcore's network backend, connecting only to addresses the policy accepts."""
+
+    def __init__(self, policy: Policy) -> None:
+        self.policy = policy
+        self.inner = httpcore.AnyIOBackend()
+
+    async def connect_tcp(
+        self,
+        host: str,
+        port: int,
+        timeout: float | None = None,  # noqa: ASYNC109 - httpcore's interface
+        local_address: str | None = None,
+        socket_options: typing.Iterable[httpcore.SOCKET_OPTION] | None = None,
+    ) -> httpcore.AsyncNetworkStream:
+        try:
+            with anyio.fail_after(timeout):
+                addresses = await resolve(host, port)
+        except TimeoutError as error:
+            raise httpcore.ConnectTimeout(f"resolving {host} timed out") from error
+        address = self.policy.pick(host, addresses)
+        return await self.inner.connect_tcp(
+            address, port, timeout=timeout, local_address=local_address, socket_options=socket_options
+        )
+
+    async def connect_unix_socket(
+        self,
+        path: str,
+        timeout: float | None = None,  # noqa: ASYNC109 - httpcore's interface
+        socket_options: typing.Iterable[httpcore.SOCKET_OPTION] | None = None,
+    ) -> httpcore.AsyncNetworkStream:
+        raise BlockedTarget("unix sockets are not a valid target")
+
+    async def sleep(self, seconds: float) -> None:
+        await self.inner.sleep(seconds)
+
+
+class GuardedTransport(httpx.AsyncHTTPTransport):
+    def __init__(self, policy: Policy, limits: httpx.Limits) -> None:
+        super().__init__(trust_env=False, limits=limits)
+        # httpx does not take a network backend; the pool is rebuilt with the same settings and ours.
+        self._pool = httpcore.AsyncConnectionPool(
+            ssl_context=httpx.create_ssl_context(trust_env=False),
+            max_connections=limits.max_connections,
+            max_keepalive_connections=limits.max_keepalive_connections,
+            keepalive_expiry=limits.keepalive_expiry,
+            network_backend=GuardedBackend(policy),
+        )
+
+
+def create_client(
+    *,
+    allow_private: bool = False,
+    timeout: httpx.Timeout = DEFAULT_TIMEOUT,
+    max_redirects: int = 0,
+    max_connections: int = 100,
+) -> httpx.AsyncClient:
+    """The client every outbound request goes through."""
+    limits = httpx.Limits(max_connections=max_connections, max_keepalive_connections=max_connections // 2)
+    return httpx.AsyncClient(
+        transport=GuardedTransport(Policy(allow_private=allow_private), limits),
+        timeout=timeout,
+        follow_redirects=max_redirects > 0,
+        max_redirects=max(max_redirects, 0),
+        trust_env=False,
+        headers={"User-Agent": USER_AGENT},
+    )
+
+
+async def read_capped(response: httpx.Response, limit: int = DEFAULT_MAX_BYTES) -> bytes:
+    """The body of a streamed response, refusing to read past `limit` bytes."""
+    declared = response.headers.get("content-length")
+    if declared and declared.isdigit() and int(declared) > limit:
+        raise ResponseTooLarge(limit)
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in response.aiter_bytes():
+        size += len(chunk)
+        if size > limit:
+            raise ResponseTooLarge(limit)
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+async def check_target(url: str, *, allow_private: bool) -> str | None:
+    """Why a URL may not be used as a target (checked when it is configured), or None."""
+    parsed = httpx.URL(url)
+    if parsed.scheme not in ("http", "https") or not parsed.host:
+        return "must be an http or https URL"
+    try:
+        Policy(allow_private=allow_private).pick(parsed.host, await resolve(parsed.host, parsed.port or 443))
+    except httpcore.ConnectError as error:
+        return str(error)
+    return None
