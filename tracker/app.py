@@ -19,7 +19,6 @@ from strawberry.asgi import GraphQL
 from tracker.api.context import Context
 from tracker.api.schema import build_schema
 from tracker.db import Database
-from tracker.events.dispatcher import Dispatcher
 from tracker.i18n import parse_accept_language
 from tracker.jobs.scheduler import Scheduler
 from tracker.settings import Settings, get_settings
@@ -49,11 +48,10 @@ class TrackerGraphQL(GraphQL[Context, None]):
 def create_app(settings: Settings | None = None, *, db: Database | None = None) -> Starlette:
     settings = settings or get_settings()
     database = db or Database(settings.database_url)
-    dispatcher = Dispatcher(database)
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[dict[str, Any]]:
-        scheduler = Scheduler(database, settings, dispatcher)
+        scheduler = Scheduler(database, settings)
         if settings.scheduler_enabled:
             await scheduler.start()
         try:
@@ -76,5 +74,4 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None) 
     )
     app.state.db = database
     app.state.settings = settings
-    app.state.dispatcher = dispatcher
     return app

@@ -256,7 +256,6 @@ def serve(
 @app.command()
 def worker() -> None:
     """Run the scheduler and the event dispatcher without HTTP."""
-    from tracker.events.dispatcher import Dispatcher
     from tracker.jobs.scheduler import Scheduler
 
     _configure_logging()
@@ -265,7 +264,7 @@ def worker() -> None:
 
     async def run() -> None:
         db = Database(settings.database_url)
-        scheduler = Scheduler(db, settings, Dispatcher(db))
+        scheduler = Scheduler(db, settings)
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for signum in (signal.SIGINT, signal.SIGTERM):

@@ -26,7 +26,8 @@ class Settings(BaseSettings):
         default=0x7472_6163_6B65_72,
         description="PostgreSQL advisory lock key of the scheduler leader (one per deployment)",
     )
-    dispatch_interval_seconds: float = Field(default=5.0, gt=0)
+    dispatch_interval_seconds: float = Field(default=2.0, gt=0, description="How often the outbox is dispatched")
+    delivery_interval_seconds: float = Field(default=2.0, gt=0, description="How often due webhooks are sent")
     max_query_depth: int = Field(default=12, gt=0)
     max_aliases: int = Field(default=30, gt=0)
     max_tokens: int = Field(default=5000, gt=0)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import random
 
 from tracker.db import Database
-from tracker.events.dispatcher import Dispatcher
 from tracker.jobs.scheduler import Scheduler
 from tracker.settings import Settings
 
@@ -15,7 +14,7 @@ LOCK_KEY = random.randrange(1, 2**62)
 
 def _scheduler(url: str) -> Scheduler:
     db = Database(url)
-    return Scheduler(db, Settings(database_url=url, leader_lock_key=LOCK_KEY), Dispatcher(db))
+    return Scheduler(db, Settings(database_url=url, leader_lock_key=LOCK_KEY))
 
 
 async def test_only_one_scheduler_leads_and_another_takes_over(postgres_url: str) -> None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
@@ -16,33 +15,14 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from sqlmodel.sql.expression import SelectOfScalar
 
 from tracker.errors import BadInput
+from tracker.ids import decode_id, decode_key, encode_id
+
+__all__ = ["decode_id", "decode_key", "encode_id"]  # global IDs live in tracker.ids
 
 T = TypeVar("T")
 M = TypeVar("M")
 MAX_PAGE = 100
 _CURSOR_PREFIX = "offset:"
-
-
-def encode_id(type_name: str, id: uuid.UUID) -> str:
-    return base64.urlsafe_b64encode(f"{type_name}:{id.hex}".encode()).decode().rstrip("=")
-
-
-def decode_id(value: str, *, field: str = "id", expect: str | tuple[str, ...] | None = None) -> tuple[str, uuid.UUID]:
-    """The type name and key of a global ID; a malformed or unexpected one names the field."""
-    try:
-        raw = base64.urlsafe_b64decode(value + "=" * (-len(value) % 4)).decode()
-        type_name, _, key = raw.partition(":")
-        parsed = uuid.UUID(hex=key)
-    except (binascii.Error, UnicodeDecodeError, ValueError):
-        raise BadInput(f"{field} is not a valid ID", field=field) from None
-    expected = (expect,) if isinstance(expect, str) else expect
-    if expected and type_name not in expected:
-        raise BadInput(f"{field} must be the ID of a {' or '.join(expected)}", field=field)
-    return type_name, parsed
-
-
-def decode_key(value: str | strawberry.ID, expect: str | tuple[str, ...], *, field: str) -> uuid.UUID:
-    return decode_id(str(value), field=field, expect=expect)[1]
 
 
 @strawberry.interface(description="An object with a globally unique, opaque ID.")

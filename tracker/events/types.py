@@ -38,6 +38,7 @@ class EventType(StrEnum):
     COMMENT_HIDDEN = "comment.hidden"
     ASSESSMENT_PUBLISHED = "assessment.published"
     WEBHOOK_DISABLED = "webhook.disabled"
+    WEBHOOK_PING = "webhook.ping"
 
 
 # Changes people make to records leave an audit entry. Derived events (progress, reminders) and

@@ -14,8 +14,11 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from integrations.http import create_client
 from tracker.db import Database
 from tracker.events.dispatcher import Dispatcher
+from tracker.jobs.deliveries import DeliveryWorker
+from tracker.services import webhooks
 from tracker.settings import Settings
 
 log = logging.getLogger("tracker.scheduler")
@@ -24,10 +27,15 @@ LEADER_RETRY_SECONDS = 15
 
 
 class Scheduler:
-    def __init__(self, db: Database, settings: Settings, dispatcher: Dispatcher) -> None:
+    """The ticks of one process: dispatch the outbox, send due webhooks (safe on every replica,
+    thanks to SKIP LOCKED claims), and, on the leader only, the jobs that must run once."""
+
+    def __init__(self, db: Database, settings: Settings) -> None:
         self.db = db
         self.settings = settings
-        self.dispatcher = dispatcher
+        self.dispatcher = Dispatcher(db, [webhooks.fan_out])
+        self.client = create_client(allow_private=settings.allow_private_targets)
+        self.deliveries = DeliveryWorker(db, self.client, base_url=settings.base_url)
         self._scheduler = AsyncIOScheduler(timezone=settings.timezone)
         self._leader_connection: AsyncConnection | None = None
 
@@ -48,6 +56,13 @@ class Scheduler:
             id="dispatch",
             **defaults,
         )
+        self._scheduler.add_job(
+            self._delivery_tick,
+            "interval",
+            seconds=self.settings.delivery_interval_seconds,
+            id="deliver",
+            **defaults,
+        )
         if self.db.dialect == "postgresql":
             self._scheduler.add_job(
                 self.claim_leadership, "interval", seconds=LEADER_RETRY_SECONDS, id="leader", **defaults
@@ -58,6 +73,7 @@ class Scheduler:
     async def shutdown(self) -> None:
         if self._scheduler.running:
             self._scheduler.shutdown(wait=False)
+        await self.client.aclose()
         if self._leader_connection is not None:
             connection, self._leader_connection = self._leader_connection, None
             # The lock belongs to the database session, which the pool would keep alive: release it.
@@ -90,3 +106,10 @@ class Scheduler:
             await self.dispatcher.drain()
         except Exception:
             log.exception("dispatch tick failed; the events stay in the outbox for the next tick")
+
+    async def _delivery_tick(self) -> None:
+        try:
+            while await self.deliveries.run_once():
+                pass
+        except Exception:
+            log.exception("delivery tick failed; due deliveries stay due for the next tick")

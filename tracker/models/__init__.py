@@ -10,9 +10,11 @@ from tracker.models.audit import AuditEntry
 from tracker.models.collectivity import Collectivity
 from tracker.models.enums import (
     AssessmentStatus,
+    AttemptOutcome,
     BodyKind,
     CollectivityKind,
     CompletionLevel,
+    DeliveryStatus,
     Direction,
     EvidenceKind,
     MeasurementOrigin,
@@ -21,12 +23,14 @@ from tracker.models.enums import (
     PlanStatus,
     PotentialImpact,
     Role,
+    WebhookFormat,
     WorkStatus,
 )
 from tracker.models.evidence import Evidence
 from tracker.models.indicator import Indicator, Measurement
 from tracker.models.outbox import OutboxEvent
 from tracker.models.plan import ActionPlan, Commitment, Milestone
+from tracker.models.webhooks import WebhookAttempt, WebhookDelivery, WebhookSubscription
 
 metadata = SQLModel.metadata
 
@@ -35,6 +39,7 @@ __all__ = [
     "ApiToken",
     "Assessment",
     "AssessmentStatus",
+    "AttemptOutcome",
     "AuditEntry",
     "BodyKind",
     "Collectivity",
@@ -43,6 +48,7 @@ __all__ = [
     "Commitment",
     "CompletionLevel",
     "ConsultativeBody",
+    "DeliveryStatus",
     "Direction",
     "Evidence",
     "EvidenceKind",
@@ -56,6 +62,10 @@ __all__ = [
     "PlanStatus",
     "PotentialImpact",
     "Role",
+    "WebhookAttempt",
+    "WebhookDelivery",
+    "WebhookFormat",
+    "WebhookSubscription",
     "WorkStatus",
     "metadata",
 ]

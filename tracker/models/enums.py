@@ -99,3 +99,26 @@ class OpenedGovernment(StrEnum):
     MARGINAL = "MARGINAL"
     MAJOR = "MAJOR"
     OUTSTANDING = "OUTSTANDING"
+
+
+class WebhookFormat(StrEnum):
+    STANDARD = "STANDARD"
+    CLOUDEVENTS = "CLOUDEVENTS"
+    SLACK = "SLACK"
+    MATTERMOST = "MATTERMOST"
+    DISCORD = "DISCORD"
+    TEAMS = "TEAMS"
+    ROCKETCHAT = "ROCKETCHAT"
+    GOOGLE_CHAT = "GOOGLE_CHAT"
+
+
+class DeliveryStatus(StrEnum):
+    PENDING = "PENDING"
+    SUCCEEDED = "SUCCEEDED"
+    FAILED = "FAILED"
+
+
+class AttemptOutcome(StrEnum):
+    SUCCESS = "SUCCESS"
+    RETRYABLE = "RETRYABLE"
+    PERMANENT = "PERMANENT"

@@ -1,0 +1,1 @@
+"""Outbound webhooks: rendering per format, Standard Webhooks signing, and sending."""
