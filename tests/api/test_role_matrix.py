@@ -7,7 +7,7 @@ the same of another collectivity, and an anonymous client.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -19,11 +19,12 @@ from tracker.access import Principal
 from tracker.api.relay import decode_id, encode_id
 from tracker.api.schema import build_schema
 from tracker.db import Database
-from tracker.models import ActionPlan, Commitment, ConsultativeBody, Role
+from tracker.models import ActionPlan, Commitment, ConsultativeBody, DeliveryStatus, Role
 from tracker.services.assessments import draft_assessment
 from tracker.services.comments import post_comment
 from tracker.services.evidence import add_evidence
 from tracker.services.indicators import create_indicator
+from tracker.services.webhooks import create_subscription, ping
 from tracker.settings import Settings
 
 ROLES = ("ADMIN", "EDITOR_OWN", "EDITOR_OTHER", "MONITOR_OWN", "MONITOR_OTHER", "ANONYMOUS")
@@ -41,6 +42,8 @@ class World:
     evidence: str
     comment: str
     assessment: str
+    subscription: str
+    delivery: str
 
 
 async def build_world(db: Database) -> World:
@@ -72,6 +75,18 @@ async def build_world(db: Database) -> World:
             opened_government="MARGINAL",
             rationale="Début.",
         )
+        subscription, _secret = await create_subscription(
+            session,
+            actor=admin,
+            url="http://127.0.0.1:9/hook",
+            format="STANDARD",
+            scope_type="Collectivity",
+            scope_id=plan.collectivity_id,
+            allow_private=True,
+        )
+        delivery = await ping(session, actor=admin, id=subscription.id)
+        delivery.status = DeliveryStatus.FAILED
+        session.add(delivery)
     return World(
         own=own,
         other=other,
@@ -82,6 +97,8 @@ async def build_world(db: Database) -> World:
         evidence=encode_id("Evidence", evidence.id),
         comment=encode_id("Comment", comment.id),
         assessment=encode_id("Assessment", assessment.id),
+        subscription=encode_id("WebhookSubscription", subscription.id),
+        delivery=encode_id("WebhookDelivery", delivery.id),
     )
 
 
@@ -153,6 +170,20 @@ INPUTS: dict[str, Any] = {
     },
     "updateAssessment": lambda w: {"id": w.assessment, "rationale": "Avis revu"},
     "publishAssessment": lambda w: {"id": w.assessment},
+    "createWebhookSubscription": lambda w: {
+        "url": "http://127.0.0.1:9/other",
+        "format": "SLACK",
+        "scopeId": w.collectivity,
+    },
+    "updateWebhookSubscription": lambda w: {"id": w.subscription, "eventTypes": ["milestone.*"]},
+    "deleteWebhookSubscription": lambda w: {"id": w.subscription},
+    "rotateWebhookSecret": lambda w: {"id": w.subscription},
+    "pingWebhook": lambda w: {"id": w.subscription},
+    "redeliverWebhook": lambda w: {"deliveryId": w.delivery},
+    "recoverWebhookDeliveries": lambda w: {
+        "subscriptionId": w.subscription,
+        "since": (datetime.now(UTC) - timedelta(days=1)).isoformat(),
+    },
 }
 
 
@@ -180,6 +211,13 @@ CASES = [
             ("createConsultativeBody", "CreateConsultativeBodyInput"),
             ("updateConsultativeBody", "UpdateConsultativeBodyInput"),
             ("hideComment", "HideCommentInput"),
+            ("createWebhookSubscription", "CreateWebhookSubscriptionInput"),
+            ("updateWebhookSubscription", "UpdateWebhookSubscriptionInput"),
+            ("deleteWebhookSubscription", "WebhookSubscriptionIdInput"),
+            ("rotateWebhookSecret", "WebhookSubscriptionIdInput"),
+            ("pingWebhook", "WebhookSubscriptionIdInput"),
+            ("redeliverWebhook", "RedeliverWebhookInput"),
+            ("recoverWebhookDeliveries", "RecoverWebhookDeliveriesInput"),
         ]
     ),
     Case("postComment", _mutation("postComment", "PostCommentInput"), frozenset({*STAFF, "MONITOR_OWN"})),

@@ -22,6 +22,9 @@ DESCRIPTIONS: dict[type[Enum], str] = {
     models.CompletionLevel: "How far a commitment was completed (OGP IRM scale).",
     models.PotentialImpact: "What a commitment could change if completed (OGP IRM scale).",
     models.OpenedGovernment: "Did it open government? (OGP IRM scale).",
+    models.WebhookFormat: "Body format of a webhook: Standard Webhooks, CloudEvents, or a chat platform's.",
+    models.DeliveryStatus: "PENDING while being attempted, then SUCCEEDED or FAILED.",
+    models.AttemptOutcome: "What one try gave: success, worth retrying, or final failure.",
 }
 
 

@@ -80,6 +80,11 @@ class Loaders:
         )
         self.comment = self._by_id(models.Comment)
         self.assessment = self._by_id(models.Assessment)
+        self.subscription = self._by_id(models.WebhookSubscription)
+        self.delivery = self._by_id(models.WebhookDelivery)
+        self.attempts_by_delivery = self._children(
+            models.WebhookAttempt, models.WebhookAttempt.delivery_id, (col(models.WebhookAttempt.number),)
+        )
         self.history = self._children(
             models.AuditEntry, models.AuditEntry.subject_id, (col(models.AuditEntry.seq).desc(),)
         )

@@ -20,6 +20,7 @@ from tracker.api.indicators import Indicator, Measurement
 from tracker.api.milestones import Milestone
 from tracker.api.plans import ActionPlan
 from tracker.api.relay import MAX_PAGE, Node, decode_id
+from tracker.api.webhooks import load_node as webhook_node
 from tracker.errors import BadInput
 
 
@@ -37,6 +38,8 @@ async def _commitment_readable(context: Context, commitment_id: uuid.UUID) -> bo
 
 async def _load(context: Context, type_name: str, key: uuid.UUID) -> Node | None:
     loaders = context.loaders
+    if type_name in ("WebhookSubscription", "WebhookDelivery"):
+        return await webhook_node(context, type_name, key)
     if type_name == "Collectivity":
         collectivity = await loaders.collectivity.load(key)
         return Collectivity.from_row(collectivity) if collectivity else None
@@ -87,7 +90,18 @@ _CHILDREN: dict[str, tuple[str, Callable[[Any], Node]]] = {
     "Evidence": ("evidence", Evidence.from_row),
 }
 NODE_TYPES = frozenset(
-    {"Collectivity", "ConsultativeBody", "ActionPlan", "Commitment", "Measurement", "Comment", "Assessment", *_CHILDREN}
+    {
+        "Collectivity",
+        "ConsultativeBody",
+        "ActionPlan",
+        "Commitment",
+        "Measurement",
+        "Comment",
+        "Assessment",
+        "WebhookSubscription",
+        "WebhookDelivery",
+        *_CHILDREN,
+    }
 )
 
 

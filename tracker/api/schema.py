@@ -25,16 +25,17 @@ from tracker.api.plan_mutations import PlanMutation
 from tracker.api.plans import ActionPlan
 from tracker.api.progress_mutations import ProgressMutation
 from tracker.api.viewer import ViewerQuery
+from tracker.api.webhooks import WebhookDelivery, WebhookMutation, WebhookQuery, WebhookSubscription
 from tracker.settings import Settings
 
 
 @strawberry.type(description="Read the openness plans of the network.")
-class Query(NodeQuery, CollectivityQuery, NetworkQuery, MilestoneQuery, ViewerQuery, AuditQuery):
+class Query(NodeQuery, CollectivityQuery, NetworkQuery, MilestoneQuery, ViewerQuery, AuditQuery, WebhookQuery):
     pass
 
 
 @strawberry.type(description="Change plans, commitments, milestones, indicators and evidence.")
-class Mutation(PlanMutation, ProgressMutation, BodyMutation, AccountabilityMutation):
+class Mutation(PlanMutation, ProgressMutation, BodyMutation, AccountabilityMutation, WebhookMutation):
     pass
 
 
@@ -64,6 +65,8 @@ def build_schema(settings: Settings) -> strawberry.Schema:
             ConsultativeBody,
             Comment,
             Assessment,
+            WebhookSubscription,
+            WebhookDelivery,
         ],
         config=StrawberryConfig(auto_camel_case=True),
         extensions=[
