@@ -12,11 +12,12 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
+from tests.support.cleanup import truncate_all
 from tests.support.graphql import Client
 from tests.support.tokens import token_for
 from tracker import migrate
 from tracker.db import Database, create_sync_engine_for
-from tracker.models import Role, metadata
+from tracker.models import Role
 from tracker.settings import Settings
 
 POSTGRES_URL = os.environ.get("TRACKER_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
@@ -68,10 +69,7 @@ async def db(database_url: str) -> AsyncIterator[Database]:
         yield database
     finally:
         if database.dialect == "postgresql":
-            # TRUNCATE, not DELETE: the audit trail refuses deletions, by design.
-            tables = ", ".join(f'"{table.name}"' for table in metadata.sorted_tables)
-            async with database.engine.begin() as connection:
-                await connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+            await truncate_all(database)
         await database.dispose()
 
 

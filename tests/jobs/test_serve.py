@@ -24,9 +24,9 @@ def _undispatched(path: Path) -> tuple[int, int]:
 def test_serve_demo_answers_graphql_and_dispatches_the_outbox(tmp_path: Path) -> None:
     database = tmp_path / "tracker.db"
     env = {"TRACKER_DATABASE_URL": f"sqlite:///{database}", "TRACKER_DISPATCH_INTERVAL_SECONDS": "0.2"}
-    with tracker_server("--demo", env=env) as base_url:
+    with tracker_server("--demo", env=env) as server:
         response = httpx.post(
-            f"{base_url}/graphql",
+            f"{server.url}/graphql",
             json={"query": '{ collectivity(slug: "ait-melloul") { currentPlan { commitments { totalCount } } } }'},
         )
         assert response.status_code == 200
@@ -41,7 +41,7 @@ def test_serve_demo_answers_graphql_and_dispatches_the_outbox(tmp_path: Path) ->
 
 def test_graphiql_is_served_to_a_browser(tmp_path: Path) -> None:
     env = {"TRACKER_DATABASE_URL": f"sqlite:///{tmp_path / 'tracker.db'}"}
-    with tracker_server(env=env) as base_url:
-        response = httpx.get(f"{base_url}/graphql", headers={"Accept": "text/html"})
+    with tracker_server(env=env) as server:
+        response = httpx.get(f"{server.url}/graphql", headers={"Accept": "text/html"})
     assert response.status_code == 200
     assert "graphiql" in response.text.lower()

@@ -9,6 +9,7 @@ import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 
 import httpx
 
@@ -34,9 +35,25 @@ def wait_until_ready(base_url: str, process: subprocess.Popen[bytes], timeout: f
     raise AssertionError(f"server not ready after {timeout} s")
 
 
+@dataclass
+class Server:
+    url: str
+    process: subprocess.Popen[bytes]
+
+
+def tracker_command(*args: str, env: dict[str, str]) -> str:
+    """Run a `tracker` admin command; its standard output."""
+    result = subprocess.run(
+        [sys.executable, "-m", "tracker.cli", *args], env={**os.environ, **env}, capture_output=True, text=True
+    )
+    if result.returncode != 0:
+        raise AssertionError(result.stderr)
+    return result.stdout
+
+
 @contextmanager
-def tracker_server(*args: str, env: dict[str, str]) -> Iterator[str]:
-    """`tracker serve` in a subprocess; yields its base URL and stops it with SIGTERM."""
+def tracker_server(*args: str, env: dict[str, str]) -> Iterator[Server]:
+    """`tracker serve` in a subprocess; stops it with SIGTERM unless the test killed it."""
     port = free_port()
     process = subprocess.Popen(
         [sys.executable, "-m", "tracker.cli", "serve", "--port", str(port), *args],
@@ -47,7 +64,7 @@ def tracker_server(*args: str, env: dict[str, str]) -> Iterator[str]:
     base_url = f"http://127.0.0.1:{port}"
     try:
         wait_until_ready(base_url, process)
-        yield base_url
+        yield Server(url=base_url, process=process)
     finally:
         process.terminate()
         try:
