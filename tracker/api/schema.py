@@ -14,6 +14,7 @@ from tracker.api.collectivities import Collectivity, CollectivityQuery
 from tracker.api.commitments import Commitment
 from tracker.api.context import Context
 from tracker.api.errors import ErrorCodes
+from tracker.api.events import Event, EventQuery
 from tracker.api.evidence import Evidence
 from tracker.api.history import AuditEntry, AuditQuery
 from tracker.api.indicators import Indicator, Measurement
@@ -30,7 +31,9 @@ from tracker.settings import Settings
 
 
 @strawberry.type(description="Read the openness plans of the network.")
-class Query(NodeQuery, CollectivityQuery, NetworkQuery, MilestoneQuery, ViewerQuery, AuditQuery, WebhookQuery):
+class Query(
+    NodeQuery, CollectivityQuery, NetworkQuery, MilestoneQuery, ViewerQuery, AuditQuery, WebhookQuery, EventQuery
+):
     pass
 
 
@@ -67,6 +70,7 @@ def build_schema(settings: Settings) -> strawberry.Schema:
             Assessment,
             WebhookSubscription,
             WebhookDelivery,
+            Event,
         ],
         config=StrawberryConfig(auto_camel_case=True),
         extensions=[
