@@ -27,6 +27,7 @@ class Settings(BaseSettings):
         description="PostgreSQL advisory lock key of the scheduler leader (one per deployment)",
     )
     dispatch_interval_seconds: float = Field(default=2.0, gt=0, description="How often the outbox is dispatched")
+    reminder_interval_seconds: float = Field(default=3600.0, gt=0, description="How often deadline reminders run")
     delivery_interval_seconds: float = Field(default=2.0, gt=0, description="How often due webhooks are sent")
     max_query_depth: int = Field(default=12, gt=0)
     max_aliases: int = Field(default=30, gt=0)

@@ -8,6 +8,7 @@ The ticks themselves are idempotent, so a leader change never loses or doubles w
 from __future__ import annotations
 
 import logging
+from datetime import UTC, datetime
 from typing import Any
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -18,7 +19,8 @@ from integrations.http import create_client
 from tracker.db import Database
 from tracker.events.dispatcher import Dispatcher
 from tracker.jobs.deliveries import DeliveryWorker
-from tracker.services import webhooks
+from tracker.services import reminders, webhooks
+from tracker.services.common import today
 from tracker.settings import Settings
 
 log = logging.getLogger("tracker.scheduler")
@@ -61,6 +63,14 @@ class Scheduler:
             "interval",
             seconds=self.settings.delivery_interval_seconds,
             id="deliver",
+            **defaults,
+        )
+        self._scheduler.add_job(
+            self._reminder_tick,
+            "interval",
+            seconds=self.settings.reminder_interval_seconds,
+            id="reminders",
+            next_run_time=datetime.now(UTC),  # overdue reminders go out at start, not an hour later
             **defaults,
         )
         if self.db.dialect == "postgresql":
@@ -113,3 +123,13 @@ class Scheduler:
                 pass
         except Exception:
             log.exception("delivery tick failed; due deliveries stay due for the next tick")
+
+    async def _reminder_tick(self) -> None:
+        # Once per deployment: the leader alone (the reminder table would also stop doubles).
+        if not self.is_leader:
+            return
+        try:
+            async with self.db.transaction() as session:
+                await reminders.send_reminders(session, today=today())
+        except Exception:
+            log.exception("reminder tick failed; the next tick sends what is still due")

@@ -29,7 +29,7 @@ from tracker.models.enums import (
 from tracker.models.evidence import Evidence
 from tracker.models.indicator import Indicator, Measurement
 from tracker.models.outbox import OutboxEvent
-from tracker.models.plan import ActionPlan, Commitment, Milestone
+from tracker.models.plan import ActionPlan, Commitment, Milestone, MilestoneReminder
 from tracker.models.webhooks import WebhookAttempt, WebhookDelivery, WebhookSubscription
 
 metadata = SQLModel.metadata
@@ -56,6 +56,7 @@ __all__ = [
     "Measurement",
     "MeasurementOrigin",
     "Milestone",
+    "MilestoneReminder",
     "OgpValue",
     "OpenedGovernment",
     "OutboxEvent",

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date
+from datetime import date, datetime
 
 from sqlalchemy import UniqueConstraint
-from sqlmodel import Field
+from sqlmodel import Field, SQLModel
 
-from tracker.models.base import EnumText, JSONType, Row
+from tracker.models.base import EnumText, JSONType, Row, UTCDateTime, utcnow
 from tracker.models.enums import PlanStatus, WorkStatus
 
 
@@ -49,3 +49,16 @@ class Milestone(Row, table=True):
     status: WorkStatus = Field(default=WorkStatus.NOT_STARTED, sa_type=EnumText(WorkStatus, 32), index=True)
     completed_on: date | None = None
     weight: float = 1.0
+
+
+class MilestoneReminder(SQLModel, table=True):
+    """A reminder already announced: once per milestone, threshold and due date."""
+
+    __tablename__ = "milestone_reminder"
+    __table_args__ = (UniqueConstraint("milestone_id", "kind", "due_on", name="uq_milestone_reminder"),)
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    milestone_id: uuid.UUID = Field(foreign_key="milestone.id", index=True, ondelete="CASCADE")
+    kind: str = Field(max_length=16)
+    due_on: date
+    sent_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
