@@ -9,6 +9,7 @@ from typing import Any
 import orjson
 
 from integrations.envelope import Envelope
+from integrations.webhooks import chat
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,4 +57,13 @@ def cloudevents(envelope: Envelope, lang: str) -> Rendered:
 
 
 Renderer = Callable[[Envelope, str], Rendered]
-RENDERERS: dict[str, Renderer] = {"STANDARD": standard, "CLOUDEVENTS": cloudevents}
+RENDERERS: dict[str, Renderer] = {
+    "STANDARD": standard,
+    "CLOUDEVENTS": cloudevents,
+    "SLACK": chat.slack,
+    "MATTERMOST": chat.mattermost,
+    "DISCORD": chat.discord,
+    "TEAMS": chat.teams,
+    "ROCKETCHAT": chat.rocketchat,
+    "GOOGLE_CHAT": chat.google_chat,
+}
