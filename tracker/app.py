@@ -15,12 +15,17 @@ from starlette.responses import Response
 from starlette.routing import Route, WebSocketRoute
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
+from strawberry.exceptions import ConnectionRejectionError
+from strawberry.types.unset import UNSET, UnsetType
 
 from tracker.api.context import Context
 from tracker.api.schema import build_schema
 from tracker.db import Database
+from tracker.errors import Unauthenticated
+from tracker.events.pubsub import Hub
 from tracker.i18n import parse_accept_language
 from tracker.jobs.scheduler import Scheduler
+from tracker.services.tokens import authenticate
 from tracker.settings import Settings, get_settings
 from tracker.web.auth import BearerTokens, principal_of, refuse
 from tracker.web.graphql_http import GraphQLOverHTTP
@@ -28,10 +33,11 @@ from tracker.web.health import healthz, readyz
 
 
 class TrackerGraphQL(GraphQL[Context, None]):
-    def __init__(self, db: Database, settings: Settings) -> None:
-        super().__init__(build_schema(settings), graphql_ide="graphiql")
+    def __init__(self, db: Database, settings: Settings, hub: Hub) -> None:
+        super().__init__(build_schema(settings), graphql_ide="graphiql", keep_alive=True, keep_alive_interval=20)
         self.db = db
         self.settings = settings
+        self.hub = hub
 
     async def get_context(self, request: Request | WebSocket, response: Response | WebSocket) -> Context:
         return Context(
@@ -39,7 +45,22 @@ class TrackerGraphQL(GraphQL[Context, None]):
             settings=self.settings,
             principal=principal_of(request),
             accept_languages=parse_accept_language(request.headers.get("accept-language")),
+            hub=self.hub,
         )
+
+    async def on_ws_connect(self, context: Context) -> UnsetType | dict[str, object] | None:
+        """Browsers cannot set headers on a WebSocket: the token may come in connection_init."""
+        params = context.connection_params or {}
+        raw = params.get("Authorization") or params.get("authorization") or params.get("token")
+        if isinstance(raw, str) and raw.strip():
+            token = raw.split(" ", 1)[1] if raw.lower().startswith("bearer ") else raw
+            async with self.db.reader() as session:
+                try:
+                    context.principal = await authenticate(session, token)
+                except Unauthenticated:
+                    raise ConnectionRejectionError({"message": "invalid, expired or revoked token"}) from None
+        acknowledged: UnsetType = UNSET
+        return acknowledged
 
     def encode_json(self, data: object) -> bytes:
         return orjson.dumps(data)
@@ -49,19 +70,23 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None) 
     settings = settings or get_settings()
     database = db or Database(settings.database_url)
 
+    hub = Hub(database, poll_interval=settings.live_poll_seconds)
+    graphql = TrackerGraphQL(database, settings, hub)
+
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[dict[str, Any]]:
-        scheduler = Scheduler(database, settings)
+        scheduler = Scheduler(database, settings, hub=hub)
+        await hub.start()
         if settings.scheduler_enabled:
             await scheduler.start()
         try:
             yield {}
         finally:
             await scheduler.shutdown()
+            await hub.stop()
             if db is None:
                 await database.dispose()
 
-    graphql = TrackerGraphQL(database, settings)
     app = Starlette(
         routes=[
             Route("/graphql", GraphQLOverHTTP(graphql), methods=["GET", "POST"]),

@@ -27,6 +27,9 @@ class Settings(BaseSettings):
         description="PostgreSQL advisory lock key of the scheduler leader (one per deployment)",
     )
     dispatch_interval_seconds: float = Field(default=2.0, gt=0, description="How often the outbox is dispatched")
+    live_poll_seconds: float = Field(
+        default=1.0, gt=0, description="How often live subscriptions look for new events without a NOTIFY"
+    )
     reminder_interval_seconds: float = Field(default=3600.0, gt=0, description="How often deadline reminders run")
     delivery_interval_seconds: float = Field(default=2.0, gt=0, description="How often due webhooks are sent")
     max_query_depth: int = Field(default=12, gt=0)

@@ -22,6 +22,7 @@ from tracker.settings import Settings
 
 if TYPE_CHECKING:
     from tracker.api.loaders import Loaders
+    from tracker.events.pubsub import Hub
 
 
 @dataclass
@@ -30,6 +31,8 @@ class Context:
     settings: Settings
     principal: Principal
     accept_languages: tuple[str, ...] = ()
+    hub: Hub | None = None
+    connection_params: dict[str, object] | None = None
     _session: AsyncSession | None = field(default=None, repr=False)
     _loaders: Loaders | None = field(default=None, repr=False)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import date
 from enum import Enum
 from typing import TYPE_CHECKING, Annotated
@@ -10,7 +11,7 @@ import strawberry
 
 from tracker import models, progress
 from tracker.api.commitments import Commitment, commitment_progresses
-from tracker.api.context import Info
+from tracker.api.context import Context, Info
 from tracker.api.history import Audited
 from tracker.api.relay import Connection, Node, PageArgs, encode_id, page_of_list
 
@@ -42,6 +43,12 @@ def commitment_matches(row: models.Commitment, where: CommitmentFilter | None) -
     if where.status and row.status not in where.status:
         return False
     return not (where.ogp_value and where.ogp_value.value not in row.ogp_values)
+
+
+async def plan_progress(context: Context, plan_id: uuid.UUID) -> float:
+    rows = await context.loaders.commitments_by_plan.load(plan_id)
+    values = await commitment_progresses(context, rows)
+    return progress.plan_progress((row.status, value) for row, value in zip(rows, values, strict=True))
 
 
 @strawberry.type(description="An openness action plan adopted by a collectivity's council.")
@@ -81,9 +88,7 @@ class ActionPlan(Node, Audited):
 
     @strawberry.field(description="Mean progress of its commitments, 0 to 100 (see the progress rule).")
     async def progress(self, info: Info) -> float:
-        rows = await info.context.loaders.commitments_by_plan.load(self.row.id)
-        values = await commitment_progresses(info.context, rows)
-        return progress.plan_progress((row.status, value) for row, value in zip(rows, values, strict=True))
+        return await plan_progress(info.context, self.row.id)
 
     @strawberry.field(description="Commitments of the plan, in plan order unless ordered otherwise.")
     async def commitments(

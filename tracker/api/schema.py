@@ -18,6 +18,7 @@ from tracker.api.events import Event, EventQuery
 from tracker.api.evidence import Evidence
 from tracker.api.history import AuditEntry, AuditQuery
 from tracker.api.indicators import Indicator, Measurement
+from tracker.api.live import Subscription
 from tracker.api.milestone_search import MilestoneQuery
 from tracker.api.milestones import Milestone
 from tracker.api.network import NetworkQuery
@@ -56,6 +57,7 @@ def build_schema(settings: Settings) -> strawberry.Schema:
     return strawberry.Schema(
         query=Query,
         mutation=Mutation,
+        subscription=Subscription,
         types=[
             Collectivity,
             ActionPlan,

@@ -10,12 +10,15 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 
+from sqlalchemy import text
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from tracker.db import Database
 from tracker.models import OutboxEvent
 from tracker.models.base import utcnow
+
+CHANNEL = "tracker_events"
 
 log = logging.getLogger("tracker.dispatcher")
 
@@ -24,9 +27,12 @@ BATCH = 200
 
 
 class Dispatcher:
-    def __init__(self, db: Database, consumers: Sequence[Consumer] = ()) -> None:
+    def __init__(
+        self, db: Database, consumers: Sequence[Consumer] = (), after_commit: Sequence[Callable[[], None]] = ()
+    ) -> None:
         self.db = db
         self.consumers = list(consumers)
+        self.after_commit = list(after_commit)
 
     async def dispatch_once(self, limit: int = BATCH) -> int:
         """Dispatch one batch; returns how many events it handled."""
@@ -48,6 +54,11 @@ class Dispatcher:
             for event in events:
                 event.dispatched_at = now
                 session.add(event)
+            if self.db.dialect == "postgresql":
+                # Delivered when this transaction commits: wakes the live-event hubs of all replicas.
+                await session.exec(text(f"NOTIFY {CHANNEL}"))  # type: ignore[call-overload]
+        for callback in self.after_commit:
+            callback()
         return len(events)
 
     async def drain(self) -> int:

@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from integrations.http import create_client
 from tracker.db import Database
 from tracker.events.dispatcher import Dispatcher
+from tracker.events.pubsub import Hub
 from tracker.jobs.deliveries import DeliveryWorker
 from tracker.services import reminders, webhooks
 from tracker.services.common import today
@@ -32,10 +33,10 @@ class Scheduler:
     """The ticks of one process: dispatch the outbox, send due webhooks (safe on every replica,
     thanks to SKIP LOCKED claims), and, on the leader only, the jobs that must run once."""
 
-    def __init__(self, db: Database, settings: Settings) -> None:
+    def __init__(self, db: Database, settings: Settings, *, hub: Hub | None = None) -> None:
         self.db = db
         self.settings = settings
-        self.dispatcher = Dispatcher(db, [webhooks.fan_out])
+        self.dispatcher = Dispatcher(db, [webhooks.fan_out], after_commit=[hub.wake] if hub else [])
         self.client = create_client(allow_private=settings.allow_private_targets)
         self.deliveries = DeliveryWorker(db, self.client, base_url=settings.base_url)
         self._scheduler = AsyncIOScheduler(timezone=settings.timezone)

@@ -1,0 +1,136 @@
+"""Live events for GraphQL subscriptions, on every replica.
+
+Each process runs one hub that follows the outbox as the dispatchers mark events dispatched.
+On PostgreSQL the dispatcher's `NOTIFY tracker_events` (sent when its transaction commits) wakes
+the hubs of all replicas at once; otherwise they look every poll interval. Dispatchers may commit
+out of sequence order, so a hub re-reads a short window back and skips what it has seen.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import uuid
+from collections import OrderedDict
+from collections.abc import AsyncIterator
+from datetime import datetime, timedelta
+
+import psycopg
+from sqlalchemy.engine import make_url
+from sqlmodel import col, select
+
+from tracker.db import Database
+from tracker.events.dispatcher import CHANNEL
+from tracker.models import OutboxEvent
+from tracker.models.base import utcnow
+
+log = logging.getLogger("tracker.pubsub")
+
+LOOKBACK = timedelta(seconds=30)
+SEEN_MEMORY = 10_000
+QUEUE_SIZE = 1_000
+
+
+class Overflow(Exception):
+    """A subscriber fell too far behind and was dropped rather than slowing everyone."""
+
+
+class Hub:
+    def __init__(self, db: Database, *, poll_interval: float = 1.0) -> None:
+        self.db = db
+        self.poll_interval = poll_interval
+        self._subscribers: set[asyncio.Queue[OutboxEvent | None]] = set()
+        self._seen: OrderedDict[uuid.UUID, None] = OrderedDict()
+        self._watermark: datetime = utcnow()
+        self._wake = asyncio.Event()
+        self._tasks: list[asyncio.Task[None]] = []
+
+    async def start(self) -> None:
+        self._tasks.append(asyncio.create_task(self._follow(), name="pubsub-follow"))
+        if self.db.dialect == "postgresql":
+            self._tasks.append(asyncio.create_task(self._listen(), name="pubsub-listen"))
+
+    async def stop(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        self._tasks.clear()
+        for queue in self._subscribers:
+            queue.put_nowait(None)
+
+    def wake(self) -> None:
+        """Called after a local dispatch commits (the NOTIFY does it across replicas)."""
+        self._wake.set()
+
+    @contextlib.asynccontextmanager
+    async def subscribe(self) -> AsyncIterator[asyncio.Queue[OutboxEvent | None]]:
+        """A queue of the events dispatched from now on (None: the hub stopped or dropped you)."""
+        queue: asyncio.Queue[OutboxEvent | None] = asyncio.Queue(QUEUE_SIZE)
+        if not self._subscribers:
+            # Nobody listened until now: what is already in the window is the past, not news.
+            await self._read_window(publish=False)
+        self._subscribers.add(queue)
+        try:
+            yield queue
+        finally:
+            self._subscribers.discard(queue)
+
+    async def _listen(self) -> None:
+        url = make_url(self.db.url).set(drivername="postgresql").render_as_string(hide_password=False)
+        while True:
+            try:
+                async with await psycopg.AsyncConnection.connect(url, autocommit=True) as connection:
+                    await connection.execute(f"LISTEN {CHANNEL}")
+                    async for _notice in connection.notifies():
+                        self._wake.set()
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("LISTEN connection lost; polling until it is back")
+                await asyncio.sleep(5)
+
+    async def _follow(self) -> None:
+        while True:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), timeout=self.poll_interval)
+            self._wake.clear()
+            if not self._subscribers:
+                continue
+            try:
+                await self._read_window(publish=True)
+            except Exception:
+                log.exception("reading new events failed; trying again")
+
+    async def _read_window(self, *, publish: bool) -> None:
+        async with self.db.reader() as session:
+            events = (
+                await session.exec(
+                    select(OutboxEvent)
+                    .where(col(OutboxEvent.dispatched_at) >= self._watermark - LOOKBACK)
+                    .order_by(col(OutboxEvent.dispatched_at), col(OutboxEvent.seq))
+                )
+            ).all()
+        for event in events:
+            if event.id in self._seen:
+                continue
+            self._remember(event.id)
+            if event.dispatched_at is not None and event.dispatched_at > self._watermark:
+                self._watermark = event.dispatched_at
+            if not publish:
+                continue
+            for queue in list(self._subscribers):
+                try:
+                    queue.put_nowait(event)
+                except asyncio.QueueFull:
+                    self._subscribers.discard(queue)
+                    with contextlib.suppress(asyncio.QueueFull):
+                        queue.get_nowait()
+                        queue.put_nowait(None)
+
+    def _remember(self, event_id: uuid.UUID) -> None:
+        self._seen[event_id] = None
+        while len(self._seen) > SEEN_MEMORY:
+            self._seen.popitem(last=False)
