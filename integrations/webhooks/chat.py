@@ -13,15 +13,13 @@ import re
 import unicodedata
 from collections.abc import Callable
 from datetime import UTC
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import orjson
 
 from integrations.envelope import Envelope
 from integrations.webhooks import messages
-
-if TYPE_CHECKING:
-    from integrations.webhooks.formats import Rendered
+from integrations.webhooks.rendered import Rendered
 
 ELLIPSIS = "…"
 _MAX_URL = 2048
@@ -109,10 +107,7 @@ def _heading(envelope: Envelope, lang: str) -> str:
 
 
 def _json(payload: dict[str, Any]) -> Rendered:
-    # Imported here: formats imports this module to register the renderers below.
-    from integrations.webhooks import formats
-
-    return formats.Rendered(orjson.dumps(payload), "application/json")
+    return Rendered(orjson.dumps(payload), "application/json")
 
 
 def slack(envelope: Envelope, lang: str) -> Rendered:

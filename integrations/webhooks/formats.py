@@ -3,19 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 import orjson
 
 from integrations.envelope import Envelope
 from integrations.webhooks import chat
-
-
-@dataclass(frozen=True, slots=True)
-class Rendered:
-    body: bytes
-    content_type: str
+from integrations.webhooks.rendered import Rendered
 
 
 def _iso(envelope: Envelope) -> str:
