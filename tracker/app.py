@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -33,11 +33,14 @@ from tracker.web.health import healthz, readyz
 
 
 class TrackerGraphQL(GraphQL[Context, None]):
-    def __init__(self, db: Database, settings: Settings, hub: Hub) -> None:
+    def __init__(
+        self, db: Database, settings: Settings, hub: Hub, *, after_commit: Callable[[], None] | None = None
+    ) -> None:
         super().__init__(build_schema(settings), graphql_ide="graphiql", keep_alive=True, keep_alive_interval=20)
         self.db = db
         self.settings = settings
         self.hub = hub
+        self.after_commit = after_commit
 
     async def get_context(self, request: Request | WebSocket, response: Response | WebSocket) -> Context:
         return Context(
@@ -46,6 +49,7 @@ class TrackerGraphQL(GraphQL[Context, None]):
             principal=principal_of(request),
             accept_languages=parse_accept_language(request.headers.get("accept-language")),
             hub=self.hub,
+            after_commit=self.after_commit,
         )
 
     async def on_ws_connect(self, context: Context) -> UnsetType | dict[str, object] | None:
@@ -71,11 +75,11 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None) 
     database = db or Database(settings.database_url)
 
     hub = Hub(database, poll_interval=settings.live_poll_seconds)
-    graphql = TrackerGraphQL(database, settings, hub)
+    scheduler = Scheduler(database, settings, hub=hub)
+    graphql = TrackerGraphQL(database, settings, hub, after_commit=scheduler.wake)
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[dict[str, Any]]:
-        scheduler = Scheduler(database, settings, hub=hub)
         await hub.start()
         if settings.scheduler_enabled:
             await scheduler.start()

@@ -28,9 +28,9 @@ EVENTS = 'subscription { events(filter: {types: ["milestone.completed"]}) { type
 
 
 @contextmanager
-def live_server(settings: Settings) -> Iterator[str]:
+def live_server(settings: Settings, **overrides: Any) -> Iterator[str]:
     fast = settings.model_copy(
-        update={"scheduler_enabled": True, "dispatch_interval_seconds": 0.1, "live_poll_seconds": 0.2}
+        update={"scheduler_enabled": True, "dispatch_interval_seconds": 0.1, "live_poll_seconds": 0.2, **overrides}
     )
     # The server builds its own engine: an engine belongs to one event loop.
     with serve(create_app(fast), lifespan="on") as base_url:
@@ -133,3 +133,16 @@ async def test_a_bad_token_in_connection_init_is_refused(settings: Settings, db:
             with pytest.raises(websockets.ConnectionClosed) as closed:
                 await asyncio.wait_for(socket.recv(), timeout=10)
     assert closed.value.rcvd is not None and closed.value.rcvd.code == 4403
+
+
+async def test_a_commit_wakes_the_dispatcher_without_waiting_for_its_tick(settings: Settings, db: Database) -> None:
+    await _demo_already_announced(db)
+    token = await token_for(db, Role.ADMIN)
+    # Ticks an hour apart: only the wake-up after commit can deliver within the test's patience.
+    with live_server(settings, dispatch_interval_seconds=3600, delivery_interval_seconds=3600) as base_url:
+        milestone_id = await _open_milestone(base_url)
+        async with subscription(base_url, EVENTS) as socket:
+            await asyncio.sleep(0.3)
+            await _complete(base_url, token, milestone_id)
+            payload = await next_payload(socket)
+    assert payload["data"]["events"]["type"] == "milestone.completed"

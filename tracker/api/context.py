@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import date
@@ -32,6 +32,8 @@ class Context:
     principal: Principal
     accept_languages: tuple[str, ...] = ()
     hub: Hub | None = None
+    # Called after a mutation commits: wakes the dispatcher instead of waiting for its tick.
+    after_commit: Callable[[], None] | None = None
     connection_params: dict[str, object] | None = None
     _session: AsyncSession | None = field(default=None, repr=False)
     _loaders: Loaders | None = field(default=None, repr=False)

@@ -15,4 +15,6 @@ async def perform(info: Info, service: Callable[..., Awaitable[R]], **arguments:
     async with context.db.transaction() as session:
         result = await service(session, actor=context.principal, **arguments)
     await context.forget_loaded()
+    if context.after_commit is not None:
+        context.after_commit()
     return result

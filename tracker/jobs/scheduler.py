@@ -111,12 +111,27 @@ class Scheduler:
         else:
             await connection.close()
 
+    def wake(self) -> None:
+        """Run the dispatch and delivery ticks now: a change just committed (the interval is the safety net)."""
+        if not self._scheduler.running:
+            return
+        now = datetime.now(UTC)
+        for job_id in ("dispatch", "deliver"):
+            job = self._scheduler.get_job(job_id)
+            if job is not None:
+                job.modify(next_run_time=now)
+
     async def _dispatch_tick(self) -> None:
         # Dispatch is safe on every replica (SKIP LOCKED); it does not need leadership.
         try:
-            await self.dispatcher.drain()
+            dispatched = await self.dispatcher.drain()
         except Exception:
             log.exception("dispatch tick failed; the events stay in the outbox for the next tick")
+            return
+        if dispatched:
+            job = self._scheduler.get_job("deliver")
+            if job is not None:
+                job.modify(next_run_time=datetime.now(UTC))
 
     async def _delivery_tick(self) -> None:
         try:
