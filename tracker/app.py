@@ -28,6 +28,7 @@ from tracker.jobs.scheduler import Scheduler
 from tracker.services.tokens import authenticate
 from tracker.settings import Settings, get_settings
 from tracker.web.auth import BearerTokens, principal_of, refuse
+from tracker.web.feeds import feed
 from tracker.web.graphql_http import GraphQLOverHTTP
 from tracker.web.health import healthz, readyz
 
@@ -95,6 +96,8 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None) 
         routes=[
             Route("/graphql", GraphQLOverHTTP(graphql), methods=["GET", "POST"]),
             WebSocketRoute("/graphql", graphql),
+            Route("/feeds/{slug}.atom", feed),
+            Route("/feeds/{slug}/{plan}.atom", feed),
             Route("/healthz", healthz),
             Route("/readyz", readyz),
         ],

@@ -1,0 +1,76 @@
+"""Atom feeds: valid Atom 1.0, public events only, in the reader's language, cacheable."""
+
+from __future__ import annotations
+
+import feedparser
+
+from tests.support.accountability import place_with_body
+from tests.support.builders import ait_melloul
+from tests.support.graphql import Client
+from tracker.db import Database
+from tracker.models import PlanStatus
+
+
+async def test_the_feed_is_valid_atom_with_newest_entries_first(client: Client, db: Database) -> None:
+    await ait_melloul(db)
+    response = await client.http.get("/feeds/ait-melloul.atom?lang=fr")
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("application/atom+xml")
+    parsed = feedparser.parse(response.content)
+    assert parsed.bozo == 0, parsed.get("bozo_exception")
+    assert parsed.version == "atom10"
+    assert parsed.feed.title == "Aït Melloul"
+    assert len(parsed.entries) == 50
+    updated = [entry.updated for entry in parsed.entries]
+    assert updated == sorted(updated, reverse=True)
+
+
+async def test_entries_speak_the_readers_language(client: Client, db: Database) -> None:
+    await ait_melloul(db)
+    arabic = feedparser.parse((await client.http.get("/feeds/ait-melloul.atom?lang=ar")).content)
+    french = feedparser.parse(
+        (await client.http.get("/feeds/ait-melloul.atom", headers={"Accept-Language": "fr"})).content
+    )
+    assert any("\u0600" <= character <= "\u06ff" for character in arabic.entries[0].title)
+    assert arabic.entries[0].title != french.entries[0].title
+    assert arabic.feed.language == "ar"
+
+
+async def test_pages_link_to_older_entries_without_overlap(client: Client, db: Database) -> None:
+    await ait_melloul(db)
+    first = feedparser.parse((await client.http.get("/feeds/ait-melloul.atom")).content)
+    next_url = next(link.href for link in first.feed.links if link.rel == "next")
+    second = feedparser.parse((await client.http.get(next_url.replace("http://127.0.0.1:8000", ""))).content)
+    assert second.entries
+    assert not {entry.id for entry in first.entries} & {entry.id for entry in second.entries}
+
+
+async def test_an_unchanged_feed_answers_304(client: Client, db: Database) -> None:
+    await ait_melloul(db)
+    first = await client.http.get("/feeds/ait-melloul.atom")
+    again = await client.http.get("/feeds/ait-melloul.atom", headers={"If-None-Match": first.headers["etag"]})
+    assert again.status_code == 304
+    assert again.content == b""
+
+
+async def test_draft_plans_stay_out_of_the_feed(client: Client, db: Database) -> None:
+    place = await place_with_body(db, status=PlanStatus.DRAFT)
+    parsed = feedparser.parse((await client.http.get(f"/feeds/{place.slug}.atom")).content)
+    assert {tag.term for entry in parsed.entries for tag in entry.tags} == {"collectivity.created", "body.created"}
+
+
+async def test_a_plan_has_its_own_feed(client: Client, db: Database) -> None:
+    await ait_melloul(db)
+    data = await client.data('{ collectivity(slug: "ait-melloul") { currentPlan { id } } }')
+    plan_id = data["collectivity"]["currentPlan"]["id"]
+    parsed = feedparser.parse((await client.http.get(f"/feeds/ait-melloul/{plan_id}.atom")).content)
+    assert parsed.entries
+    assert "collectivity.created" not in {tag.term for entry in parsed.entries for tag in entry.tags}
+
+
+async def test_unknown_collectivities_and_bad_parameters_are_client_errors(client: Client, db: Database) -> None:
+    await ait_melloul(db)
+    assert (await client.http.get("/feeds/nowhere.atom")).status_code == 404
+    assert (await client.http.get("/feeds/ait-melloul/nope.atom")).status_code == 404
+    assert (await client.http.get("/feeds/ait-melloul.atom?lang=!!")).status_code == 400
+    assert (await client.http.get("/feeds/ait-melloul.atom?before=abc")).status_code == 400

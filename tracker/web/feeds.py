@@ -1,0 +1,121 @@
+"""Atom 1.0 feeds of a collectivity's (or one plan's) public events, in the reader's language.
+
+`GET /feeds/{slug}.atom` and `GET /feeds/{slug}/{plan id}.atom`; `?lang=` or Accept-Language
+choose the language; `?before=<sequence>` pages back (the feed links to the next page).
+Conditional GET: the ETag covers the newest event, so an unchanged feed answers 304.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+import xml.etree.ElementTree as ET
+from datetime import datetime
+
+from sqlalchemy import func
+from sqlmodel import col, select
+from starlette.requests import Request
+from starlette.responses import Response
+
+from integrations.webhooks import messages
+from tracker import i18n
+from tracker.db import Database
+from tracker.errors import BadInput
+from tracker.events import envelopes
+from tracker.ids import decode_id
+from tracker.models import ActionPlan, Collectivity, OutboxEvent, PlanStatus
+
+ATOM = "http://www.w3.org/2005/Atom"
+PAGE = 50
+MEDIA_TYPE = "application/atom+xml; charset=utf-8"
+
+ET.register_namespace("", ATOM)
+
+
+def _iso(moment: datetime) -> str:
+    return moment.isoformat().replace("+00:00", "Z")
+
+
+def _element(parent: ET.Element, tag: str, text: str | None = None, **attributes: str) -> ET.Element:
+    element = ET.SubElement(parent, f"{{{ATOM}}}{tag}", attributes)
+    if text is not None:
+        element.text = text
+    return element
+
+
+def _etag(*parts: object) -> str:
+    """Changes when a newer event joins the page's scope, or the language or page changes."""
+    digest = hashlib.sha256("|".join(map(str, parts)).encode()).hexdigest()
+    return f'"{digest[:32]}"'
+
+
+def _not_found(message: str) -> Response:
+    return Response(message, status_code=404, media_type="text/plain; charset=utf-8")
+
+
+async def feed(request: Request) -> Response:
+    db: Database = request.app.state.db
+    base_url: str = request.app.state.settings.base_url.rstrip("/")
+    slug = request.path_params["slug"]
+    lang_param = request.query_params.get("lang")
+    if lang_param is not None and not i18n.is_valid_tag(lang_param):
+        return Response("lang must be a language tag such as ar or fr", status_code=400)
+    order = i18n.preference(lang_param, i18n.parse_accept_language(request.headers.get("accept-language")))
+    lang = order[0]
+    before_param = request.query_params.get("before")
+    if before_param is not None and not before_param.isdigit():
+        return Response("before must be an event sequence number", status_code=400)
+    async with db.reader() as session:
+        place = (await session.exec(select(Collectivity).where(Collectivity.slug == slug))).first()
+        if place is None:
+            return _not_found(f"no collectivity {slug!r}")
+        query = select(OutboxEvent).where(OutboxEvent.collectivity_id == place.id, col(OutboxEvent.public).is_(True))
+        plan: ActionPlan | None = None
+        plan_param = request.path_params.get("plan")
+        if plan_param is not None:
+            try:
+                plan_key = decode_id(plan_param, field="plan", expect="ActionPlan")[1]
+            except BadInput:
+                return _not_found("no such plan")
+            plan = await session.get(ActionPlan, plan_key)
+            if plan is None or plan.collectivity_id != place.id or plan.status == PlanStatus.DRAFT:
+                return _not_found("no such plan")
+            query = query.where(OutboxEvent.plan_id == plan.id)
+        if before_param is not None:
+            query = query.where(col(OutboxEvent.seq) < int(before_param))
+        scope = query.subquery()
+        newest = (await session.exec(select(func.max(scope.c.seq), func.count()).select_from(scope))).one()
+        etag = _etag(request.url.path, lang, before_param, *newest)
+        if etag in {tag.strip() for tag in request.headers.get("if-none-match", "").split(",")}:
+            return Response(status_code=304, headers={"ETag": etag})
+        rows = list((await session.exec(query.order_by(col(OutboxEvent.seq).desc()).limit(PAGE + 1))).all())
+        page, more = rows[:PAGE], len(rows) > PAGE
+        built = await envelopes.build(session, page, base_url)
+    self_url = f"{base_url}{request.url.path}?lang={lang}" + (f"&before={before_param}" if before_param else "")
+    root = ET.Element(f"{{{ATOM}}}feed", {"{http://www.w3.org/XML/1998/namespace}lang": lang})
+    name = i18n.pick(place.name, order) or place.slug
+    title = f"{name} - {i18n.pick(plan.title, order)}" if plan else name
+    _element(root, "id", f"{base_url}{request.url.path}")
+    _element(root, "title", title)
+    _element(root, "updated", _iso(page[0].occurred_at if page else place.updated_at))
+    author = _element(root, "author")
+    _element(author, "name", name)
+    _element(root, "link", rel="self", href=self_url, type="application/atom+xml")
+    _element(root, "link", rel="alternate", href=f"{base_url}/?collectivity={place.slug}", type="text/html")
+    if more:
+        next_url = f"{base_url}{request.url.path}?lang={lang}&before={page[-1].seq}"
+        _element(root, "link", rel="next", href=next_url, type="application/atom+xml")
+    _element(root, "generator", messages.tracker_name(lang))
+    for event in page:
+        envelope = built[event.id]
+        entry = _element(root, "entry")
+        _element(entry, "id", uuid.UUID(str(event.id)).urn)
+        _element(entry, "title", messages.sentence(envelope, lang, with_place=False))
+        _element(entry, "updated", _iso(event.occurred_at))
+        _element(entry, "published", _iso(event.occurred_at))
+        _element(entry, "category", term=event.type)
+        if envelope.dashboard_url:
+            _element(entry, "link", rel="alternate", href=envelope.dashboard_url, type="text/html")
+        _element(entry, "content", messages.sentence(envelope, lang), type="text")
+    body = ET.tostring(root, encoding="utf-8", xml_declaration=True)
+    return Response(body, media_type=MEDIA_TYPE, headers={"ETag": etag, "Cache-Control": "public, max-age=60"})
