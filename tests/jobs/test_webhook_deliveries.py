@@ -236,3 +236,24 @@ async def test_no_delivery_is_made_twice_for_one_event_and_subscription(
             await webhooks.fan_out(session, events)
     async with db.reader() as session:
         assert len((await session.exec(select(WebhookDelivery))).all()) == 1
+
+
+async def test_a_slack_subscription_gets_blocks_in_its_language(db: Database, client: httpx.AsyncClient) -> None:
+    await small_plan(db)
+    with receiver() as hook:
+        async with db.transaction() as session:
+            await webhooks.create_subscription(
+                session,
+                actor=SYSTEM,
+                url=hook.url,
+                format=WebhookFormat.SLACK,
+                event_types=["milestone.completed"],
+                lang="fr",
+                allow_private=True,
+            )
+        await _complete_a_milestone(db)
+        await _dispatch_and_send(db, client)
+    message = json.loads(hook.received[0].body)
+    assert message["blocks"][0]["type"] == "section"
+    assert "Étape" in message["text"]
+    assert "webhook-signature" in hook.received[0].headers
