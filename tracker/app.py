@@ -28,6 +28,7 @@ from tracker.jobs.scheduler import Scheduler
 from tracker.services.tokens import authenticate
 from tracker.settings import Settings, get_settings
 from tracker.web.auth import BearerTokens, principal_of, refuse
+from tracker.web.dashboard import dashboard
 from tracker.web.feeds import feed
 from tracker.web.graphql_http import GraphQLOverHTTP
 from tracker.web.health import healthz, readyz
@@ -96,6 +97,7 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None) 
         routes=[
             Route("/graphql", GraphQLOverHTTP(graphql), methods=["GET", "POST"]),
             WebSocketRoute("/graphql", graphql),
+            Route("/", dashboard),
             Route("/feeds/{slug}.atom", feed),
             Route("/feeds/{slug}/{plan}.atom", feed),
             Route("/healthz", healthz),
@@ -106,4 +108,5 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None) 
     )
     app.state.db = database
     app.state.settings = settings
+    app.state.schema = graphql.schema
     return app

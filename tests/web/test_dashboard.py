@@ -1,0 +1,64 @@
+"""The public dashboard: right-to-left Arabic, French, the network and one collectivity's plan."""
+
+from __future__ import annotations
+
+from tests.support.accountability import place_with_body
+from tests.support.builders import ait_melloul
+from tests.support.graphql import Client
+from tracker.db import Database
+from tracker.models import PlanStatus
+
+
+async def test_the_network_page_is_arabic_and_right_to_left_by_default(client: Client, db: Database) -> None:
+    await ait_melloul(db)
+    response = await client.http.get("/")
+    assert response.status_code == 200
+    assert '<html lang="ar" dir="rtl">' in response.text
+    assert "أيت ملول" in response.text
+    assert "?collectivity=ait-melloul&amp;lang=ar" in response.text
+
+
+async def test_the_plan_page_in_french_lists_commitments_and_overdue_milestones(client: Client, db: Database) -> None:
+    await ait_melloul(db)
+    response = await client.http.get("/?collectivity=ait-melloul&lang=fr")
+    assert response.status_code == 200
+    assert '<html lang="fr" dir="ltr">' in response.text
+    assert "Plan d&#39;ouverture de la commune d&#39;Aït Melloul 2024-2025" in response.text
+    assert response.text.count("<article") == 7
+    assert "En retard" in response.text
+    assert 'type="application/atom+xml"' in response.text
+
+
+async def test_accept_language_chooses_the_page_language(client: Client, db: Database) -> None:
+    await ait_melloul(db)
+    response = await client.http.get("/", headers={"Accept-Language": "en-GB,en;q=0.9"})
+    assert '<html lang="en" dir="ltr">' in response.text
+
+
+async def test_an_unknown_collectivity_is_a_404_page(client: Client, db: Database) -> None:
+    response = await client.http.get("/?collectivity=nowhere")
+    assert response.status_code == 404
+
+
+async def test_draft_plans_are_not_shown(client: Client, db: Database) -> None:
+    place = await place_with_body(db, status=PlanStatus.DRAFT)
+    response = await client.http.get(f"/?collectivity={place.slug}&lang=fr")
+    assert response.status_code == 200
+    assert "Aucun plan publié" in response.text
+
+
+async def test_titles_are_escaped(client: Client, db: Database) -> None:
+    await place_with_body(db, slug="xss")
+    await client.data(
+        'mutation { updateCollectivity(input: {id: "%s", name: {fr: "<script>alert(1)</script>"}}) '
+        "{ collectivity { slug } } }" % (await _collectivity_id(client, "xss")),
+        admin=True,
+    )
+    response = await client.http.get("/?lang=fr")
+    assert "<script>alert(1)</script>" not in response.text
+    assert "&lt;script&gt;" in response.text
+
+
+async def _collectivity_id(client: Client, slug: str) -> str:
+    data = await client.data("query($slug: String!) { collectivity(slug: $slug) { id } }", {"slug": slug})
+    return str(data["collectivity"]["id"])

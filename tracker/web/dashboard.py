@@ -1,0 +1,122 @@
+"""The public dashboard (`GET /`): the network, or one collectivity's plan, in ar, fr, en or zgh.
+
+It reads through the GraphQL schema itself, with the reader's (anonymous) rights: the page shows
+exactly what the API would show them.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, Response
+
+from tracker import i18n
+from tracker.access import ANONYMOUS
+from tracker.api.context import Context
+
+TEMPLATES = Environment(
+    loader=FileSystemLoader(Path(__file__).with_name("templates")),
+    autoescape=select_autoescape(["html"]),
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
+
+LABELS: dict[str, dict[str, str]] = {
+    "title": {"ar": "متابعة خطط الانفتاح", "fr": "Suivi des plans d'ouverture", "en": "Openness plans tracker"},
+    "network": {"ar": "الشبكة", "fr": "Le réseau", "en": "The network"},
+    "collectivities": {
+        "ar": "الجماعات الترابية",
+        "fr": "Collectivités territoriales",
+        "en": "Territorial collectivities",
+    },
+    "plans": {"ar": "الخطط", "fr": "Plans", "en": "Plans"},
+    "commitments": {"ar": "الالتزامات", "fr": "Engagements", "en": "Commitments"},
+    "milestones": {"ar": "المراحل", "fr": "Étapes", "en": "Milestones"},
+    "overdue": {"ar": "متأخرة", "fr": "En retard", "en": "Overdue"},
+    "progress": {"ar": "نسبة الإنجاز", "fr": "Avancement", "en": "Progress"},
+    "due": {"ar": "الأجل", "fr": "Échéance", "en": "Due"},
+    "no_plan": {"ar": "لا توجد خطة منشورة", "fr": "Aucun plan publié", "en": "No published plan"},
+    "feed": {"ar": "خلاصة الأحداث (Atom)", "fr": "Flux des événements (Atom)", "en": "Event feed (Atom)"},
+    "back": {"ar": "كل الجماعات", "fr": "Toutes les collectivités", "en": "All collectivities"},
+    "not_found": {"ar": "هذه الجماعة غير موجودة", "fr": "Collectivité inconnue", "en": "Unknown collectivity"},
+    "indicators": {"ar": "المؤشرات", "fr": "Indicateurs", "en": "Indicators"},
+}
+STATUS: dict[str, dict[str, str]] = {
+    "NOT_STARTED": {"ar": "لم يبدأ", "fr": "Non commencé", "en": "Not started"},
+    "IN_PROGRESS": {"ar": "قيد الإنجاز", "fr": "En cours", "en": "In progress"},
+    "COMPLETED": {"ar": "منجز", "fr": "Réalisé", "en": "Completed"},
+    "DELAYED": {"ar": "متأخر", "fr": "Retardé", "en": "Delayed"},
+    "CANCELLED": {"ar": "ملغى", "fr": "Annulé", "en": "Cancelled"},
+}
+# UI words have no checked Tamazight translation yet: Tamazight readers get French words around
+# the plans' own Tamazight texts.
+UI_FALLBACK = {"zgh": "fr"}
+LANGUAGE_NAMES = {"ar": "العربية", "fr": "Français", "en": "English", "zgh": "ⵜⴰⵎⴰⵣⵉⵖⵜ"}
+
+NETWORK = """
+query Dashboard($lang: String) {
+  network { collectivityCount planCount commitmentCount milestoneCount overdueMilestoneCount meanProgress }
+  collectivities(first: 100) {
+    totalCount
+    edges { node { slug kind name(lang: $lang) currentPlan { title(lang: $lang) progress } } }
+  }
+}
+"""
+PLAN = """
+query Plan($slug: String!, $lang: String) {
+  collectivity(slug: $slug) {
+    slug name(lang: $lang)
+    currentPlan {
+      title(lang: $lang) progress period { start end }
+      commitments(first: 100) { edges { node {
+        reference title(lang: $lang) status progress
+        milestones(first: 100) { edges { node { title(lang: $lang) dueOn status isOverdue } } }
+        indicators(first: 20) { edges { node { name(lang: $lang) unit baseline target progress latest { value } } } }
+      } } }
+    }
+  }
+}
+"""
+
+
+def _words(lang: str) -> dict[str, str]:
+    ui = UI_FALLBACK.get(lang, lang)
+    return {key: texts.get(ui) or texts["fr"] for key, texts in LABELS.items()}
+
+
+def _statuses(lang: str) -> dict[str, str]:
+    ui = UI_FALLBACK.get(lang, lang)
+    return {key: texts.get(ui) or texts["fr"] for key, texts in STATUS.items()}
+
+
+async def dashboard(request: Request) -> Response:
+    settings = request.app.state.settings
+    requested = request.query_params.get("lang")
+    if requested is not None and not i18n.is_valid_tag(requested):
+        requested = None
+    lang = i18n.preference(requested, i18n.parse_accept_language(request.headers.get("accept-language")))[0]
+    slug = request.query_params.get("collectivity")
+    context = Context(db=request.app.state.db, settings=settings, principal=ANONYMOUS, accept_languages=(lang,))
+    schema = request.app.state.schema
+    document, variables = (PLAN, {"slug": slug, "lang": lang}) if slug else (NETWORK, {"lang": lang})
+    try:
+        result = await schema.execute(document, variable_values=variables, context_value=context)
+    finally:
+        await context.close()
+    if result.errors:
+        return HTMLResponse("<h1>Service unavailable</h1>", status_code=503)
+    data: dict[str, Any] = result.data or {}
+    status_code = 404 if slug and data.get("collectivity") is None else 200
+    html = TEMPLATES.get_template("dashboard.html").render(
+        lang=lang,
+        direction="rtl" if lang in i18n.RTL_LANGUAGES else "ltr",
+        words=_words(lang),
+        statuses=_statuses(lang),
+        languages=LANGUAGE_NAMES,
+        slug=slug,
+        data=data,
+    )
+    return HTMLResponse(html, status_code=status_code)
