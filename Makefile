@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export TRACKER_TEST_POSTGRES_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 
-.PHONY: install run test lint schema lock clean
+.PHONY: install browser run test lint schema lock clean
 
 install: $(STAMP)
 
@@ -19,7 +19,14 @@ $(STAMP): requirements.lock pyproject.toml
 run: install
 	$(BIN)/tracker serve --demo
 
-test: install
+# The dashboard is tested in a real browser: Debian's Chromium, driven by Playwright.
+browser:
+	@command -v chromium >/dev/null || { \
+	  echo "Installing Debian's chromium for the browser tests (needs root)"; \
+	  apt-get update -qq && apt-get install -y -qq chromium >/dev/null; }
+	@command -v chromium >/dev/null || { echo "chromium is missing: install it (apt-get install chromium)" >&2; exit 1; }
+
+test: install browser
 	$(BIN)/python -m pytest
 
 lint: install

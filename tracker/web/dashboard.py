@@ -24,6 +24,13 @@ TEMPLATES = Environment(
     lstrip_blocks=True,
 )
 
+def _number(value: float | int | None) -> str:
+    """12.0 reads 12; 12.5 stays 12.5."""
+    return "" if value is None else f"{value:g}"
+
+
+TEMPLATES.filters["number"] = _number
+
 LABELS: dict[str, dict[str, str]] = {
     "title": {"ar": "متابعة خطط الانفتاح", "fr": "Suivi des plans d'ouverture", "en": "Openness plans tracker"},
     "network": {"ar": "الشبكة", "fr": "Le réseau", "en": "The network"},

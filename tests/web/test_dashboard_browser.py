@@ -1,0 +1,60 @@
+"""The dashboard in a real browser (Debian's Chromium driven by Playwright)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+from playwright.async_api import Browser, async_playwright
+
+from tests.support.builders import ait_melloul
+from tests.support.loopback import serve
+from tracker.app import create_app
+from tracker.db import Database
+from tracker.settings import Settings
+
+pytestmark = pytest.mark.slow
+
+CHROMIUM = "/usr/bin/chromium"
+FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+
+
+@pytest.fixture
+async def browser() -> AsyncIterator[Browser]:
+    async with async_playwright() as playwright:
+        chromium = await playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=FLAGS)
+        try:
+            yield chromium
+        finally:
+            await chromium.close()
+
+
+async def test_a_reader_goes_from_the_network_to_the_plan_and_switches_language(
+    settings: Settings, db: Database, browser: Browser, tmp_path: Path
+) -> None:
+    await ait_melloul(db)
+    with serve(create_app(settings.model_copy(update={"scheduler_enabled": False})), lifespan="on") as base_url:
+        page = await browser.new_page(locale="ar-MA")
+        await page.goto(f"{base_url}/")
+        assert await page.get_attribute("html", "dir") == "rtl"
+        await page.get_by_role("link", name="أيت ملول", exact=True).click()
+        await page.wait_for_selector("article")
+        assert await page.locator("article").count() == 7
+        direction = await page.evaluate("getComputedStyle(document.body).direction")
+        assert direction == "rtl"
+        await page.screenshot(path=str(tmp_path / "plan-ar.png"), full_page=True)
+        await page.get_by_role("link", name="Français").click()
+        await page.wait_for_load_state()
+        assert await page.get_attribute("html", "lang") == "fr"
+        assert await page.get_attribute("html", "dir") == "ltr"
+        assert await page.locator("article").count() == 7
+        await page.close()
