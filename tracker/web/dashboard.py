@@ -24,6 +24,7 @@ TEMPLATES = Environment(
     lstrip_blocks=True,
 )
 
+
 def _number(value: float | int | None) -> str:
     """12.0 reads 12; 12.5 stays 12.5."""
     return "" if value is None else f"{value:g}"
