@@ -86,6 +86,7 @@ def settings(database_url: str) -> Settings:
 async def client(settings: Settings, db: Database) -> AsyncIterator[Client]:
     """A GraphQL client over the real ASGI application on the test database."""
     graphql = Client(settings, db)
+    await graphql.start()
     graphql.admin_token = await token_for(db, Role.ADMIN)
     try:
         yield graphql

@@ -25,6 +25,7 @@ from tracker.errors import Unauthenticated
 from tracker.events.pubsub import Hub
 from tracker.i18n import parse_accept_language
 from tracker.jobs.scheduler import Scheduler
+from tracker.jobs.sources import SourceRunner
 from tracker.services.tokens import authenticate
 from tracker.settings import Settings, get_settings
 from tracker.web.auth import BearerTokens, principal_of, refuse
@@ -36,13 +37,20 @@ from tracker.web.health import healthz, readyz
 
 class TrackerGraphQL(GraphQL[Context, None]):
     def __init__(
-        self, db: Database, settings: Settings, hub: Hub, *, after_commit: Callable[[], None] | None = None
+        self,
+        db: Database,
+        settings: Settings,
+        hub: Hub,
+        *,
+        after_commit: Callable[[], None] | None = None,
+        source_runner: SourceRunner | None = None,
     ) -> None:
         super().__init__(build_schema(settings), graphql_ide="graphiql", keep_alive=True, keep_alive_interval=20)
         self.db = db
         self.settings = settings
         self.hub = hub
         self.after_commit = after_commit
+        self.source_runner = source_runner
 
     async def get_context(self, request: Request | WebSocket, response: Response | WebSocket) -> Context:
         return Context(
@@ -52,6 +60,7 @@ class TrackerGraphQL(GraphQL[Context, None]):
             accept_languages=parse_accept_language(request.headers.get("accept-language")),
             hub=self.hub,
             after_commit=self.after_commit,
+            source_runner=self.source_runner,
         )
 
     async def on_ws_connect(self, context: Context) -> UnsetType | dict[str, object] | None:
@@ -78,7 +87,7 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None) 
 
     hub = Hub(database, poll_interval=settings.live_poll_seconds)
     scheduler = Scheduler(database, settings, hub=hub)
-    graphql = TrackerGraphQL(database, settings, hub, after_commit=scheduler.wake)
+    graphql = TrackerGraphQL(database, settings, hub, after_commit=scheduler.wake, source_runner=scheduler.sources)
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[dict[str, Any]]:

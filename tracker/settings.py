@@ -30,6 +30,7 @@ class Settings(BaseSettings):
     live_poll_seconds: float = Field(
         default=1.0, gt=0, description="How often live subscriptions look for new events without a NOTIFY"
     )
+    source_interval_seconds: float = Field(default=30.0, gt=0, description="How often due evidence sources are polled")
     reminder_interval_seconds: float = Field(default=3600.0, gt=0, description="How often deadline reminders run")
     delivery_interval_seconds: float = Field(default=2.0, gt=0, description="How often due webhooks are sent")
     max_query_depth: int = Field(default=12, gt=0)

@@ -24,6 +24,7 @@ from tracker.services.assessments import draft_assessment
 from tracker.services.comments import post_comment
 from tracker.services.evidence import add_evidence
 from tracker.services.indicators import create_indicator
+from tracker.services.sources import create_source
 from tracker.services.webhooks import create_subscription, ping
 from tracker.settings import Settings
 
@@ -44,6 +45,7 @@ class World:
     assessment: str
     subscription: str
     delivery: str
+    source: str
 
 
 async def build_world(db: Database) -> World:
@@ -85,6 +87,16 @@ async def build_world(db: Database) -> World:
             allow_private=True,
         )
         delivery = await ping(session, actor=admin, id=subscription.id)
+        source = await create_source(
+            session,
+            actor=admin,
+            kind="DOCUMENT",
+            url="http://127.0.0.1:9/report",
+            schedule="PT6H",
+            target_type="Commitment",
+            target_id=commitment_id,
+            allow_private=True,
+        )
         delivery.status = DeliveryStatus.FAILED
         session.add(delivery)
     return World(
@@ -99,6 +111,7 @@ async def build_world(db: Database) -> World:
         assessment=encode_id("Assessment", assessment.id),
         subscription=encode_id("WebhookSubscription", subscription.id),
         delivery=encode_id("WebhookDelivery", delivery.id),
+        source=encode_id("EvidenceSource", source.id),
     )
 
 
@@ -180,6 +193,15 @@ INPUTS: dict[str, Any] = {
     "rotateWebhookSecret": lambda w: {"id": w.subscription},
     "pingWebhook": lambda w: {"id": w.subscription},
     "redeliverWebhook": lambda w: {"deliveryId": w.delivery},
+    "createEvidenceSource": lambda w: {
+        "kind": "FEED",
+        "url": "http://127.0.0.1:9/feed.xml",
+        "schedule": "PT6H",
+        "targetId": w.own.commitment_id,
+    },
+    "updateEvidenceSource": lambda w: {"id": w.source, "paused": True},
+    "deleteEvidenceSource": lambda w: {"id": w.source},
+    "runSourceNow": lambda w: {"id": w.source},
     "recoverWebhookDeliveries": lambda w: {
         "subscriptionId": w.subscription,
         "since": (datetime.now(UTC) - timedelta(days=1)).isoformat(),
@@ -218,6 +240,10 @@ CASES = [
             ("pingWebhook", "WebhookSubscriptionIdInput"),
             ("redeliverWebhook", "RedeliverWebhookInput"),
             ("recoverWebhookDeliveries", "RecoverWebhookDeliveriesInput"),
+            ("createEvidenceSource", "CreateEvidenceSourceInput"),
+            ("updateEvidenceSource", "UpdateEvidenceSourceInput"),
+            ("deleteEvidenceSource", "EvidenceSourceIdInput"),
+            ("runSourceNow", "EvidenceSourceIdInput"),
         ]
     ),
     Case("postComment", _mutation("postComment", "PostCommentInput"), frozenset({*STAFF, "MONITOR_OWN"})),

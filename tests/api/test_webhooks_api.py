@@ -101,6 +101,7 @@ async def test_an_unknown_event_type_names_the_field(client: Client, db: Databas
 
 async def test_a_private_address_is_refused_on_url_by_default(settings: Settings, db: Database) -> None:
     strict = Client(settings.model_copy(update={"allow_private_targets": False}), db)
+    await strict.start()
     strict.admin_token = await token_for(db, Role.ADMIN)
     try:
         body = await strict.execute(

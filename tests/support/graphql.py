@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextlib import AbstractAsyncContextManager
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +23,7 @@ class Client:
     def __init__(self, settings: Settings, db: Database) -> None:
         self.app = create_app(settings, db=db)
         self.admin_token = ""
+        self._lifespan: AbstractAsyncContextManager[Any] | None = None
         self.http = httpx.AsyncClient(transport=httpx.ASGITransport(app=self.app), base_url="http://tracker.test")
 
     async def post(
@@ -57,8 +59,15 @@ class Client:
     def bearer(token: str) -> dict[str, str]:
         return {"Authorization": f"Bearer {token}"}
 
+    async def start(self) -> None:
+        """Run the application's startup, as uvicorn would (its shutdown closes what it opened)."""
+        self._lifespan = self.app.router.lifespan_context(self.app)
+        await self._lifespan.__aenter__()
+
     async def close(self) -> None:
         await self.http.aclose()
+        if self._lifespan is not None:
+            await self._lifespan.__aexit__(None, None, None)
 
 
 def error_codes(body: dict[str, Any]) -> list[tuple[str, str | None]]:

@@ -17,6 +17,7 @@ from tracker.api.history import Audited
 from tracker.api.indicators import Indicator
 from tracker.api.milestones import Milestone
 from tracker.api.relay import Connection, Node, PageArgs, encode_id, page_of_list
+from tracker.api.sources import EvidenceSource, sources_of
 
 if TYPE_CHECKING:
     from tracker.api.plans import ActionPlan
@@ -192,3 +193,7 @@ class Commitment(Node, Audited):
         before: str | None = None,
     ) -> Connection[Assessment]:
         return await assessments_of(info.context, self.row.id, PageArgs(first, after, last, before))
+
+    @strawberry.field(description="Sources that pull evidence for this commitment, its milestones and indicators.")
+    async def evidence_sources(self, info: Info) -> list[EvidenceSource]:
+        return await sources_of(info.context, self.row.id)

@@ -23,6 +23,7 @@ from tracker.settings import Settings
 if TYPE_CHECKING:
     from tracker.api.loaders import Loaders
     from tracker.events.pubsub import Hub
+    from tracker.jobs.sources import SourceRunner
 
 
 @dataclass
@@ -34,6 +35,7 @@ class Context:
     hub: Hub | None = None
     # Called after a mutation commits: wakes the dispatcher instead of waiting for its tick.
     after_commit: Callable[[], None] | None = None
+    source_runner: SourceRunner | None = None
     connection_params: dict[str, object] | None = None
     _session: AsyncSession | None = field(default=None, repr=False)
     _loaders: Loaders | None = field(default=None, repr=False)

@@ -25,6 +25,9 @@ DESCRIPTIONS: dict[type[Enum], str] = {
     models.WebhookFormat: "Body format of a webhook: Standard Webhooks, CloudEvents, or a chat platform's.",
     models.DeliveryStatus: "PENDING while being attempted, then SUCCEEDED or FAILED.",
     models.AttemptOutcome: "What one try gave: success, worth retrying, or final failure.",
+    models.SourceKind: "What kind of publication an evidence source reads.",
+    models.SourceState: "ACTIVE, PAUSED by staff, or FAILING after repeated failures.",
+    models.RunOutcome: "What a source run gave: new data, nothing new (304), or a failure.",
 }
 
 

@@ -85,6 +85,10 @@ class Loaders:
         self.attempts_by_delivery = self._children(
             models.WebhookAttempt, models.WebhookAttempt.delivery_id, (col(models.WebhookAttempt.number),)
         )
+        self.source = self._by_id(models.EvidenceSource)
+        self.sources_by_commitment = self._children(
+            models.EvidenceSource, models.EvidenceSource.commitment_id, (col(models.EvidenceSource.created_at),)
+        )
         self.history = self._children(
             models.AuditEntry, models.AuditEntry.subject_id, (col(models.AuditEntry.seq).desc(),)
         )

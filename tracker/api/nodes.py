@@ -20,6 +20,7 @@ from tracker.api.indicators import Indicator, Measurement
 from tracker.api.milestones import Milestone
 from tracker.api.plans import ActionPlan
 from tracker.api.relay import MAX_PAGE, Node, decode_id
+from tracker.api.sources import EvidenceSource
 from tracker.api.webhooks import load_node as webhook_node
 from tracker.errors import BadInput
 
@@ -85,6 +86,7 @@ async def _load(context: Context, type_name: str, key: uuid.UUID) -> Node | None
 
 
 _CHILDREN: dict[str, tuple[str, Callable[[Any], Node]]] = {
+    "EvidenceSource": ("source", EvidenceSource.from_row),
     "Milestone": ("milestone", Milestone.from_row),
     "Indicator": ("indicator", Indicator.from_row),
     "Evidence": ("evidence", Evidence.from_row),

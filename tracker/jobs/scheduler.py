@@ -20,6 +20,7 @@ from tracker.db import Database
 from tracker.events.dispatcher import Dispatcher
 from tracker.events.pubsub import Hub
 from tracker.jobs.deliveries import DeliveryWorker
+from tracker.jobs.sources import SourceRunner
 from tracker.services import reminders, webhooks
 from tracker.services.common import today
 from tracker.settings import Settings
@@ -39,6 +40,7 @@ class Scheduler:
         self.dispatcher = Dispatcher(db, [webhooks.fan_out], after_commit=[hub.wake] if hub else [])
         self.client = create_client(allow_private=settings.allow_private_targets)
         self.deliveries = DeliveryWorker(db, self.client, base_url=settings.base_url)
+        self.sources = SourceRunner(db, self.client)
         self._scheduler = AsyncIOScheduler(timezone=settings.timezone)
         self._leader_connection: AsyncConnection | None = None
 
@@ -64,6 +66,14 @@ class Scheduler:
             "interval",
             seconds=self.settings.delivery_interval_seconds,
             id="deliver",
+            **defaults,
+        )
+        self._scheduler.add_job(
+            self._source_tick,
+            "interval",
+            seconds=self.settings.source_interval_seconds,
+            id="sources",
+            next_run_time=datetime.now(UTC),  # overdue sources run once at start (coalesced)
             **defaults,
         )
         self._scheduler.add_job(
@@ -149,3 +159,11 @@ class Scheduler:
                 await reminders.send_reminders(session, today=today())
         except Exception:
             log.exception("reminder tick failed; the next tick sends what is still due")
+
+    async def _source_tick(self) -> None:
+        # Safe on every replica: claims use SKIP LOCKED and a lease.
+        try:
+            while await self.sources.run_once():
+                pass
+        except Exception:
+            log.exception("source tick failed; due sources stay due")

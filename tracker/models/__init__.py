@@ -23,6 +23,9 @@ from tracker.models.enums import (
     PlanStatus,
     PotentialImpact,
     Role,
+    RunOutcome,
+    SourceKind,
+    SourceState,
     WebhookFormat,
     WorkStatus,
 )
@@ -30,6 +33,7 @@ from tracker.models.evidence import Evidence
 from tracker.models.indicator import Indicator, Measurement
 from tracker.models.outbox import OutboxEvent
 from tracker.models.plan import ActionPlan, Commitment, Milestone, MilestoneReminder
+from tracker.models.sources import EvidenceSource, SourceRun
 from tracker.models.webhooks import WebhookAttempt, WebhookDelivery, WebhookSubscription
 
 metadata = SQLModel.metadata
@@ -52,6 +56,7 @@ __all__ = [
     "Direction",
     "Evidence",
     "EvidenceKind",
+    "EvidenceSource",
     "Indicator",
     "Measurement",
     "MeasurementOrigin",
@@ -63,6 +68,10 @@ __all__ = [
     "PlanStatus",
     "PotentialImpact",
     "Role",
+    "RunOutcome",
+    "SourceKind",
+    "SourceRun",
+    "SourceState",
     "WebhookAttempt",
     "WebhookDelivery",
     "WebhookFormat",

@@ -122,3 +122,23 @@ class AttemptOutcome(StrEnum):
     SUCCESS = "SUCCESS"
     RETRYABLE = "RETRYABLE"
     PERMANENT = "PERMANENT"
+
+
+class SourceKind(StrEnum):
+    CKAN_DATASET = "CKAN_DATASET"
+    CKAN_SEARCH = "CKAN_SEARCH"
+    FEED = "FEED"
+    JSON_API = "JSON_API"
+    DOCUMENT = "DOCUMENT"
+
+
+class SourceState(StrEnum):
+    ACTIVE = "ACTIVE"
+    PAUSED = "PAUSED"
+    FAILING = "FAILING"
+
+
+class RunOutcome(StrEnum):
+    SUCCESS = "SUCCESS"
+    NOT_MODIFIED = "NOT_MODIFIED"
+    FAILURE = "FAILURE"

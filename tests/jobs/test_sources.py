@@ -1,0 +1,231 @@
+"""Evidence sources end to end: configured over GraphQL, polled on loopback servers, recorded."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import update
+from sqlmodel import col, select
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from integrations.http import create_client
+from tests.support.builders import ait_melloul, small_plan
+from tests.support.cleanup import truncate_all
+from tests.support.graphql import Client, error_codes
+from tests.support.loopback import serve
+from tracker.access import SYSTEM
+from tracker.db import Database
+from tracker.jobs.sources import SourceRunner
+from tracker.models import EvidenceSource, OutboxEvent, SourceRun
+from tracker.models.base import utcnow
+from tracker.services import sources as source_service
+from tracker.services.sources import backoff, parse_schedule
+
+CREATE = """
+mutation($input: CreateEvidenceSourceInput!) { createEvidenceSource(input: $input) { source { id state nextRunAt } } }
+"""
+RUN = """
+mutation($id: ID!) {
+  runSourceNow(input: {id: $id}) {
+    source { state consecutiveFailures lastError }
+    run { outcome itemsFound itemsNew measurements httpStatus error }
+  }
+}
+"""
+
+
+@dataclass
+class Publisher:
+    """A site that serves what the test says and counts the requests per path."""
+
+    pages: dict[str, tuple[int, str, str]] = field(default_factory=dict)  # path -> (status, type, body)
+    hits: Counter[str] = field(default_factory=Counter)
+    url: str = ""
+
+    async def handle(self, request: Request) -> Response:
+        path = request.url.path
+        self.hits[path] += 1
+        status, media_type, body = self.pages.get(path, (404, "text/plain", "missing"))
+        return Response(body, status_code=status, media_type=media_type)
+
+
+@contextmanager
+def publisher(**pages: tuple[int, str, str]) -> Iterator[Publisher]:
+    site = Publisher(pages={f"/{name.replace('_', '/')}": page for name, page in pages.items()})
+    with serve(Starlette(routes=[Route("/{path:path}", site.handle)])) as base_url:
+        site.url = base_url
+        yield site
+
+
+async def _targets(client: Client, db: Database) -> dict[str, str]:
+    await ait_melloul(db)
+    query = """
+    { collectivity(slug: "ait-melloul") { currentPlan { commitments(first: 1) { edges { node {
+        id indicators(first: 1) { edges { node { id } } } } } } } } }
+    """
+    node = (await client.data(query))["collectivity"]["currentPlan"]["commitments"]["edges"][0]["node"]
+    return {"commitment": node["id"], "indicator": node["indicators"]["edges"][0]["node"]["id"]}
+
+
+async def _create(client: Client, **source: Any) -> dict[str, Any]:
+    body = await client.execute(CREATE, {"input": {"schedule": "PT6H", **source}}, admin=True)
+    assert "errors" not in body, body
+    created: dict[str, Any] = body["data"]["createEvidenceSource"]["source"]
+    return created
+
+
+async def test_a_document_becomes_evidence_once(client: Client, db: Database) -> None:
+    targets = await _targets(client, db)
+    with publisher(report=(200, "text/html", "<html><body><h1>Rapport annuel 2025</h1></body></html>")) as site:
+        source = await _create(client, kind="DOCUMENT", url=f"{site.url}/report", targetId=targets["commitment"])
+        first = (await client.data(RUN, {"id": source["id"]}, admin=True))["runSourceNow"]
+        second = (await client.data(RUN, {"id": source["id"]}, admin=True))["runSourceNow"]
+    assert first["run"]["outcome"] == "SUCCESS"
+    assert first["run"]["itemsNew"] == 1
+    assert second["run"]["itemsNew"] == 0
+
+
+async def test_a_json_api_value_becomes_a_measurement(client: Client, db: Database) -> None:
+    targets = await _targets(client, db)
+    payload = json.dumps({"data": {"answered": 42}})
+    with publisher(stats=(200, "application/json", payload)) as site:
+        source = await _create(
+            client,
+            kind="JSON_API",
+            url=f"{site.url}/stats",
+            targetId=targets["indicator"],
+            options={"valuePath": "/data/answered"},
+        )
+        run = (await client.data(RUN, {"id": source["id"]}, admin=True))["runSourceNow"]["run"]
+    assert run["measurements"] == 1
+    latest = await client.data(
+        "query($id: ID!) { node(id: $id) { ... on Indicator { latest { value origin } } } }",
+        {"id": targets["indicator"]},
+    )
+    assert latest["node"]["latest"] == {"value": 42.0, "origin": "SOURCE"}
+
+
+async def test_three_failures_turn_a_source_failing_and_a_success_recovers_it(client: Client, db: Database) -> None:
+    targets = await _targets(client, db)
+    with publisher(down=(500, "text/plain", "boom")) as site:
+        source = await _create(client, kind="DOCUMENT", url=f"{site.url}/down", targetId=targets["commitment"])
+        for _ in range(3):
+            result = (await client.data(RUN, {"id": source["id"]}, admin=True))["runSourceNow"]
+        assert result["source"]["state"] == "FAILING"
+        assert result["run"]["httpStatus"] == 500
+        site.pages["/down"] = (200, "text/html", "<p>back</p>")
+        recovered = (await client.data(RUN, {"id": source["id"]}, admin=True))["runSourceNow"]
+    assert recovered["source"] == {"state": "ACTIVE", "consecutiveFailures": 0, "lastError": None}
+    async with db.reader() as session:
+        types = (await session.exec(select(OutboxEvent.type).where(col(OutboxEvent.type).startswith("source.")))).all()
+    assert sorted(types) == ["source.failed", "source.recovered"]
+
+
+async def test_invalid_options_are_refused_naming_the_option(client: Client, db: Database) -> None:
+    targets = await _targets(client, db)
+    body = await client.execute(
+        CREATE,
+        {
+            "input": {
+                "kind": "JSON_API",
+                "url": "http://127.0.0.1:9/x",
+                "schedule": "PT1H",
+                "targetId": targets["indicator"],
+                "options": {},
+            }
+        },
+        admin=True,
+    )
+    assert error_codes(body) == [("BAD_USER_INPUT", "options.valuePath")]
+
+
+async def test_a_bad_schedule_is_refused(client: Client, db: Database) -> None:
+    targets = await _targets(client, db)
+    body = await client.execute(
+        CREATE,
+        {
+            "input": {
+                "kind": "DOCUMENT",
+                "url": "http://127.0.0.1:9/x",
+                "schedule": "every day",
+                "targetId": targets["commitment"],
+            }
+        },
+        admin=True,
+    )
+    assert error_codes(body) == [("BAD_USER_INPUT", "schedule")]
+
+
+async def _runner_rounds(db: Database, rounds: int) -> None:
+    async with create_client(allow_private=True) as http:
+        runner = SourceRunner(db, http)
+        for _ in range(rounds):
+            await runner.run_once()
+
+
+async def test_overdue_sources_run_once_after_a_restart_not_once_per_missed_slot(client: Client, db: Database) -> None:
+    targets = await _targets(client, db)
+    with publisher(a=(200, "text/html", "<p>a</p>"), b=(200, "text/html", "<p>b</p>")) as site:
+        for path in ("a", "b"):
+            await _create(client, kind="DOCUMENT", url=f"{site.url}/{path}", targetId=targets["commitment"])
+        async with db.transaction() as session:
+            # As if the process had been down for two days with a six-hour schedule.
+            await session.exec(update(EvidenceSource).values(next_run_at=utcnow() - timedelta(days=2)))
+        await _runner_rounds(db, 3)
+    assert site.hits == Counter({"/a": 1, "/b": 1})
+    async with db.reader() as session:
+        sources = (await session.exec(select(EvidenceSource))).all()
+    assert all(source.next_run_at and source.next_run_at > utcnow() + timedelta(hours=5) for source in sources)
+
+
+async def test_two_workers_on_postgresql_never_poll_a_source_twice_at_once(postgres_url: str) -> None:
+    first, second = Database(postgres_url), Database(postgres_url)
+    try:
+        _plan, commitments = await small_plan(first, commitments_count=1)
+        with publisher(**{f"p{n}": (200, "text/html", f"<p>{n}</p>") for n in range(20)}) as site:
+            async with first.transaction() as session:
+                for n in range(20):
+                    await source_service.create_source(
+                        session,
+                        actor=SYSTEM,
+                        kind="DOCUMENT",
+                        url=f"{site.url}/p{n}",
+                        schedule="PT6H",
+                        target_type="Commitment",
+                        target_id=commitments[0].id,
+                        allow_private=True,
+                    )
+            await asyncio.gather(_runner_rounds(first, 2), _runner_rounds(second, 2))
+        assert sum(site.hits.values()) == 20
+        assert set(site.hits.values()) == {1}
+        async with first.reader() as session:
+            assert len((await session.exec(select(SourceRun))).all()) == 20
+    finally:
+        await truncate_all(first)
+        await first.dispose()
+        await second.dispose()
+
+
+def test_backoff_doubles_from_five_minutes_and_stops_at_a_day() -> None:
+    hourly = parse_schedule("PT1H")
+    assert [backoff(n, hourly) for n in (1, 2, 3)] == [
+        timedelta(minutes=5),
+        timedelta(minutes=10),
+        timedelta(minutes=20),
+    ]
+    assert backoff(30, hourly) == timedelta(days=1)
+
+
+def test_cron_schedules_are_understood() -> None:
+    schedule = parse_schedule("0 6 * * 1")
+    assert schedule.typical_gap == timedelta(days=7)

@@ -1,0 +1,355 @@
+"""Evidence sources: configuration, schedules, and what a run leaves behind.
+
+A schedule is an ISO 8601 duration (`PT6H`) or a five-field cron expression; when a source is
+next due lives in its row (`next_run_at`), computed with APScheduler's triggers, so restarts and
+replicas neither lose nor double a run. A failing source backs off exponentially (5 minutes,
+doubling, at most a day or its own interval if longer); after three failures in a row it turns
+FAILING and `source.failed` is emitted, and `source.recovered` when it succeeds again.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from apscheduler.triggers.cron import CronTrigger
+from pydantic import TypeAdapter, ValidationError
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from integrations.http import check_target
+from integrations.sources.base import OptionError, PollResult, SourceConfig
+from integrations.sources.registry import ADAPTERS
+from tracker.access import Principal, ensure_can_edit
+from tracker.errors import BadInput
+from tracker.events.types import EventType
+from tracker.models import (
+    ActionPlan,
+    Commitment,
+    Evidence,
+    EvidenceKind,
+    EvidenceSource,
+    Indicator,
+    Measurement,
+    MeasurementOrigin,
+    Milestone,
+    RunOutcome,
+    SourceKind,
+    SourceRun,
+    SourceState,
+)
+from tracker.models.base import utcnow
+from tracker.models.enums import Role
+from tracker.services import evidence as evidence_service
+from tracker.services import indicators as indicator_service
+from tracker.services.common import UNSET, _Unset, enum_value, get_or_404, touch
+from tracker.services.plans import plan_event
+from tracker.settings import get_settings
+
+MIN_INTERVAL = timedelta(minutes=5)
+FIRST_BACKOFF = timedelta(minutes=5)
+MAX_BACKOFF = timedelta(days=1)
+FAILING_AFTER = 3
+TARGETS = ("Indicator", "Milestone", "Commitment")
+_DURATION = TypeAdapter(timedelta)
+
+
+@dataclass(frozen=True, slots=True)
+class Schedule:
+    interval: timedelta | None = None
+    cron: CronTrigger | None = None
+
+    def next_after(self, moment: datetime) -> datetime:
+        if self.interval is not None:
+            return moment + self.interval
+        assert self.cron is not None
+        upcoming: datetime | None = self.cron.get_next_fire_time(None, moment)
+        assert upcoming is not None  # a five-field cron expression always fires again
+        return upcoming
+
+    @property
+    def typical_gap(self) -> timedelta:
+        if self.interval is not None:
+            return self.interval
+        assert self.cron is not None
+        first = self.next_after(utcnow())
+        return self.next_after(first + timedelta(seconds=1)) - first
+
+
+def parse_schedule(text: str) -> Schedule:
+    value = text.strip()
+    if value.upper().startswith("P"):
+        try:
+            interval = _DURATION.validate_python(value)
+        except ValidationError:
+            raise BadInput("schedule: not an ISO 8601 duration such as PT6H or P1D", field="schedule") from None
+        if interval < MIN_INTERVAL:
+            raise BadInput("schedule: a source may run every 5 minutes at most", field="schedule")
+        return Schedule(interval=interval)
+    if len(value.split()) != 5:
+        raise BadInput("schedule: an ISO 8601 duration (PT6H) or a five-field cron expression", field="schedule")
+    try:
+        return Schedule(cron=CronTrigger.from_crontab(value, timezone=get_settings().timezone))
+    except ValueError as error:
+        raise BadInput(f"schedule: {error}", field="schedule") from None
+
+
+def source_principal(source: EvidenceSource) -> Principal:
+    """Changes a source makes are its own, recorded as such in events and history."""
+    return Principal(role=Role.ADMIN, name=f"source {source.kind.value.lower()} {source.id.hex[:8]}")
+
+
+async def _target(session: AsyncSession, target_type: str, target_id: uuid.UUID) -> tuple[Commitment, ActionPlan]:
+    if target_type == "Indicator":
+        commitment_id = (await get_or_404(session, Indicator, target_id, field="targetId")).commitment_id
+    elif target_type == "Milestone":
+        commitment_id = (await get_or_404(session, Milestone, target_id, field="targetId")).commitment_id
+    elif target_type == "Commitment":
+        commitment_id = target_id
+    else:
+        raise BadInput("targetId must be an indicator, a milestone or a commitment", field="targetId")
+    commitment = await get_or_404(session, Commitment, commitment_id, field="targetId")
+    return commitment, await get_or_404(session, ActionPlan, commitment.plan_id)
+
+
+async def _checked_config(kind: SourceKind, url: str, options: Mapping[str, Any], allow_private: bool) -> SourceConfig:
+    config = SourceConfig(url=url.strip(), options=dict(options))
+    problem = await check_target(config.url, allow_private=allow_private)
+    if problem is not None:
+        raise BadInput(f"url: {problem}", field="url")
+    try:
+        ADAPTERS[kind.value].validate(config)
+    except OptionError as error:
+        raise BadInput(f"options.{error.option}: {error.message}", field=f"options.{error.option}") from None
+    return config
+
+
+async def create_source(
+    session: AsyncSession,
+    *,
+    actor: Principal,
+    kind: SourceKind | str,
+    url: str,
+    schedule: str,
+    target_type: str,
+    target_id: uuid.UUID,
+    options: Mapping[str, Any] | None = None,
+    allow_private: bool = False,
+) -> EvidenceSource:
+    commitment, plan = await _target(session, target_type, target_id)
+    ensure_can_edit(actor, plan.collectivity_id)
+    source_kind = enum_value(SourceKind, kind, field="kind")
+    parse_schedule(schedule)
+    config = await _checked_config(source_kind, url, options or {}, allow_private)
+    source = EvidenceSource(
+        kind=source_kind,
+        url=config.url,
+        options=config.options,
+        schedule=schedule.strip(),
+        target_type=target_type,
+        target_id=target_id,
+        commitment_id=commitment.id,
+        collectivity_id=plan.collectivity_id,
+        next_run_at=utcnow(),  # a new source shows what it finds straight away
+    )
+    session.add(source)
+    await session.flush()
+    return source
+
+
+async def _managed(session: AsyncSession, actor: Principal, id: uuid.UUID) -> EvidenceSource:
+    source = await get_or_404(session, EvidenceSource, id)
+    ensure_can_edit(actor, source.collectivity_id)
+    return source
+
+
+async def update_source(
+    session: AsyncSession,
+    *,
+    actor: Principal,
+    id: uuid.UUID,
+    url: str | _Unset = UNSET,
+    schedule: str | _Unset = UNSET,
+    options: Mapping[str, Any] | _Unset = UNSET,
+    paused: bool | _Unset = UNSET,
+    allow_private: bool = False,
+) -> EvidenceSource:
+    source = await _managed(session, actor, id)
+    if not isinstance(url, _Unset) or not isinstance(options, _Unset):
+        config = await _checked_config(
+            source.kind,
+            source.url if isinstance(url, _Unset) else url,
+            source.options if isinstance(options, _Unset) else options,
+            allow_private,
+        )
+        if config.url != source.url:
+            source.poll_state = {}  # validators of another URL mean nothing here
+        source.url, source.options = config.url, config.options
+    if not isinstance(schedule, _Unset):
+        parsed = parse_schedule(schedule)
+        source.schedule = schedule.strip()
+        source.next_run_at = parsed.next_after(utcnow())
+    if not isinstance(paused, _Unset):
+        if paused:
+            source.state = SourceState.PAUSED
+        elif source.state is SourceState.PAUSED:
+            source.state = SourceState.ACTIVE
+            source.next_run_at = utcnow()
+    touch(source)
+    session.add(source)
+    return source
+
+
+async def delete_source(session: AsyncSession, *, actor: Principal, id: uuid.UUID) -> EvidenceSource:
+    source = await _managed(session, actor, id)
+    await session.delete(source)
+    await session.flush()
+    return source
+
+
+async def request_run(session: AsyncSession, *, actor: Principal, id: uuid.UUID) -> EvidenceSource:
+    """Make the source due now (even when paused or failing)."""
+    source = await _managed(session, actor, id)
+    source.next_run_at = utcnow()
+    touch(source)
+    session.add(source)
+    return source
+
+
+def backoff(failures: int, schedule: Schedule) -> timedelta:
+    delay = FIRST_BACKOFF * (1 << min(max(failures - 1, 0), 20))
+    ceiling: timedelta = max(MAX_BACKOFF, schedule.typical_gap)
+    return min(delay, ceiling)
+
+
+async def _store_items(
+    session: AsyncSession, source: EvidenceSource, result: PollResult, actor: Principal
+) -> tuple[int, int]:
+    """Evidence for new items (by fingerprint) and measurements for new values: (new items, values)."""
+    fingerprints = [item.fingerprint for item in result.items]
+    known = (
+        set(
+            (
+                await session.exec(
+                    select(Evidence.fingerprint).where(
+                        Evidence.commitment_id == source.commitment_id, col(Evidence.fingerprint).in_(fingerprints)
+                    )
+                )
+            ).all()
+        )
+        if fingerprints
+        else set()
+    )
+    milestone_id = source.target_id if source.target_type == "Milestone" else None
+    new = 0
+    for item in result.items:
+        if item.fingerprint in known:
+            continue
+        known.add(item.fingerprint)
+        await evidence_service.add_evidence(
+            session,
+            actor=actor,
+            commitment_id=source.commitment_id,
+            milestone_id=milestone_id,
+            url=item.url,
+            title=item.title or {"fr": item.url},
+            kind=item.kind if item.kind in EvidenceKind.__members__ else EvidenceKind.OTHER,
+            published_at=item.published_at,
+            fingerprint=item.fingerprint,
+            origin=MeasurementOrigin.SOURCE,
+        )
+        new += 1
+    values = 0
+    if source.target_type == "Indicator":
+        for observation in result.observations:
+            duplicate = await session.exec(
+                select(Measurement.id).where(
+                    Measurement.indicator_id == source.target_id,
+                    Measurement.observed_at == observation.observed_at,
+                    Measurement.value == observation.value,
+                )
+            )
+            if duplicate.first() is not None:
+                continue
+            await indicator_service.record_measurement(
+                session,
+                actor=actor,
+                indicator_id=source.target_id,
+                value=observation.value,
+                observed_at=observation.observed_at,
+                note=observation.note,
+                origin=MeasurementOrigin.SOURCE,
+            )
+            values += 1
+    return new, values
+
+
+async def record_run(
+    session: AsyncSession,
+    *,
+    source_id: uuid.UUID,
+    started_at: datetime,
+    result: PollResult | None,
+    error: str | None = None,
+    http_status: int | None = None,
+) -> SourceRun:
+    """Write the run, what it found, and when the source is next due."""
+    source = await get_or_404(session, EvidenceSource, source_id)
+    _commitment, plan = await _target(session, source.target_type, source.target_id)
+    schedule = parse_schedule(source.schedule)
+    now = utcnow()
+    source.last_run_at = now
+    run = SourceRun(source_id=source.id, started_at=started_at, finished_at=now, outcome=RunOutcome.FAILURE)
+    if result is not None:
+        actor = source_principal(source)
+        items_new, values = await _store_items(session, source, result, actor)
+        run.outcome = RunOutcome.NOT_MODIFIED if result.not_modified else RunOutcome.SUCCESS
+        run.items_found, run.items_new, run.measurements = len(result.items), items_new, values
+        run.http_status, run.bytes_read, run.warnings = result.http_status, result.bytes_read, list(result.warnings)
+        if not result.not_modified:
+            source.poll_state = dict(result.state)
+        recovered = source.state is SourceState.FAILING
+        source.consecutive_failures = 0
+        source.last_error = None
+        source.last_success_at = now
+        if source.state is not SourceState.PAUSED:
+            source.state = SourceState.ACTIVE
+        source.next_run_at = schedule.next_after(now)
+        if recovered:
+            _announce(session, plan, source, EventType.SOURCE_RECOVERED, {"url": source.url})
+    else:
+        run.error, run.http_status = error, http_status
+        source.consecutive_failures += 1
+        source.last_error = error
+        source.next_run_at = now + backoff(source.consecutive_failures, schedule)
+        if source.consecutive_failures >= FAILING_AFTER and source.state is SourceState.ACTIVE:
+            source.state = SourceState.FAILING
+            _announce(
+                session,
+                plan,
+                source,
+                EventType.SOURCE_FAILED,
+                {"url": source.url, "error": error, "failures": source.consecutive_failures},
+            )
+    touch(source)
+    session.add(source)
+    session.add(run)
+    await session.flush()
+    return run
+
+
+def _announce(
+    session: AsyncSession, plan: ActionPlan, source: EvidenceSource, type: EventType, data: dict[str, Any]
+) -> None:
+    plan_event(
+        session,
+        plan,
+        type=type,
+        actor=source_principal(source),
+        subject_type="EvidenceSource",
+        subject_id=source.id,
+        data={**data, "kind": source.kind, "commitmentId": source.commitment_id},
+    )
