@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export TRACKER_TEST_POSTGRES_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 
-.PHONY: install browser run test lint schema lock clean
+.PHONY: install browser run dev-sources test lint schema lock clean
 
 install: $(STAMP)
 
@@ -26,12 +26,17 @@ browser:
 	  apt-get update -qq && apt-get install -y -qq chromium >/dev/null; }
 	@command -v chromium >/dev/null || { echo "chromium is missing: install it (apt-get install chromium)" >&2; exit 1; }
 
+# Made-up publications on loopback that change every minute, read by sources on the demo plan.
+# Run the tracker beside it with: TRACKER_ALLOW_PRIVATE_TARGETS=true make run
+dev-sources: install
+	$(BIN)/tracker dev-sources
+
 test: install browser
 	$(BIN)/python -m pytest
 
 lint: install
-	$(BIN)/ruff check tracker integrations tests
-	$(BIN)/ruff format --check tracker integrations tests
+	$(BIN)/ruff check --no-cache tracker integrations tests
+	$(BIN)/ruff format --no-cache --check tracker integrations tests
 	$(BIN)/mypy tracker integrations
 	$(BIN)/lint-imports
 

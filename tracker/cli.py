@@ -253,6 +253,37 @@ def serve(
     uvicorn.run(create_app(settings), host=host, port=port, proxy_headers=True, log_level="info")
 
 
+@app.command("dev-sources")
+def dev_sources(
+    port: Annotated[int, typer.Option(help="Port of the demonstration publications.")] = 8010,
+    attach: Annotated[bool, typer.Option(help="Register sources reading them on the demo plan.")] = True,
+) -> None:
+    """Serve made-up publications on loopback that change every minute, and point sources at them."""
+    import uvicorn
+
+    from tracker import demo
+    from tracker.demo.dev_sources import app as publications
+
+    base_url = f"http://127.0.0.1:{port}"
+    if attach:
+        migrate.upgrade(get_settings().database_url)
+
+        async def work(session: AsyncSession) -> int:
+            return await demo.attach_dev_sources(session, base_url)
+
+        try:
+            added = asyncio.run(_in_transaction(work))
+        except LookupError as error:
+            _fail(str(error))
+            return
+        typer.echo(f"{added} source(s) now read {base_url} every 5 minutes (and once at once).")
+    typer.echo(
+        "The tracker must be allowed to reach loopback: run it with TRACKER_ALLOW_PRIVATE_TARGETS=true "
+        "(for example: TRACKER_ALLOW_PRIVATE_TARGETS=true make run)."
+    )
+    uvicorn.run(publications, host="127.0.0.1", port=port, log_level="warning")
+
+
 @app.command()
 def worker() -> None:
     """Run the scheduler and the event dispatcher without HTTP."""

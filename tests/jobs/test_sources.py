@@ -150,11 +150,16 @@ async def test_overdue_sources_run_once_after_a_restart_not_once_per_missed_slot
             await _create(client, kind="DOCUMENT", url=f"{site.url}/{path}", targetId=targets["commitment"])
         async with db.transaction() as session:
             # As if the process had been down for two days with a six-hour schedule.
-            await session.exec(update(EvidenceSource).values(next_run_at=utcnow() - timedelta(days=2)))
+            await session.exec(
+                update(EvidenceSource)
+                .where(col(EvidenceSource.url).startswith(site.url))
+                .values(next_run_at=utcnow() - timedelta(days=2))
+            )
         await _runner_rounds(db, 3)
     assert site.hits == Counter({"/a": 1, "/b": 1})
     async with db.reader() as session:
-        sources = (await session.exec(select(EvidenceSource))).all()
+        sources = (await session.exec(select(EvidenceSource).where(col(EvidenceSource.url).startswith(site.url)))).all()
+    assert len(sources) == 2
     assert all(source.next_run_at and source.next_run_at > utcnow() + timedelta(hours=5) for source in sources)
 
 

@@ -17,10 +17,10 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
-from integrations.sources.registry import ADAPTERS
 from sqlmodel import col, select
 
 from integrations.sources.base import PollResult, SourceConfig, SourceError
+from integrations.sources.registry import ADAPTERS
 from tracker.db import Database
 from tracker.models import EvidenceSource, SourceRun, SourceState
 from tracker.models.base import utcnow

@@ -115,9 +115,11 @@ async def _target(session: AsyncSession, target_type: str, target_id: uuid.UUID)
     return commitment, await get_or_404(session, ActionPlan, commitment.plan_id)
 
 
-async def _checked_config(kind: SourceKind, url: str, options: Mapping[str, Any], allow_private: bool) -> SourceConfig:
+async def _checked_config(
+    kind: SourceKind, url: str, options: Mapping[str, Any], allow_private: bool, *, resolve_url: bool = True
+) -> SourceConfig:
     config = SourceConfig(url=url.strip(), options=dict(options))
-    problem = await check_target(config.url, allow_private=allow_private)
+    problem = await check_target(config.url, allow_private=allow_private) if resolve_url else None
     if problem is not None:
         raise BadInput(f"url: {problem}", field="url")
     try:
@@ -138,12 +140,16 @@ async def create_source(
     target_id: uuid.UUID,
     options: Mapping[str, Any] | None = None,
     allow_private: bool = False,
+    paused: bool = False,
+    resolve_url: bool = True,
 ) -> EvidenceSource:
+    """A new source, due at once unless created paused. `resolve_url=False` is for trusted seed
+    data made offline: the address is still checked at every poll."""
     commitment, plan = await _target(session, target_type, target_id)
     ensure_can_edit(actor, plan.collectivity_id)
     source_kind = enum_value(SourceKind, kind, field="kind")
     parse_schedule(schedule)
-    config = await _checked_config(source_kind, url, options or {}, allow_private)
+    config = await _checked_config(source_kind, url, options or {}, allow_private, resolve_url=resolve_url)
     source = EvidenceSource(
         kind=source_kind,
         url=config.url,
@@ -153,7 +159,8 @@ async def create_source(
         target_id=target_id,
         commitment_id=commitment.id,
         collectivity_id=plan.collectivity_id,
-        next_run_at=utcnow(),  # a new source shows what it finds straight away
+        state=SourceState.PAUSED if paused else SourceState.ACTIVE,
+        next_run_at=None if paused else utcnow(),  # a new source shows what it finds straight away
     )
     session.add(source)
     await session.flush()
