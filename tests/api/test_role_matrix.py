@@ -19,7 +19,7 @@ from tracker.access import Principal
 from tracker.api.relay import decode_id, encode_id
 from tracker.api.schema import build_schema
 from tracker.db import Database
-from tracker.models import ActionPlan, Commitment, ConsultativeBody, DeliveryStatus, Role
+from tracker.models import ActionPlan, Commitment, ConsultativeBody, DeliveryStatus, MilestoneProposal, Role
 from tracker.services.assessments import draft_assessment
 from tracker.services.comments import post_comment
 from tracker.services.evidence import add_evidence
@@ -46,6 +46,7 @@ class World:
     subscription: str
     delivery: str
     source: str
+    proposal: str
 
 
 async def build_world(db: Database) -> World:
@@ -97,6 +98,9 @@ async def build_world(db: Database) -> World:
             target_id=commitment_id,
             allow_private=True,
         )
+        milestone_key = decode_id(own.milestone_id)[1]
+        proposal = MilestoneProposal(milestone_id=milestone_key, source_id=source.id, reason="seed", value=1.0)
+        session.add(proposal)
         delivery.status = DeliveryStatus.FAILED
         session.add(delivery)
     return World(
@@ -112,6 +116,7 @@ async def build_world(db: Database) -> World:
         subscription=encode_id("WebhookSubscription", subscription.id),
         delivery=encode_id("WebhookDelivery", delivery.id),
         source=encode_id("EvidenceSource", source.id),
+        proposal=encode_id("MilestoneProposal", proposal.id),
     )
 
 
@@ -202,6 +207,8 @@ INPUTS: dict[str, Any] = {
     "updateEvidenceSource": lambda w: {"id": w.source, "paused": True},
     "deleteEvidenceSource": lambda w: {"id": w.source},
     "runSourceNow": lambda w: {"id": w.source},
+    "acceptMilestoneProposal": lambda w: {"id": w.proposal, "completedOn": "2024-06-01"},
+    "rejectMilestoneProposal": lambda w: {"id": w.proposal, "note": "Pas encore"},
     "recoverWebhookDeliveries": lambda w: {
         "subscriptionId": w.subscription,
         "since": (datetime.now(UTC) - timedelta(days=1)).isoformat(),
@@ -244,6 +251,8 @@ CASES = [
             ("updateEvidenceSource", "UpdateEvidenceSourceInput"),
             ("deleteEvidenceSource", "EvidenceSourceIdInput"),
             ("runSourceNow", "EvidenceSourceIdInput"),
+            ("acceptMilestoneProposal", "AcceptMilestoneProposalInput"),
+            ("rejectMilestoneProposal", "RejectMilestoneProposalInput"),
         ]
     ),
     Case("postComment", _mutation("postComment", "PostCommentInput"), frozenset({*STAFF, "MONITOR_OWN"})),

@@ -27,6 +27,7 @@ DESCRIPTIONS: dict[type[Enum], str] = {
     models.AttemptOutcome: "What one try gave: success, worth retrying, or final failure.",
     models.SourceKind: "What kind of publication an evidence source reads.",
     models.SourceState: "ACTIVE, PAUSED by staff, or FAILING after repeated failures.",
+    models.ProposalStatus: "PENDING until staff accept or reject what a source proposed.",
     models.RunOutcome: "What a source run gave: new data, nothing new (304), or a failure.",
 }
 

@@ -89,6 +89,9 @@ class Loaders:
         self.sources_by_commitment = self._children(
             models.EvidenceSource, models.EvidenceSource.commitment_id, (col(models.EvidenceSource.created_at),)
         )
+        self.proposals_by_milestone = self._children(
+            models.MilestoneProposal, models.MilestoneProposal.milestone_id, (col(models.MilestoneProposal.created_at),)
+        )
         self.history = self._children(
             models.AuditEntry, models.AuditEntry.subject_id, (col(models.AuditEntry.seq).desc(),)
         )

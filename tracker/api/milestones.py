@@ -16,6 +16,7 @@ from tracker.api.relay import Connection, Node, PageArgs, encode_id, page_of_lis
 if TYPE_CHECKING:
     from tracker.api.commitments import Commitment
     from tracker.api.evidence import Evidence
+    from tracker.api.sources import MilestoneProposal
 
 
 @strawberry.type(description="A dated step of a commitment; completed milestones make progress.")
@@ -84,3 +85,9 @@ class Milestone(Node, Audited):
         return await comments_on(
             info.context, self.row.commitment_id, self.row.id, PageArgs(first, after, last, before)
         )
+
+    @strawberry.field(description="What evidence sources proposed about this milestone, oldest first.")
+    async def proposals(self, info: Info) -> list[Annotated[MilestoneProposal, strawberry.lazy("tracker.api.sources")]]:
+        from tracker.api.sources import proposals_of
+
+        return await proposals_of(info.context, self.row.id)

@@ -26,7 +26,7 @@ from tracker.api.nodes import NodeQuery
 from tracker.api.plan_mutations import PlanMutation
 from tracker.api.plans import ActionPlan
 from tracker.api.progress_mutations import ProgressMutation
-from tracker.api.sources import EvidenceSource, SourceMutation
+from tracker.api.sources import EvidenceSource, MilestoneProposal, ProposalMutation, SourceMutation
 from tracker.api.viewer import ViewerQuery
 from tracker.api.webhooks import WebhookDelivery, WebhookMutation, WebhookQuery, WebhookSubscription
 from tracker.settings import Settings
@@ -40,7 +40,15 @@ class Query(
 
 
 @strawberry.type(description="Change plans, commitments, milestones, indicators and evidence.")
-class Mutation(PlanMutation, ProgressMutation, BodyMutation, AccountabilityMutation, WebhookMutation, SourceMutation):
+class Mutation(
+    PlanMutation,
+    ProgressMutation,
+    BodyMutation,
+    AccountabilityMutation,
+    WebhookMutation,
+    SourceMutation,
+    ProposalMutation,
+):
     pass
 
 
@@ -75,6 +83,7 @@ def build_schema(settings: Settings) -> strawberry.Schema:
             WebhookDelivery,
             Event,
             EvidenceSource,
+            MilestoneProposal,
         ],
         config=StrawberryConfig(auto_camel_case=True),
         extensions=[

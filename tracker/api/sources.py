@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 
 import strawberry
 from sqlmodel import col, select
@@ -15,7 +15,7 @@ from tracker.api.inputs import required
 from tracker.api.relay import Connection, Node, PageArgs, connection, decode_id, encode_id, page_of_select
 from tracker.api.writes import perform
 from tracker.errors import BadInput, TrackerError
-from tracker.services import sources
+from tracker.services import proposals, sources
 
 TARGETS = ("Indicator", "Milestone", "Commitment")
 
@@ -210,3 +210,76 @@ class SourceMutation:
         return RunSourceNowPayload(
             source=EvidenceSource.from_row(fresh or row), run=SourceRun.from_row(run) if run else None
         )
+
+
+@strawberry.type(description="A source's suggestion that a milestone is done, for staff to accept or reject.")
+class MilestoneProposal(Node):
+    row: strawberry.Private[models.MilestoneProposal]
+    status: models.ProposalStatus = strawberry.field(description="PENDING until staff decide.")
+    reason: str = strawberry.field(description="What the source saw.")
+    value: float | None = strawberry.field(description="The value that met the rule, if any.")
+    created_at: datetime = strawberry.field(description="When it was proposed.")
+    decided_at: datetime | None = strawberry.field(description="When staff decided.")
+    decision_note: str | None = strawberry.field(description="Why it was rejected.")
+
+    @classmethod
+    def from_row(cls, row: models.MilestoneProposal) -> MilestoneProposal:
+        return cls(
+            id=strawberry.ID(encode_id("MilestoneProposal", row.id)),
+            row=row,
+            status=row.status,
+            reason=row.reason,
+            value=row.value,
+            created_at=row.created_at,
+            decided_at=row.decided_at,
+            decision_note=row.decision_note,
+        )
+
+    @strawberry.field(description="The source that proposed it (null once the source is deleted).")
+    def source_id(self) -> strawberry.ID | None:
+        return strawberry.ID(encode_id("EvidenceSource", self.row.source_id)) if self.row.source_id else None
+
+
+async def proposals_of(context: Context, milestone_id: uuid.UUID) -> list[MilestoneProposal]:
+    rows = await context.loaders.proposals_by_milestone.load(milestone_id)
+    return [MilestoneProposal.from_row(row) for row in rows]
+
+
+@strawberry.input(description="Accept a proposal: the milestone is completed.")
+class AcceptMilestoneProposalInput:
+    id: strawberry.ID = strawberry.field(description="The proposal.")
+    completed_on: date | None = strawberry.field(default=None, description="Completion date (default today).")
+
+
+@strawberry.input(description="Reject a proposal, saying why.")
+class RejectMilestoneProposalInput:
+    id: strawberry.ID = strawberry.field(description="The proposal.")
+    note: str = strawberry.field(description="Why the milestone is not done (at most 2000 characters).")
+
+
+@strawberry.type(description="Result of a decision on a proposal.")
+class MilestoneProposalPayload:
+    proposal: MilestoneProposal = strawberry.field(description="The proposal, decided.")
+
+
+def _proposal_key(value: strawberry.ID) -> uuid.UUID:
+    return decode_id(str(value), expect="MilestoneProposal")[1]
+
+
+@strawberry.type
+class ProposalMutation:
+    @strawberry.mutation(description="Accept what a source proposed: the milestone becomes COMPLETED.")
+    async def accept_milestone_proposal(
+        self, info: Info, input: AcceptMilestoneProposalInput
+    ) -> MilestoneProposalPayload:
+        row = await perform(
+            info, proposals.accept_proposal, id=_proposal_key(input.id), completed_on=input.completed_on
+        )
+        return MilestoneProposalPayload(proposal=MilestoneProposal.from_row(row))
+
+    @strawberry.mutation(description="Reject what a source proposed, with a note.")
+    async def reject_milestone_proposal(
+        self, info: Info, input: RejectMilestoneProposalInput
+    ) -> MilestoneProposalPayload:
+        row = await perform(info, proposals.reject_proposal, id=_proposal_key(input.id), note=input.note)
+        return MilestoneProposalPayload(proposal=MilestoneProposal.from_row(row))

@@ -24,6 +24,7 @@ class EventType(StrEnum):
     MILESTONE_DUE_SOON = "milestone.due_soon"
     MILESTONE_OVERDUE = "milestone.overdue"
     MILESTONE_DELETED = "milestone.deleted"
+    MILESTONE_COMPLETION_PROPOSED = "milestone.completion_proposed"
     INDICATOR_CREATED = "indicator.created"
     INDICATOR_UPDATED = "indicator.updated"
     INDICATOR_DELETED = "indicator.deleted"

@@ -22,6 +22,7 @@ from tracker.models.enums import (
     OpenedGovernment,
     PlanStatus,
     PotentialImpact,
+    ProposalStatus,
     Role,
     RunOutcome,
     SourceKind,
@@ -33,7 +34,7 @@ from tracker.models.evidence import Evidence
 from tracker.models.indicator import Indicator, Measurement
 from tracker.models.outbox import OutboxEvent
 from tracker.models.plan import ActionPlan, Commitment, Milestone, MilestoneReminder
-from tracker.models.sources import EvidenceSource, SourceRun
+from tracker.models.sources import EvidenceSource, MilestoneProposal, SourceRun
 from tracker.models.webhooks import WebhookAttempt, WebhookDelivery, WebhookSubscription
 
 metadata = SQLModel.metadata
@@ -61,12 +62,14 @@ __all__ = [
     "Measurement",
     "MeasurementOrigin",
     "Milestone",
+    "MilestoneProposal",
     "MilestoneReminder",
     "OgpValue",
     "OpenedGovernment",
     "OutboxEvent",
     "PlanStatus",
     "PotentialImpact",
+    "ProposalStatus",
     "Role",
     "RunOutcome",
     "SourceKind",

@@ -142,3 +142,9 @@ class RunOutcome(StrEnum):
     SUCCESS = "SUCCESS"
     NOT_MODIFIED = "NOT_MODIFIED"
     FAILURE = "FAILURE"
+
+
+class ProposalStatus(StrEnum):
+    PENDING = "PENDING"
+    ACCEPTED = "ACCEPTED"
+    REJECTED = "REJECTED"

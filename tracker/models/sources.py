@@ -10,7 +10,7 @@ from sqlalchemy import Index, String, Text
 from sqlmodel import Field
 
 from tracker.models.base import EnumText, JSONType, Row, UTCDateTime
-from tracker.models.enums import RunOutcome, SourceKind, SourceState
+from tracker.models.enums import ProposalStatus, RunOutcome, SourceKind, SourceState
 
 
 class EvidenceSource(Row, table=True):
@@ -51,3 +51,18 @@ class SourceRun(Row, table=True):
     bytes_read: int = 0
     error: str | None = Field(default=None, sa_type=Text)
     warnings: list[str] = Field(default_factory=list, sa_type=JSONType)
+
+
+class MilestoneProposal(Row, table=True):
+    """A source's suggestion that a milestone is done, waiting for staff to accept or reject it."""
+
+    __tablename__ = "milestone_proposal"
+
+    milestone_id: uuid.UUID = Field(foreign_key="milestone.id", index=True, ondelete="CASCADE")
+    source_id: uuid.UUID | None = Field(default=None, foreign_key="evidence_source.id", ondelete="SET NULL")
+    status: ProposalStatus = Field(default=ProposalStatus.PENDING, sa_type=EnumText(ProposalStatus, 16))
+    reason: str = Field(sa_type=Text)
+    value: float | None = None
+    decided_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    decided_by: str | None = Field(default=None, sa_type=String(120))
+    decision_note: str | None = Field(default=None, sa_type=Text)

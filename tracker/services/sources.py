@@ -36,10 +36,13 @@ from tracker.models import (
     Measurement,
     MeasurementOrigin,
     Milestone,
+    MilestoneProposal,
+    ProposalStatus,
     RunOutcome,
     SourceKind,
     SourceRun,
     SourceState,
+    WorkStatus,
 )
 from tracker.models.base import utcnow
 from tracker.models.enums import Role
@@ -54,6 +57,8 @@ FIRST_BACKOFF = timedelta(minutes=5)
 MAX_BACKOFF = timedelta(days=1)
 FAILING_AFTER = 3
 TARGETS = ("Indicator", "Milestone", "Commitment")
+# Options the tracker reads itself; the adapter gets the others.
+TRACKER_OPTIONS = ("completeWhen",)
 _DURATION = TypeAdapter(timedelta)
 
 
@@ -115,6 +120,30 @@ async def _target(session: AsyncSession, target_type: str, target_id: uuid.UUID)
     return commitment, await get_or_404(session, ActionPlan, commitment.plan_id)
 
 
+def adapter_options(options: Mapping[str, Any]) -> dict[str, Any]:
+    return {name: value for name, value in options.items() if name not in TRACKER_OPTIONS}
+
+
+def check_rule(options: Mapping[str, Any], target_type: str) -> None:
+    """`completeWhen`: `{"atLeast": N}` (a value reaches N) or `{"newItem": true}` (anything new)."""
+    rule = options.get("completeWhen")
+    if rule is None:
+        return
+    field = "options.completeWhen"
+    if target_type != "Milestone":
+        raise BadInput(f"{field}: only a source feeding a milestone can propose to complete it", field=field)
+    valid = (
+        isinstance(rule, dict)
+        and len(rule) == 1
+        and (
+            (isinstance(rule.get("atLeast"), int | float) and not isinstance(rule.get("atLeast"), bool))
+            or rule.get("newItem") is True
+        )
+    )
+    if not valid:
+        raise BadInput(f'{field}: either {{"atLeast": <number>}} or {{"newItem": true}}', field=field)
+
+
 async def _checked_config(
     kind: SourceKind, url: str, options: Mapping[str, Any], allow_private: bool, *, resolve_url: bool = True
 ) -> SourceConfig:
@@ -123,7 +152,7 @@ async def _checked_config(
     if problem is not None:
         raise BadInput(f"url: {problem}", field="url")
     try:
-        ADAPTERS[kind.value].validate(config)
+        ADAPTERS[kind.value].validate(SourceConfig(url=config.url, options=adapter_options(config.options)))
     except OptionError as error:
         raise BadInput(f"options.{error.option}: {error.message}", field=f"options.{error.option}") from None
     return config
@@ -149,6 +178,7 @@ async def create_source(
     ensure_can_edit(actor, plan.collectivity_id)
     source_kind = enum_value(SourceKind, kind, field="kind")
     parse_schedule(schedule)
+    check_rule(options or {}, target_type)
     config = await _checked_config(source_kind, url, options or {}, allow_private, resolve_url=resolve_url)
     source = EvidenceSource(
         kind=source_kind,
@@ -192,6 +222,7 @@ async def update_source(
             source.options if isinstance(options, _Unset) else options,
             allow_private,
         )
+        check_rule(config.options, source.target_type)
         if config.url != source.url:
             source.poll_state = {}  # validators of another URL mean nothing here
         source.url, source.options = config.url, config.options
@@ -327,6 +358,7 @@ async def record_run(
         source.next_run_at = schedule.next_after(now)
         if recovered:
             _announce(session, plan, source, EventType.SOURCE_RECOVERED, {"url": source.url})
+        await _maybe_propose(session, plan, source, result, items_new)
     else:
         run.error, run.http_status = error, http_status
         source.consecutive_failures += 1
@@ -359,4 +391,45 @@ def _announce(
         subject_type="EvidenceSource",
         subject_id=source.id,
         data={**data, "kind": source.kind, "commitmentId": source.commitment_id},
+    )
+
+
+async def _maybe_propose(
+    session: AsyncSession, plan: ActionPlan, source: EvidenceSource, result: PollResult, items_new: int
+) -> None:
+    """When the source's rule says its milestone looks done, ask staff rather than decide."""
+    rule = source.options.get("completeWhen")
+    if source.target_type != "Milestone" or not isinstance(rule, dict):
+        return
+    values = [observation.value for observation in result.observations]
+    if "atLeast" in rule:
+        best = max(values, default=None)
+        if best is None or best < float(rule["atLeast"]):
+            return
+        reason, value = f"the source reads {best:g}, at least {float(rule['atLeast']):g}", best
+    elif items_new > 0:
+        reason, value = f"the source published {items_new} new item(s)", None
+    else:
+        return
+    milestone = await get_or_404(session, Milestone, source.target_id)
+    if milestone.status in (WorkStatus.COMPLETED, WorkStatus.CANCELLED):
+        return
+    pending = await session.exec(
+        select(MilestoneProposal.id).where(
+            MilestoneProposal.milestone_id == milestone.id, MilestoneProposal.status == ProposalStatus.PENDING
+        )
+    )
+    if pending.first() is not None:
+        return
+    proposal = MilestoneProposal(milestone_id=milestone.id, source_id=source.id, reason=reason, value=value)
+    session.add(proposal)
+    await session.flush()
+    plan_event(
+        session,
+        plan,
+        type=EventType.MILESTONE_COMPLETION_PROPOSED,
+        actor=source_principal(source),
+        subject_type="Milestone",
+        subject_id=milestone.id,
+        data={"proposalId": proposal.id, "reason": reason, "commitmentId": milestone.commitment_id},
     )
