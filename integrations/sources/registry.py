@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from integrations.sources.base import Adapter
 from integrations.sources.ckan import CkanDatasetAdapter, CkanSearchAdapter
+from integrations.sources.decidim import DecidimAdapter
 from integrations.sources.documents import DocumentAdapter
 from integrations.sources.feeds import FeedAdapter
 from integrations.sources.json_api import JsonApiAdapter
@@ -14,6 +15,7 @@ _ALL: tuple[Adapter, ...] = (
     FeedAdapter(),
     JsonApiAdapter(),
     DocumentAdapter(),
+    DecidimAdapter(),
 )
 
 ADAPTERS: dict[str, Adapter] = {adapter.kind: adapter for adapter in _ALL}
