@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from functools import lru_cache
 
 from pydantic import Field
@@ -20,6 +21,10 @@ class Settings(BaseSettings):
         default=False, description="Allow outbound requests to loopback and private addresses"
     )
     timezone: str = Field(default="Africa/Casablanca", description="Time zone deciding what 'today' means")
+    holidays: list[date] = Field(
+        default_factory=list,
+        description="Holidays that move each year (Eids, Islamic New Year, Mawlid), as a JSON list of dates",
+    )
     default_language: str = Field(default="ar", description="Language when nothing else decides")
     scheduler_enabled: bool = Field(default=True, description="Run the scheduler in this process")
     leader_lock_key: int = Field(

@@ -19,7 +19,15 @@ from tracker.access import Principal
 from tracker.api.relay import decode_id, encode_id
 from tracker.api.schema import build_schema
 from tracker.db import Database
-from tracker.models import ActionPlan, Commitment, ConsultativeBody, DeliveryStatus, MilestoneProposal, Role
+from tracker.models import (
+    AccessRequest,
+    ActionPlan,
+    Commitment,
+    ConsultativeBody,
+    DeliveryStatus,
+    MilestoneProposal,
+    Role,
+)
 from tracker.services.assessments import draft_assessment
 from tracker.services.comments import post_comment
 from tracker.services.evidence import add_evidence
@@ -47,6 +55,7 @@ class World:
     delivery: str
     source: str
     proposal: str
+    access_request: str
 
 
 async def build_world(db: Database) -> World:
@@ -101,6 +110,10 @@ async def build_world(db: Database) -> World:
         milestone_key = decode_id(own.milestone_id)[1]
         proposal = MilestoneProposal(milestone_id=milestone_key, source_id=source.id, reason="seed", value=1.0)
         session.add(proposal)
+        access_request = AccessRequest(
+            collectivity_id=plan.collectivity_id, reference="DI-0", received_on=datetime(2025, 2, 3, tzinfo=UTC).date()
+        )
+        session.add(access_request)
         delivery.status = DeliveryStatus.FAILED
         session.add(delivery)
     return World(
@@ -117,6 +130,7 @@ async def build_world(db: Database) -> World:
         delivery=encode_id("WebhookDelivery", delivery.id),
         source=encode_id("EvidenceSource", source.id),
         proposal=encode_id("MilestoneProposal", proposal.id),
+        access_request=encode_id("AccessRequest", access_request.id),
     )
 
 
@@ -209,6 +223,12 @@ INPUTS: dict[str, Any] = {
     "runSourceNow": lambda w: {"id": w.source},
     "acceptMilestoneProposal": lambda w: {"id": w.proposal, "completedOn": "2024-06-01"},
     "rejectMilestoneProposal": lambda w: {"id": w.proposal, "note": "Pas encore"},
+    "recordAccessRequest": lambda w: {
+        "collectivityId": w.collectivity,
+        "reference": "DI-9",
+        "receivedOn": "2025-02-04",
+    },
+    "updateAccessRequest": lambda w: {"id": w.access_request, "status": "EXTENDED"},
     "recoverWebhookDeliveries": lambda w: {
         "subscriptionId": w.subscription,
         "since": (datetime.now(UTC) - timedelta(days=1)).isoformat(),
@@ -253,6 +273,8 @@ CASES = [
             ("runSourceNow", "EvidenceSourceIdInput"),
             ("acceptMilestoneProposal", "AcceptMilestoneProposalInput"),
             ("rejectMilestoneProposal", "RejectMilestoneProposalInput"),
+            ("recordAccessRequest", "RecordAccessRequestInput"),
+            ("updateAccessRequest", "UpdateAccessRequestInput"),
         ]
     ),
     Case("postComment", _mutation("postComment", "PostCommentInput"), frozenset({*STAFF, "MONITOR_OWN"})),

@@ -8,6 +8,7 @@ from sqlmodel import col, select
 
 from tracker import models
 from tracker.access import can_read_plan
+from tracker.api.access_requests import AccessRequest, AccessRequestStats, register_of, stats_of
 from tracker.api.bodies import ConsultativeBody
 from tracker.api.context import Info
 from tracker.api.history import Audited
@@ -74,6 +75,21 @@ class Collectivity(Node, Audited):
     async def consultative_bodies(self, info: Info) -> list[ConsultativeBody]:
         rows = await info.context.loaders.bodies_by_collectivity.load(self.row.id)
         return [ConsultativeBody.from_row(row) for row in rows]
+
+    @strawberry.field(description="Figures of the access-to-information register (law 31-13).")
+    async def access_request_stats(self, info: Info) -> AccessRequestStats:
+        return await stats_of(info, self.row.id)
+
+    @strawberry.field(description="Entries of the access-to-information register (the collectivity's people).")
+    async def access_requests(
+        self,
+        info: Info,
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
+    ) -> Connection[AccessRequest]:
+        return await register_of(info, self.row.id, PageArgs(first=first, after=after, last=last, before=before))
 
     @strawberry.field(description="The readable plan whose period is the most recent, if any.")
     async def current_plan(self, info: Info) -> ActionPlan | None:

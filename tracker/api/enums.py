@@ -28,6 +28,7 @@ DESCRIPTIONS: dict[type[Enum], str] = {
     models.SourceKind: "What kind of publication an evidence source reads.",
     models.SourceState: "ACTIVE, PAUSED by staff, or FAILING after repeated failures.",
     models.ProposalStatus: "PENDING until staff accept or reject what a source proposed.",
+    models.AccessRequestStatus: "Where a request for information stands (law 31-13).",
     models.RunOutcome: "What a source run gave: new data, nothing new (304), or a failure.",
 }
 

@@ -8,6 +8,7 @@ import strawberry
 from strawberry.extensions import MaxAliasesLimiter, MaxTokensLimiter, QueryDepthLimiter, SchemaExtension
 from strawberry.schema.config import StrawberryConfig
 
+from tracker.api.access_requests import AccessRequest, AccessRequestMutation
 from tracker.api.accountability import AccountabilityMutation, Assessment, Comment
 from tracker.api.bodies import BodyMutation, ConsultativeBody
 from tracker.api.collectivities import Collectivity, CollectivityQuery
@@ -48,6 +49,7 @@ class Mutation(
     WebhookMutation,
     SourceMutation,
     ProposalMutation,
+    AccessRequestMutation,
 ):
     pass
 
@@ -84,6 +86,7 @@ def build_schema(settings: Settings) -> strawberry.Schema:
             Event,
             EvidenceSource,
             MilestoneProposal,
+            AccessRequest,
         ],
         config=StrawberryConfig(auto_camel_case=True),
         extensions=[

@@ -30,6 +30,8 @@ class EventType(StrEnum):
     INDICATOR_DELETED = "indicator.deleted"
     INDICATOR_MEASURED = "indicator.measured"
     EVIDENCE_ADDED = "evidence.added"
+    ACCESS_REQUEST_RECORDED = "access_request.recorded"
+    ACCESS_REQUEST_UPDATED = "access_request.updated"
     EVIDENCE_REMOVED = "evidence.removed"
     SOURCE_FAILED = "source.failed"
     SOURCE_RECOVERED = "source.recovered"

@@ -40,7 +40,7 @@ class Scheduler:
         self.dispatcher = Dispatcher(db, [webhooks.fan_out], after_commit=[hub.wake] if hub else [])
         self.client = create_client(allow_private=settings.allow_private_targets)
         self.deliveries = DeliveryWorker(db, self.client, base_url=settings.base_url)
-        self.sources = SourceRunner(db, self.client)
+        self.sources = SourceRunner(db, self.client, holidays=settings.holidays)
         self._scheduler = AsyncIOScheduler(timezone=settings.timezone)
         self._leader_connection: AsyncConnection | None = None
 

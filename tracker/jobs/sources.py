@@ -11,20 +11,21 @@ import asyncio
 import logging
 import uuid
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
 from sqlmodel import col, select
 
-from integrations.sources.base import PollResult, SourceConfig, SourceError
+from integrations.sources.base import Observation, PollResult, SourceConfig, SourceError
 from integrations.sources.registry import ADAPTERS
 from tracker.db import Database
-from tracker.models import EvidenceSource, SourceRun, SourceState
+from tracker.models import EvidenceSource, SourceKind, SourceRun, SourceState
 from tracker.models.base import utcnow
-from tracker.services import sources
+from tracker.services import access_requests, sources
 
 log = logging.getLogger("tracker.sources")
 
@@ -37,15 +38,17 @@ PER_HOST = 2
 @dataclass(frozen=True, slots=True)
 class Claimed:
     id: uuid.UUID
+    collectivity_id: uuid.UUID
     kind: str
     config: SourceConfig
     state: dict[str, Any]
 
 
 class SourceRunner:
-    def __init__(self, db: Database, client: httpx.AsyncClient) -> None:
+    def __init__(self, db: Database, client: httpx.AsyncClient, *, holidays: Sequence[date] = ()) -> None:
         self.db = db
         self.client = client
+        self.holidays = list(holidays)
         self._gate = asyncio.Semaphore(PARALLEL)
         self._hosts: defaultdict[str, asyncio.Semaphore] = defaultdict(lambda: asyncio.Semaphore(PER_HOST))
 
@@ -68,7 +71,11 @@ class SourceRunner:
                 session.add(row)
             return [
                 Claimed(
-                    row.id, row.kind.value, SourceConfig(url=row.url, options=dict(row.options)), dict(row.poll_state)
+                    id=row.id,
+                    collectivity_id=row.collectivity_id,
+                    kind=row.kind.value,
+                    config=SourceConfig(url=row.url, options=sources.adapter_options(row.options)),
+                    state=dict(row.poll_state),
                 )
                 for row in rows
             ]
@@ -81,7 +88,10 @@ class SourceRunner:
         status: int | None = None
         async with self._gate, self._hosts[host]:
             try:
-                result = await ADAPTERS[claimed.kind].poll(self.client, claimed.config, claimed.state)
+                if claimed.kind == SourceKind.ACCESS_REQUESTS.value:
+                    result = await self._read_register(claimed)
+                else:
+                    result = await ADAPTERS[claimed.kind].poll(self.client, claimed.config, claimed.state)
             except SourceError as failure:
                 error, status = failure.message, failure.http_status
             except Exception as failure:  # an adapter bug must not stop the others
@@ -91,6 +101,15 @@ class SourceRunner:
             return await sources.record_run(
                 session, source_id=claimed.id, started_at=started, result=result, error=error, http_status=status
             )
+
+    async def _read_register(self, claimed: Claimed) -> PollResult:
+        async with self.db.reader() as session:
+            stats = await access_requests.register_stats(session, claimed.collectivity_id, holidays=self.holidays)
+        value = access_requests.measure_value(stats, str(claimed.config.options.get("measure")))
+        if value is None:
+            return PollResult(warnings=["no request has been decided yet"])
+        note = f"{stats.decided} decided, {stats.pending} pending ({stats.late} late) of {stats.total}"
+        return PollResult(observations=[Observation(value=round(value, 2), observed_at=utcnow(), note=note)])
 
     async def run_once(self) -> int:
         claimed = await self.claim()

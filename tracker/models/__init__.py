@@ -5,10 +5,12 @@ from __future__ import annotations
 from sqlmodel import SQLModel
 
 from tracker.models.access import ApiToken, ConsultativeBody
+from tracker.models.access_requests import AccessRequest
 from tracker.models.accountability import Assessment, Comment
 from tracker.models.audit import AuditEntry
 from tracker.models.collectivity import Collectivity
 from tracker.models.enums import (
+    AccessRequestStatus,
     AssessmentStatus,
     AttemptOutcome,
     BodyKind,
@@ -40,6 +42,8 @@ from tracker.models.webhooks import WebhookAttempt, WebhookDelivery, WebhookSubs
 metadata = SQLModel.metadata
 
 __all__ = [
+    "AccessRequest",
+    "AccessRequestStatus",
     "ActionPlan",
     "ApiToken",
     "Assessment",

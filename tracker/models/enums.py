@@ -130,6 +130,8 @@ class SourceKind(StrEnum):
     FEED = "FEED"
     JSON_API = "JSON_API"
     DOCUMENT = "DOCUMENT"
+    DECIDIM = "DECIDIM"
+    ACCESS_REQUESTS = "ACCESS_REQUESTS"
 
 
 class SourceState(StrEnum):
@@ -148,3 +150,10 @@ class ProposalStatus(StrEnum):
     PENDING = "PENDING"
     ACCEPTED = "ACCEPTED"
     REJECTED = "REJECTED"
+
+
+class AccessRequestStatus(StrEnum):
+    RECEIVED = "RECEIVED"
+    EXTENDED = "EXTENDED"
+    ANSWERED = "ANSWERED"
+    REFUSED = "REFUSED"

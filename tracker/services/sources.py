@@ -46,6 +46,7 @@ from tracker.models import (
 )
 from tracker.models.base import utcnow
 from tracker.models.enums import Role
+from tracker.services import access_requests
 from tracker.services import evidence as evidence_service
 from tracker.services import indicators as indicator_service
 from tracker.services.common import UNSET, _Unset, enum_value, get_or_404, touch
@@ -144,9 +145,16 @@ def check_rule(options: Mapping[str, Any], target_type: str) -> None:
         raise BadInput(f'{field}: either {{"atLeast": <number>}} or {{"newItem": true}}', field=field)
 
 
+REGISTER_URL = "register:access-requests"
+
+
 async def _checked_config(
     kind: SourceKind, url: str, options: Mapping[str, Any], allow_private: bool, *, resolve_url: bool = True
 ) -> SourceConfig:
+    if kind is SourceKind.ACCESS_REQUESTS:
+        # Read from the collectivity's own register: nothing leaves the tracker.
+        access_requests.check_options(dict(options))
+        return SourceConfig(url=REGISTER_URL, options=dict(options))
     config = SourceConfig(url=url.strip(), options=dict(options))
     problem = await check_target(config.url, allow_private=allow_private) if resolve_url else None
     if problem is not None:
@@ -179,6 +187,8 @@ async def create_source(
     source_kind = enum_value(SourceKind, kind, field="kind")
     parse_schedule(schedule)
     check_rule(options or {}, target_type)
+    if source_kind is SourceKind.ACCESS_REQUESTS and target_type != "Indicator":
+        raise BadInput("targetId: the access-requests register feeds an indicator", field="targetId")
     config = await _checked_config(source_kind, url, options or {}, allow_private, resolve_url=resolve_url)
     source = EvidenceSource(
         kind=source_kind,
