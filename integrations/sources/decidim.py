@@ -35,15 +35,12 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import quote
 
-import httpcore
 import httpx
 import orjson
 
-from integrations.http import BlockedTarget, ResponseTooLarge, read_capped
 from integrations.sources.base import EvidenceItem, Observation, OptionError, PollResult, SourceConfig, SourceError
 from integrations.sources.http_fetch import (
     DEFAULT_LIMIT,
-    ERROR_BODY_LIMIT,
     LANGUAGES,
     TAMAZIGHT_TAGS,
     StatusError,
@@ -53,8 +50,8 @@ from integrations.sources.http_fetch import (
     default_language,
     now,
     parse_timestamp,
+    request,
     sha256,
-    size_text,
     title_of,
     translations_of,
     where,
@@ -88,65 +85,11 @@ def component_id(config: SourceConfig) -> int:
 # The one request: a POST with the same conventions as http_fetch.fetch.
 
 
-def _blocked(error: BaseException) -> BlockedTarget | None:
-    seen: set[int] = set()
-    current: BaseException | None = error
-    while current is not None and id(current) not in seen:
-        if isinstance(current, BlockedTarget):
-            return current
-        seen.add(id(current))
-        current = current.__cause__ or current.__context__
-    return None
-
-
 async def post_json(client: httpx.AsyncClient, url: str, payload: object, *, limit: int) -> tuple[int, bytes]:
     """POST `payload` as JSON; the status and the body read up to `limit`. Raises SourceError."""
-    source = where(url)
     headers = {"Content-Type": "application/json", "Accept": "application/json"}
-    try:
-        async with client.stream("POST", url, content=orjson.dumps(payload), headers=headers) as response:
-            status = response.status_code
-            if 300 <= status < 400:
-                target = response.headers.get("location")
-                location = where(response.url.join(target)) if target else "another address"
-                raise StatusError(
-                    f"{source} redirects (HTTP {status}) to {location}: configure that address instead",
-                    http_status=status,
-                )
-            if status >= 400:
-                try:
-                    body = await read_capped(response, ERROR_BODY_LIMIT)
-                except ResponseTooLarge:
-                    body = b""
-                reason = f" {response.reason_phrase}" if response.reason_phrase else ""
-                raise StatusError(f"{source} answered HTTP {status}{reason}", http_status=status, body=body)
-            try:
-                body = await read_capped(response, limit)
-            except ResponseTooLarge as error:
-                raise SourceError(
-                    f"the response from {source} is larger than {size_text(limit)}: it was not read",
-                    http_status=status,
-                ) from error
-            return status, body
-    except SourceError:
-        raise
-    except httpx.TimeoutException as error:
-        if isinstance(error, httpx.ConnectTimeout):
-            raise SourceError(f"timed out connecting to {source}") from error
-        raise SourceError(f"timed out waiting for {source} to answer") from error
-    except httpx.UnsupportedProtocol as error:
-        raise SourceError(f"{source} is not an http or https URL") from error
-    except (httpx.ConnectError, httpcore.ConnectError) as error:
-        blocked = _blocked(error)
-        if blocked is not None:
-            raise SourceError(f"{source} may not be contacted: {blocked}") from error
-        raise SourceError(f"could not connect to {source}: {error or type(error).__name__}") from error
-    except httpx.TooManyRedirects as error:
-        raise SourceError(f"{source} redirects too many times") from error
-    except httpx.TransportError as error:
-        raise SourceError(f"the connection to {source} failed: {error or type(error).__name__}") from error
-    except httpx.InvalidURL as error:
-        raise SourceError(f"not a valid URL: {error}") from error
+    answer = await request(client, "POST", url, headers=headers, content=orjson.dumps(payload), limit=limit)
+    return answer.status, answer.body
 
 
 def _graphql_error(payload: object) -> str | None:

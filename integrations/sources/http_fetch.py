@@ -143,9 +143,25 @@ async def fetch(
     headers = _conditional_headers(state) if conditional else {}
     if accept:
         headers["Accept"] = accept
+    return await request(client, "GET", url, state=state, params=params, headers=headers, limit=limit)
+
+
+async def request(
+    client: httpx.AsyncClient,
+    method: str,
+    url: str,
+    *,
+    state: Mapping[str, Any] | None = None,
+    params: Mapping[str, str | int] | None = None,
+    headers: Mapping[str, str] | None = None,
+    content: bytes | None = None,
+    limit: int = DEFAULT_LIMIT,
+) -> Fetched:
+    """One request, every failure turned into a SourceError that says what happened."""
+    state = state or {}
     source = where(url)
     try:
-        async with client.stream("GET", url, params=params, headers=headers) as response:
+        async with client.stream(method, url, params=params, headers=headers, content=content) as response:
             status = response.status_code
             if status == 304:
                 return Fetched(str(response.url), status, response.headers, b"", dict(state))
