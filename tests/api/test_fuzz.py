@@ -9,8 +9,10 @@ import pytest
 
 from tests.support.builders import small_plan
 from tests.support.graphql import Client
+from tracker.access import SYSTEM
 from tracker.api.relay import encode_id
 from tracker.db import Database
+from tracker.services.sources import create_source
 
 WEIRD: list[Any] = [
     None,
@@ -52,6 +54,7 @@ MUTATIONS = {
     "recordMeasurement": ("RecordMeasurementInput", ["indicatorId", "value", "observedAt", "note"]),
     "addEvidence": ("AddEvidenceInput", ["commitmentId", "url", "title", "kind", "publishedAt"]),
     "createEvidenceSource": ("CreateEvidenceSourceInput", ["kind", "url", "schedule", "targetId", "options"]),
+    "updateEvidenceSource": ("UpdateEvidenceSourceInput", ["id", "url", "schedule", "options", "paused"]),
     "createWebhookSubscription": ("CreateWebhookSubscriptionInput", ["url", "format", "eventTypes", "lang", "scopeId"]),
     "postComment": ("PostCommentInput", ["subjectId", "body", "replyToId"]),
 }
@@ -65,6 +68,17 @@ def _value(rng: random.Random, valid: dict[str, Any], name: str) -> Any:
 async def test_random_input_is_answered_without_a_server_error(client: Client, db: Database, mutation: str) -> None:
     _plan, commitments = await small_plan(db)
     commitment = encode_id("Commitment", commitments[0].id)
+    async with db.transaction() as session:
+        source = await create_source(
+            session,
+            actor=SYSTEM,
+            kind="DOCUMENT",
+            url="https://example.org/",
+            schedule="PT6H",
+            target_type="Commitment",
+            target_id=commitments[0].id,
+            resolve_url=False,
+        )
     valid = {
         "commitmentId": commitment,
         "subjectId": commitment,
@@ -81,6 +95,7 @@ async def test_random_input_is_answered_without_a_server_error(client: Client, d
         "schedule": "PT6H",
         "format": "STANDARD",
         "body": "x",
+        "id": encode_id("EvidenceSource", source.id),
     }
     input_type, fields = MUTATIONS[mutation]
     document = f"mutation($input: {input_type}!) {{ {mutation}(input: $input) {{ __typename }} }}"

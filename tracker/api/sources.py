@@ -16,6 +16,7 @@ from tracker.api.relay import Connection, Node, PageArgs, connection, decode_id,
 from tracker.api.writes import perform
 from tracker.errors import BadInput, TrackerError
 from tracker.services import proposals, sources
+from tracker.services.common import _Unset
 
 TARGETS = ("Indicator", "Milestone", "Commitment")
 
@@ -187,7 +188,7 @@ class SourceMutation:
             id=_key(input.id),
             url=required(input.url, "url"),
             schedule=required(input.schedule, "schedule"),
-            options=options if not isinstance(options, dict | type(None)) else _options(options),
+            options=options if isinstance(options, _Unset) else _options(options),
             paused=required(input.paused, "paused"),
             allow_private=info.context.settings.allow_private_targets,
         )
