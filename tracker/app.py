@@ -19,6 +19,7 @@ from strawberry.exceptions import ConnectionRejectionError
 from strawberry.types.unset import UNSET, UnsetType
 
 from tracker.api.context import Context
+from tracker.api.persisted import PersistedOperations
 from tracker.api.schema import build_schema
 from tracker.db import Database
 from tracker.errors import Unauthenticated
@@ -29,10 +30,13 @@ from tracker.jobs.sources import SourceRunner
 from tracker.services.tokens import authenticate
 from tracker.settings import Settings, get_settings
 from tracker.web.auth import BearerTokens, principal_of, refuse
+from tracker.web.cached_reads import CachedReads
 from tracker.web.dashboard import dashboard
 from tracker.web.feeds import feed
 from tracker.web.graphql_http import GraphQLOverHTTP
 from tracker.web.health import healthz, readyz
+from tracker.web.persisted_http import PersistedReads
+from tracker.web.read_cache import ReadCache
 
 
 class TrackerGraphQL(GraphQL[Context, None]):
@@ -45,7 +49,9 @@ class TrackerGraphQL(GraphQL[Context, None]):
         after_commit: Callable[[], None] | None = None,
         source_runner: SourceRunner | None = None,
     ) -> None:
-        super().__init__(build_schema(settings), graphql_ide="graphiql", keep_alive=True, keep_alive_interval=20)
+        schema = build_schema(settings)
+        super().__init__(schema, graphql_ide="graphiql", keep_alive=True, keep_alive_interval=20)
+        self.graphql_schema = schema._schema
         self.db = db
         self.settings = settings
         self.hub = hub
@@ -89,6 +95,14 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None) 
     scheduler = Scheduler(database, settings, hub=hub)
     graphql = TrackerGraphQL(database, settings, hub, after_commit=scheduler.wake, source_runner=scheduler.sources)
 
+    persisted = PersistedReads(
+        GraphQLOverHTTP(graphql),
+        db=database,
+        operations=PersistedOperations.load(graphql.graphql_schema),
+        cache=ReadCache(max_bytes=settings.read_cache_megabytes * 1024 * 1024, ttl_seconds=settings.read_cache_seconds),
+        compiled_reads=settings.compiled_reads,
+    )
+
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[dict[str, Any]]:
         await hub.start()
@@ -104,7 +118,7 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None) 
 
     app = Starlette(
         routes=[
-            Route("/graphql", GraphQLOverHTTP(graphql), methods=["GET", "POST"]),
+            Route("/graphql", persisted, methods=["GET", "POST"]),
             WebSocketRoute("/graphql", graphql),
             Route("/", dashboard),
             Route("/feeds/{slug}.atom", feed),
@@ -113,9 +127,13 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None) 
             Route("/readyz", readyz),
         ],
         lifespan=lifespan,
-        middleware=[Middleware(AuthenticationMiddleware, backend=BearerTokens(database), on_error=refuse)],
+        middleware=[
+            Middleware(CachedReads, reads=persisted),
+            Middleware(AuthenticationMiddleware, backend=BearerTokens(database), on_error=refuse),
+        ],
     )
     app.state.db = database
     app.state.settings = settings
     app.state.schema = graphql.schema
+    app.state.persisted = persisted
     return app

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import uuid
+from collections.abc import AsyncIterator, Callable, Iterable
 from contextlib import asynccontextmanager
 from typing import Any
 
 import orjson
-from sqlalchemy import event
+from psycopg.types.json import set_json_loads
+from sqlalchemy import event, func
 from sqlalchemy.engine import URL, Engine, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
-from sqlmodel import create_engine
+from sqlmodel import create_engine, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 
@@ -50,8 +52,26 @@ def is_sqlite(url: str) -> bool:
     return make_url(url).get_backend_name() == "sqlite"
 
 
+def _without_jit(url: URL) -> URL:
+    """PostgreSQL's JIT compiles large queries at a cost of tens of milliseconds each time: a
+    loss for the short reads of an API (PostgreSQL's docs advise it off for such workloads)."""
+    if url.get_backend_name() != "postgresql":
+        return url
+    options = url.query.get("options", "")
+    existing = options if isinstance(options, str) else " ".join(options)
+    return url.update_query_dict({"options": f"{existing} -c jit=off".strip()})
+
+
 def create_engine_for(url: str) -> AsyncEngine:
-    engine = create_async_engine(_async_url(url), pool_pre_ping=not is_sqlite(url), json_serializer=_json_text)
+    if not is_sqlite(url):
+        # psycopg decodes json columns itself, with the standard library unless told otherwise.
+        set_json_loads(orjson.loads)
+    engine = create_async_engine(
+        _without_jit(_async_url(url)),
+        pool_pre_ping=not is_sqlite(url),
+        json_serializer=_json_text,
+        json_deserializer=orjson.loads,
+    )
     if is_sqlite(url):
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
     return engine
@@ -64,6 +84,33 @@ def create_sync_engine_for(url: str) -> Engine:
     return engine
 
 
+# What a transaction changed, by collectivity (None: not tied to one), noted by the outbox.
+CHANGED = "tracker.changed"
+# PostgreSQL delivers this notification to every replica when, and only if, the change commits.
+CHANGES_CHANNEL = "tracker_changes"
+ChangeListener = Callable[[frozenset[uuid.UUID | None]], None]
+
+
+def note_change(session: AsyncSession, collectivity_id: uuid.UUID | None) -> None:
+    session.info.setdefault(CHANGED, set()).add(collectivity_id)
+
+
+def changes_payload(changed: Iterable[uuid.UUID | None]) -> str:
+    """NOTIFY payload (8000 bytes at most): collectivity ids, or "*" for a change of everything."""
+    keys = {key.hex if key is not None else "*" for key in changed}
+    return "*" if "*" in keys or len(keys) > 200 else ",".join(sorted(keys))
+
+
+def parse_changes(payload: str) -> frozenset[uuid.UUID | None]:
+    changed: set[uuid.UUID | None] = set()
+    for key in payload.split(","):
+        try:
+            changed.add(uuid.UUID(hex=key))
+        except ValueError:
+            changed.add(None)  # "*" or anything unexpected: treat as a change of everything
+    return frozenset(changed)
+
+
 class Database:
     """The engine and its session factory, created once per process."""
 
@@ -71,6 +118,12 @@ class Database:
         self.url = url
         self.engine = create_engine_for(url)
         self.sessions = async_sessionmaker(self.engine, class_=AsyncSession, expire_on_commit=False, autoflush=False)
+        # Called after a transaction that changed data commits (the read cache listens).
+        self.change_listeners: list[ChangeListener] = []
+
+    def announce(self, changed: frozenset[uuid.UUID | None]) -> None:
+        for listener in list(self.change_listeners):
+            listener(changed)
 
     @property
     def dialect(self) -> str:
@@ -79,8 +132,14 @@ class Database:
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncSession]:
         """A session whose work commits on success and rolls back entirely on any error."""
-        async with self.sessions() as session, session.begin():
-            yield session
+        async with self.sessions() as session:
+            async with session.begin():
+                yield session
+                changed = frozenset(session.info.pop(CHANGED, ()))
+                if changed and self.dialect == "postgresql":
+                    await session.exec(select(func.pg_notify(CHANGES_CHANNEL, changes_payload(changed))))
+            if changed:
+                self.announce(changed)
 
     @asynccontextmanager
     async def reader(self) -> AsyncIterator[AsyncSession]:

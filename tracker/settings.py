@@ -38,6 +38,16 @@ class Settings(BaseSettings):
     source_interval_seconds: float = Field(default=30.0, gt=0, description="How often due evidence sources are polled")
     reminder_interval_seconds: float = Field(default=3600.0, gt=0, description="How often deadline reminders run")
     delivery_interval_seconds: float = Field(default=2.0, gt=0, description="How often due webhooks are sent")
+    read_cache_seconds: float = Field(
+        default=300.0,
+        ge=0,
+        description="How long an answer to an anonymous persisted read may be served again (0: no cache); "
+        "committed changes invalidate it sooner",
+    )
+    read_cache_megabytes: int = Field(default=64, ge=1, description="Memory for cached answers")
+    compiled_reads: bool = Field(
+        default=True, description="Answer persisted dashboard reads by their compiled read path"
+    )
     max_query_depth: int = Field(default=12, gt=0)
     max_aliases: int = Field(default=30, gt=0)
     max_tokens: int = Field(default=5000, gt=0)

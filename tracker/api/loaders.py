@@ -32,7 +32,9 @@ class Loaders:
         self.measurement = self._by_id(models.Measurement)
         self.evidence = self._by_id(models.Evidence)
         self.plans_by_collectivity = self._children(
-            models.ActionPlan, models.ActionPlan.collectivity_id, (col(models.ActionPlan.period_start).desc(),)
+            models.ActionPlan,
+            models.ActionPlan.collectivity_id,
+            (col(models.ActionPlan.period_start).desc(), col(models.ActionPlan.created_at).desc()),
         )
         self.children_by_collectivity = self._children(
             models.Collectivity, models.Collectivity.parent_id, (col(models.Collectivity.slug),)

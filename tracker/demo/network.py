@@ -73,7 +73,9 @@ SLUGS = {
 }
 
 
-async def generate(session: AsyncSession, *, n: int, seed: int = 2024, measurements: int = 24) -> int:
+async def generate(
+    session: AsyncSession, *, n: int, seed: int = 2024, measurements: int = 24, slug_prefix: str = ""
+) -> int:
     """Insert `n` synthetic collectivities, each with one plan; returns how many were made."""
     rng = random.Random(seed)
     ids = _Ids(rng)
@@ -94,7 +96,7 @@ async def generate(session: AsyncSession, *, n: int, seed: int = 2024, measureme
             collectivity_rows.append(
                 {
                     "id": row_id,
-                    "slug": f"{SLUGS[kind]}-{number}",
+                    "slug": f"{slug_prefix}{SLUGS[kind]}-{number}",
                     "kind": kind.value,
                     "name": _text(NAMES[kind], number),  # type: ignore[arg-type]
                     "parent_id": rng.choice(candidates) if candidates else None,

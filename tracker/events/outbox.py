@@ -10,6 +10,7 @@ from typing import Any
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from tracker.access import Principal
+from tracker.db import note_change
 from tracker.events.types import AUDITED, EventType
 from tracker.models import AuditEntry, OutboxEvent
 
@@ -61,6 +62,7 @@ def emit(
         data=jsonable(data or {}),
     )
     session.add(event)
+    note_change(session, collectivity_id)
     if type in AUDITED:
         record_audit(
             session,

@@ -2,7 +2,9 @@
 
 Each process runs one hub that follows the outbox as the dispatchers mark events dispatched.
 On PostgreSQL the dispatcher's `NOTIFY tracker_events` (sent when its transaction commits) wakes
-the hubs of all replicas at once; otherwise they look every poll interval. Dispatchers may commit
+the hubs of all replicas at once; otherwise they look every poll interval. The same connection
+hears `tracker_changes`, sent by every transaction that changed data, and passes it to the
+database's change listeners (the read cache of this replica). Dispatchers may commit
 out of sequence order, so a hub re-reads a short window back and skips what it has seen.
 """
 
@@ -20,7 +22,7 @@ import psycopg
 from sqlalchemy.engine import make_url
 from sqlmodel import col, select
 
-from tracker.db import Database
+from tracker.db import CHANGES_CHANNEL, Database, parse_changes
 from tracker.events.dispatcher import CHANNEL
 from tracker.models import OutboxEvent
 from tracker.models.base import utcnow
@@ -84,8 +86,14 @@ class Hub:
             try:
                 async with await psycopg.AsyncConnection.connect(url, autocommit=True) as connection:
                     await connection.execute(f"LISTEN {CHANNEL}")
-                    async for _notice in connection.notifies():
-                        self._wake.set()
+                    await connection.execute(f"LISTEN {CHANGES_CHANNEL}")
+                    # Changes committed while not listening were not heard: forget every cached read.
+                    self.db.announce(frozenset({None}))
+                    async for notice in connection.notifies():
+                        if notice.channel == CHANGES_CHANNEL:
+                            self.db.announce(parse_changes(notice.payload))
+                        else:
+                            self._wake.set()
             except asyncio.CancelledError:
                 raise
             except Exception:

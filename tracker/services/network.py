@@ -70,6 +70,7 @@ async def summarize(session: AsyncSession, *, principal: Principal, today: date)
             select(ActionPlan.id, ActionPlan.status, Collectivity.kind)
             .join(Collectivity, col(Collectivity.id) == col(ActionPlan.collectivity_id))
             .where(readable)
+            .order_by(col(ActionPlan.id))  # means add in this order: the same sums on every path
         )
     ).all()
     commitments = (
@@ -77,6 +78,7 @@ async def summarize(session: AsyncSession, *, principal: Principal, today: date)
             select(Commitment.id, Commitment.plan_id, Commitment.status)
             .join(ActionPlan, col(ActionPlan.id) == col(Commitment.plan_id))
             .where(readable)
+            .order_by(col(Commitment.position), col(Commitment.reference))  # plan order, within each plan
         )
     ).all()
     weights = await _milestone_weights(session, readable)
@@ -163,6 +165,7 @@ async def _indicator_progresses(session: AsyncSession, readable: Any) -> dict[uu
             .join(ActionPlan, col(ActionPlan.id) == col(Commitment.plan_id))
             .outerjoin(latest, (latest.c.indicator_id == col(Indicator.id)) & (latest.c.rank == 1))
             .where(readable)
+            .order_by(col(Indicator.position), col(Indicator.id))  # the order their mean adds them in
         )
     ).all()
     result: dict[uuid.UUID, list[float]] = defaultdict(list)

@@ -1,0 +1,355 @@
+"""Persisted operations over HTTP: by id or by text, compiled when they can be, cached when public.
+
+In front of the GraphQL endpoint. A request naming a persisted operation (`documentId`,
+Apollo's `extensions.persistedQuery`, or the exact text of one) is answered here:
+
+* anonymous queries are cached per operation, variables, languages, media type and day, with an
+  `ETag`; `If-None-Match` gets a 304 from memory, without the database;
+* operations with a compiled read path run it; the others go to strawberry with their text.
+
+Everything else passes through untouched.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from collections.abc import Hashable
+from datetime import date
+from typing import Any
+from urllib.parse import parse_qsl, urlencode
+
+import orjson
+from starlette.datastructures import Headers
+from starlette.requests import HTTPConnection
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from tracker.access import Principal
+from tracker.api import compiled
+from tracker.api.persisted import PersistedOperation, PersistedOperations
+from tracker.db import Database
+from tracker.i18n import parse_accept_language
+from tracker.services.common import today
+from tracker.web.auth import principal_of
+from tracker.web.graphql_http import GRAPHQL_RESPONSE
+from tracker.web.read_cache import CachedAnswer, ReadCache
+
+log = logging.getLogger("tracker.persisted")
+
+JSON = "application/json"
+CACHE_HEADERS = [
+    (b"cache-control", b"public, no-cache"),
+    (b"vary", b"Accept, Accept-Language, Authorization"),
+]
+
+
+class GraphQLRequest:
+    """What a GraphQL request asks, from its query string or its JSON body."""
+
+    def __init__(self, params: dict[str, Any]) -> None:
+        self.params = params
+
+    def persisted(self, operations: PersistedOperations) -> tuple[PersistedOperation | None, dict[str, Any] | None]:
+        """The operation named, or an error body when an unknown id was sent."""
+        document_id = self.params.get("documentId")
+        if isinstance(document_id, str):
+            operation = operations.by_document_id(document_id)
+            if operation is None:
+                return None, _error("documentId is not a persisted document of this server", "BAD_USER_INPUT")
+            return operation, None
+        query = self.params.get("query")
+        if isinstance(query, str):
+            return operations.by_text(query), None
+        extensions = self.params.get("extensions")
+        persisted = extensions.get("persistedQuery") if isinstance(extensions, dict) else None
+        if isinstance(persisted, dict) and isinstance(persisted.get("sha256Hash"), str):
+            operation = operations.by_sha256(persisted["sha256Hash"])
+            if operation is None:
+                return None, _error("PersistedQueryNotFound", "PERSISTED_QUERY_NOT_FOUND")
+            return operation, None
+        return None, None
+
+    def variables(self) -> dict[str, Any] | None:
+        value = self.params.get("variables")
+        return value if isinstance(value, dict) else {} if value is None else None
+
+    def standard(self, operation: PersistedOperation) -> dict[str, Any]:
+        """The same request with the document's text instead of its id."""
+        rest = {k: v for k, v in self.params.items() if k not in ("documentId", "extensions", "query")}
+        return {**rest, "query": operation.text}
+
+
+def _error(message: str, code: str) -> dict[str, Any]:
+    extensions: dict[str, Any] = {"code": code}
+    if code == "BAD_USER_INPUT":
+        extensions["field"] = "documentId"
+    return {"errors": [{"message": message, "extensions": extensions}]}
+
+
+def _json_params(raw: str) -> Any:
+    try:
+        return orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        return raw  # strawberry reports it
+
+
+def _query_params(scope: Scope) -> dict[str, Any]:
+    params: dict[str, Any] = dict(parse_qsl(scope.get("query_string", b"").decode("latin-1")))
+    for name in ("variables", "extensions"):
+        if name in params:
+            params[name] = _json_params(params[name])
+    return params
+
+
+def _etag_matches(header: str | None, etag: str) -> bool:
+    if not header:
+        return False
+    return any(candidate.strip().removeprefix("W/") in (etag, "*") for candidate in header.split(","))
+
+
+class PersistedReads:
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        db: Database,
+        operations: PersistedOperations,
+        cache: ReadCache,
+        compiled_reads: bool = True,
+    ) -> None:
+        self.app = app
+        self.db = db
+        self.operations = operations
+        self.cache = cache
+        self.compiled_reads = compiled_reads
+        # How requests were answered: compiled, fallback (normal path by design), failed (a bug).
+        self.answers: Counter[str] = Counter()
+        db.change_listeners.append(cache.changed)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        method = scope.get("method")
+        if scope["type"] != "http" or method not in ("GET", "POST"):
+            await self.app(scope, receive, send)
+            return
+        headers = Headers(scope=scope)
+        body = b"" if method == "GET" else await read_body(receive)
+        params = parse_request(scope, headers, body)
+        if params is None:
+            await self.app(scope, replay(body), send)
+            return
+        request = GraphQLRequest(params)
+        operation, error = request.persisted(self.operations)
+        if error is not None:
+            status = 400 if error["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT" else 200
+            await _send(send, status, orjson.dumps(error), JSON, [])
+            return
+        variables = request.variables()
+        if operation is None or variables is None:
+            await self.app(scope, replay(body), send)
+            return
+        if not operation.is_query and method == "GET":
+            refusal = {
+                "errors": [{"message": "mutations must be sent with POST", "extensions": {"code": "BAD_USER_INPUT"}}]
+            }
+            await _send(send, 405, orjson.dumps(refusal), JSON, [(b"allow", b"POST")])
+            return
+        await self._answer(scope, send, headers, request, operation, variables)
+
+    @staticmethod
+    def _body_params(headers: Headers, body: bytes) -> dict[str, Any] | None:
+        if headers.get("content-type", "").split(";")[0].strip().lower() != JSON:
+            return None
+        try:
+            params = orjson.loads(body)
+        except orjson.JSONDecodeError:
+            return None
+        return params if isinstance(params, dict) else None
+
+    async def _answer(
+        self,
+        scope: Scope,
+        send: Send,
+        headers: Headers,
+        request: GraphQLRequest,
+        operation: PersistedOperation,
+        variables: dict[str, Any],
+    ) -> None:
+        principal = principal_of_scope(scope)
+        media_type = media_type_for(headers)
+        languages = parse_accept_language(headers.get("accept-language"))
+        day = today()
+        cacheable = operation.is_query and not principal.is_authenticated and self.cache.enabled
+        key: Hashable = ()
+        started = self.cache.version
+        if cacheable:
+            key = answer_key(operation, variables, languages, media_type, day)
+            cached = self.cache.get(key)
+            if cached is not None:
+                await send_cached(send, cached, headers)
+                return
+        if self.compiled_reads and operation.is_query and compiled.compiled(operation.name):
+            try:
+                data, depends = await compiled.execute(
+                    self.db,
+                    operation.name,
+                    variables,
+                    principal=principal,
+                    accept_languages=languages,
+                    today=day,
+                )
+            except compiled.Fallback:
+                self.answers["fallback"] += 1
+            except Exception:
+                self.answers["failed"] += 1
+                log.exception("compiled read of %s failed; answering by the normal path", operation.name)
+            else:
+                self.answers["compiled"] += 1
+                body = b'{"data":' + data + b"}" if isinstance(data, bytes) else orjson.dumps({"data": data})
+                if not cacheable:
+                    await _send(send, 200, body, media_type, [])
+                    return
+                answer = self.cache.put(key, body, media_type=media_type, collectivities=depends, started_at=started)
+                await send_cached(send, answer, headers)
+                return
+        await self._normal(scope, send, request, operation, key if cacheable else None, started)
+
+    async def _normal(
+        self,
+        scope: Scope,
+        send: Send,
+        request: GraphQLRequest,
+        operation: PersistedOperation,
+        key: Hashable | None,
+        started: int,
+    ) -> None:
+        params = request.standard(operation)
+        body = b""
+        if scope["method"] == "GET":
+            query = {
+                name: value if isinstance(value, str) else orjson.dumps(value).decode()
+                for name, value in params.items()
+            }
+            scope = {**scope, "query_string": urlencode(query).encode()}
+        else:
+            body = orjson.dumps(params)
+            scope = {
+                **scope,
+                "headers": [(n, v) for n, v in scope["headers"] if n != b"content-length"]
+                + [(b"content-length", str(len(body)).encode())],
+            }
+        if key is None:
+            await self.app(scope, replay(body), send)
+            return
+        captured = _Captured()
+        await self.app(scope, replay(body), captured)
+        if captured.status != 200 or not captured.answered():
+            await captured.replay(send)
+            return
+        media_type = captured.header(b"content-type") or JSON
+        answer = self.cache.put(key, captured.body, media_type=media_type, collectivities=None, started_at=started)
+        await send_cached(send, answer, Headers(scope=scope))
+
+
+def answer_key(
+    operation: PersistedOperation, variables: dict[str, Any], languages: tuple[str, ...], media_type: str, day: date
+) -> Hashable:
+    """What an anonymous answer depends on besides the data: the same key, the same bytes."""
+    return (operation.sha256, orjson.dumps(variables, option=orjson.OPT_SORT_KEYS), languages, media_type, day)
+
+
+def parse_request(scope: Scope, headers: Headers, body: bytes) -> dict[str, Any] | None:
+    """The parameters of a GraphQL request (query string or JSON body); None when not JSON."""
+    if scope["method"] == "GET":
+        return _query_params(scope)
+    return PersistedReads._body_params(headers, body)
+
+
+def media_type_for(headers: Headers) -> str:
+    return GRAPHQL_RESPONSE if _accepts(headers, GRAPHQL_RESPONSE) else JSON
+
+
+def principal_of_scope(scope: Scope) -> Principal:
+    return principal_of(HTTPConnection(scope))
+
+
+def _accepts(headers: Headers, media_type: str) -> bool:
+    return any(part.split(";")[0].strip() == media_type for part in headers.get("accept", "").split(","))
+
+
+async def read_body(receive: Receive) -> bytes:
+    chunks = []
+    while True:
+        message = await receive()
+        if message["type"] != "http.request":
+            break
+        chunks.append(message.get("body", b""))
+        if not message.get("more_body", False):
+            break
+    return b"".join(chunks)
+
+
+def replay(body: bytes) -> Receive:
+    sent = False
+
+    async def receive() -> Message:
+        nonlocal sent
+        if not sent:
+            sent = True
+            return {"type": "http.request", "body": body, "more_body": False}
+        return {"type": "http.disconnect"}
+
+    return receive
+
+
+async def _send(send: Send, status: int, body: bytes, media_type: str, extra: list[tuple[bytes, bytes]]) -> None:
+    headers = [
+        (b"content-type", media_type.encode() + (b"" if b"charset" in media_type.encode() else b"; charset=utf-8")),
+        (b"content-length", str(len(body)).encode()),
+        *extra,
+    ]
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
+
+
+async def send_cached(send: Send, answer: CachedAnswer, request_headers: Headers) -> None:
+    extra = [(b"etag", answer.etag.encode()), *CACHE_HEADERS]
+    if _etag_matches(request_headers.get("if-none-match"), answer.etag):
+        await send({"type": "http.response.start", "status": 304, "headers": extra})
+        await send({"type": "http.response.body", "body": b""})
+        return
+    await _send(send, 200, answer.body, answer.media_type, extra)
+
+
+class _Captured:
+    """The normal path's response, held back to be cached before it is sent."""
+
+    def __init__(self) -> None:
+        self.status = 0
+        self.headers: list[tuple[bytes, bytes]] = []
+        self.chunks: list[bytes] = []
+
+    async def __call__(self, message: Message) -> None:
+        if message["type"] == "http.response.start":
+            self.status = message["status"]
+            self.headers = list(message.get("headers", []))
+        elif message["type"] == "http.response.body":
+            self.chunks.append(message.get("body", b""))
+
+    @property
+    def body(self) -> bytes:
+        return b"".join(self.chunks)
+
+    def header(self, name: bytes) -> str | None:
+        return next((value.decode() for key, value in self.headers if key.lower() == name), None)
+
+    def answered(self) -> bool:
+        """A full answer without errors: the only kind worth keeping."""
+        try:
+            document = orjson.loads(self.body)
+        except orjson.JSONDecodeError:
+            return False
+        return isinstance(document, dict) and "errors" not in document and document.get("data") is not None
+
+    async def replay(self, send: Send) -> None:
+        await send({"type": "http.response.start", "status": self.status, "headers": self.headers})
+        await send({"type": "http.response.body", "body": self.body})
