@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import json
+import uuid
 from collections import Counter
 from datetime import timedelta
 from typing import Any
 
+import pytest
 from sqlalchemy import update
 from sqlmodel import col, select
 
@@ -19,8 +21,9 @@ from tests.support.publisher import publisher
 from tracker.access import SYSTEM
 from tracker.db import Database
 from tracker.jobs.sources import SourceRunner
-from tracker.models import EvidenceSource, OutboxEvent, SourceRun
+from tracker.models import Evidence, EvidenceSource, OutboxEvent, SourceRun
 from tracker.models.base import utcnow
+from tracker.services import indicators
 from tracker.services import sources as source_service
 from tracker.services.sources import backoff, parse_schedule
 
@@ -204,3 +207,63 @@ def test_backoff_doubles_from_five_minutes_and_stops_at_a_day() -> None:
 def test_cron_schedules_are_understood() -> None:
     schedule = parse_schedule("0 6 * * 1")
     assert schedule.typical_gap == timedelta(days=7)
+
+
+async def _json_api_source(db: Database, url: str, target_type: str, target_id: uuid.UUID, **options: Any) -> None:
+    async with db.transaction() as session:
+        await source_service.create_source(
+            session,
+            actor=SYSTEM,
+            kind="JSON_API",
+            url=url,
+            schedule="PT6H",
+            target_type=target_type,
+            target_id=target_id,
+            options={"valuePath": "/value", **options},
+            allow_private=True,
+        )
+
+
+async def test_a_run_that_cannot_be_recorded_holds_back_no_other_of_its_claim(db: Database) -> None:
+    _plan, commitments = await small_plan(db, commitments_count=1)
+    async with db.transaction() as session:
+        indicator = await indicators.create_indicator(
+            session,
+            actor=SYSTEM,
+            commitment_id=commitments[0].id,
+            name={"fr": "Taux"},
+            unit="%",
+            baseline=0,
+            target=100,
+        )
+    with publisher(stats=(200, "application/json", '{"value": 7}')) as site:
+        for _ in range(3):
+            await _json_api_source(db, f"{site.url}/stats", "Commitment", commitments[0].id)
+        await _json_api_source(db, f"{site.url}/stats", "Indicator", indicator.id)
+        async with db.transaction() as session:
+            await indicators.delete_indicator(session, actor=SYSTEM, id=indicator.id)
+        await _runner_rounds(db, 1)
+    assert site.hits["/stats"] == 4
+    async with db.reader() as session:
+        runs = (await session.exec(select(SourceRun))).all()
+        orphan = (await session.exec(select(EvidenceSource).where(EvidenceSource.target_type == "Indicator"))).one()
+    assert [run.outcome.value for run in runs] == ["SUCCESS"] * 3
+    # Not recorded, not lost: its lease runs out and it is polled again.
+    assert orphan.next_run_at is not None and orphan.next_run_at > utcnow() + timedelta(minutes=5)
+
+
+async def test_runs_recorded_together_add_a_shared_publication_once(
+    db: Database, caplog: pytest.LogCaptureFixture
+) -> None:
+    _plan, commitments = await small_plan(db, commitments_count=1)
+    listing = json.dumps({"value": 1, "items": [{"url": "https://example.org/decision.pdf", "title": "Décision"}]})
+    with publisher(a=(200, "application/json", listing), b=(200, "application/json", listing)) as site:
+        for path in ("a", "b"):
+            await _json_api_source(db, f"{site.url}/{path}", "Commitment", commitments[0].id, itemsPath="/items")
+        await _runner_rounds(db, 1)
+    async with db.reader() as session:
+        evidence = (await session.exec(select(Evidence))).all()
+        runs = (await session.exec(select(SourceRun))).all()
+    assert len(evidence) == 1
+    assert sorted((run.items_found, run.items_new) for run in runs) == [(1, 0), (1, 1)]
+    assert not [record for record in caplog.records if "one by one" in record.getMessage()]

@@ -257,3 +257,59 @@ async def test_a_slack_subscription_gets_blocks_in_its_language(db: Database, cl
     assert message["blocks"][0]["type"] == "section"
     assert "Étape" in message["text"]
     assert "webhook-signature" in hook.received[0].headers
+
+
+async def _complete_every_milestone(db: Database) -> None:
+    async with db.transaction() as session:
+        for milestone in (await session.exec(select(Milestone))).all():
+            await milestones.update_milestone(
+                session, actor=SYSTEM, id=milestone.id, status=WorkStatus.COMPLETED, completed_on=date(2024, 6, 1)
+            )
+
+
+async def test_successes_sent_together_are_recorded_each_with_its_attempt(
+    db: Database, client: httpx.AsyncClient
+) -> None:
+    await small_plan(db, commitments_count=3)
+    with receiver() as hook:
+        subscription, _ = await _subscribe(db, hook.url, types=("milestone.completed",))
+        async with db.transaction() as session:
+            stored = await session.get(WebhookSubscription, subscription.id)
+            assert stored is not None
+            stored.failing_since = utcnow() - timedelta(hours=1)
+            session.add(stored)
+        await _complete_every_milestone(db)
+        sent = await _dispatch_and_send(db, client)
+    assert sent == len(hook.received) == 3
+    async with db.reader() as session:
+        deliveries = (await session.exec(select(WebhookDelivery))).all()
+        attempts = (await session.exec(select(WebhookAttempt))).all()
+        stored = await session.get(WebhookSubscription, subscription.id)
+    assert {(delivery.status, delivery.attempt_count, delivery.next_attempt_at) for delivery in deliveries} == {
+        (DeliveryStatus.SUCCEEDED, 1, None)
+    }
+    assert sorted((attempt.delivery_id, attempt.number, attempt.status_code) for attempt in attempts) == sorted(
+        (delivery.id, 1, 200) for delivery in deliveries
+    )
+    assert stored is not None and stored.failing_since is None
+
+
+async def test_a_failure_among_successes_sent_together_is_retried_alone(
+    db: Database, client: httpx.AsyncClient
+) -> None:
+    await small_plan(db, commitments_count=3)
+    with receiver(200, 503, 200) as hook:
+        subscription, _ = await _subscribe(db, hook.url, types=("milestone.completed",))
+        await _complete_every_milestone(db)
+        await _dispatch_and_send(db, client)
+    async with db.reader() as session:
+        deliveries = (await session.exec(select(WebhookDelivery).order_by(col(WebhookDelivery.event_seq)))).all()
+        stored = await session.get(WebhookSubscription, subscription.id)
+    assert [delivery.status for delivery in deliveries] == [
+        DeliveryStatus.SUCCEEDED,
+        DeliveryStatus.PENDING,
+        DeliveryStatus.SUCCEEDED,
+    ]
+    assert deliveries[1].next_attempt_at is not None and deliveries[1].attempt_count == 1
+    # In order: the failure started the clock, the success after it stopped it again.
+    assert stored is not None and stored.failing_since is None

@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 
-from sqlalchemy import text
+from sqlalchemy import text, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -50,10 +50,12 @@ class Dispatcher:
                 return 0
             for consumer in self.consumers:
                 await consumer(session, events)
-            now = utcnow()
-            for event in events:
-                event.dispatched_at = now
-                session.add(event)
+            await session.exec(
+                update(OutboxEvent)
+                .where(col(OutboxEvent.seq).in_([event.seq for event in events]))
+                .values(dispatched_at=utcnow())
+                .execution_options(synchronize_session=False)
+            )
             if self.db.dialect == "postgresql":
                 # Delivered when this transaction commits: wakes the live-event hubs of all replicas.
                 await session.exec(text(f"NOTIFY {CHANNEL}"))  # type: ignore[call-overload]

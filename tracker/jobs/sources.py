@@ -3,6 +3,11 @@
 A due source is claimed by pushing its `next_run_at` one lease ahead (with `SKIP LOCKED` on
 PostgreSQL, so two workers never poll the same source at once); its run then sets the real next
 time. A source overdue at start is polled once, not once per missed slot.
+
+The runs of a claim are recorded together, in one transaction, once its sources have been read
+(a crash in between loses the reads, not the sources: their leases run out and they are polled
+again). If that transaction fails, the runs are recorded one by one, so one run that cannot be
+recorded holds back no other.
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
+from sqlalchemy import update
 from sqlmodel import col, select
 
 from integrations.sources.base import Observation, PollResult, SourceConfig, SourceError
@@ -66,9 +72,13 @@ class SourceRunner:
             if self.db.dialect == "postgresql":
                 query = query.with_for_update(skip_locked=True)
             rows = (await session.exec(query)).all()
-            for row in rows:
-                row.next_run_at = now + LEASE
-                session.add(row)
+            if rows:
+                await session.exec(
+                    update(EvidenceSource)
+                    .where(col(EvidenceSource.id).in_([row.id for row in rows]))
+                    .values(next_run_at=now + LEASE)
+                    .execution_options(synchronize_session=False)
+                )
             return [
                 Claimed(
                     id=row.id,
@@ -80,7 +90,8 @@ class SourceRunner:
                 for row in rows
             ]
 
-    async def poll(self, claimed: Claimed) -> SourceRun:
+    async def fetch(self, claimed: Claimed) -> sources.Poll:
+        """Read the source (no transaction held meanwhile); failures come back as the poll's error."""
         started: datetime = utcnow()
         host = urlsplit(claimed.config.url).hostname or ""
         result: PollResult | None = None
@@ -97,10 +108,38 @@ class SourceRunner:
             except Exception as failure:  # an adapter bug must not stop the others
                 log.exception("source %s crashed", claimed.id)
                 error = f"internal error while reading the source: {type(failure).__name__}"
+        return sources.Poll(
+            source_id=claimed.id,
+            started_at=started,
+            finished_at=utcnow(),
+            result=result,
+            error=error,
+            http_status=status,
+        )
+
+    async def poll(self, claimed: Claimed) -> SourceRun:
+        """Read one source and record its run."""
+        return await self._record_one(await self.fetch(claimed))
+
+    async def _record_one(self, poll: sources.Poll) -> SourceRun:
         async with self.db.transaction() as session:
-            return await sources.record_run(
-                session, source_id=claimed.id, started_at=started, result=result, error=error, http_status=status
-            )
+            return (await sources.record_runs(session, [poll]))[0]
+
+    async def record(self, polls: Sequence[sources.Poll]) -> None:
+        """The runs of a claim in one transaction; if that fails, each in its own."""
+        if len(polls) > 1:
+            try:
+                async with self.db.transaction() as session:
+                    await sources.record_runs(session, polls)
+                return
+            except Exception:
+                log.warning("recording %d runs together failed; recording them one by one", len(polls), exc_info=True)
+        for poll in polls:
+            try:
+                await self._record_one(poll)
+            except Exception:
+                # The lease runs out and the source is polled again: nothing is lost.
+                log.exception("recording the run of source %s failed", poll.source_id)
 
     async def _read_register(self, claimed: Claimed) -> PollResult:
         async with self.db.reader() as session:
@@ -112,17 +151,12 @@ class SourceRunner:
         return PollResult(observations=[Observation(value=round(value, 2), observed_at=utcnow(), note=note)])
 
     async def run_once(self) -> int:
+        """Poll one claim of due sources and record their runs; how many there were."""
         claimed = await self.claim()
-        await asyncio.gather(*(self._poll_logged(item) for item in claimed))
+        if claimed:
+            await self.record(await asyncio.gather(*(self.fetch(item) for item in claimed)))
         return len(claimed)
 
     async def run_now(self, source_id: uuid.UUID) -> SourceRun | None:
         claimed = await self.claim(only=source_id)
         return await self.poll(claimed[0]) if claimed else None
-
-    async def _poll_logged(self, claimed: Claimed) -> None:
-        try:
-            await self.poll(claimed)
-        except Exception:
-            # The lease runs out and the source is polled again: nothing is lost.
-            log.exception("recording the run of source %s failed", claimed.id)

@@ -10,8 +10,8 @@ FAILING and `source.failed` is emitted, and `source.recovered` when it succeeds 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -24,7 +24,7 @@ from integrations.http import check_target
 from integrations.sources.base import OptionError, PollResult, SourceConfig
 from integrations.sources.registry import ADAPTERS
 from tracker.access import Principal, ensure_can_edit
-from tracker.errors import BadInput
+from tracker.errors import BadInput, NotFound
 from tracker.events.types import EventType
 from tracker.models import (
     ActionPlan,
@@ -60,6 +60,7 @@ FAILING_AFTER = 3
 TARGETS = ("Indicator", "Milestone", "Commitment")
 # Options the tracker reads itself; the adapter gets the others.
 TRACKER_OPTIONS = ("completeWhen",)
+LOOKUP_CHUNK = 1000  # values per IN list when looking up what a batch of runs already stored
 _DURATION = TypeAdapter(timedelta)
 
 
@@ -273,30 +274,53 @@ def backoff(failures: int, schedule: Schedule) -> timedelta:
     return min(delay, ceiling)
 
 
+@dataclass(slots=True)
+class Known:
+    """What is already stored, looked up once for a batch of runs and kept current as they add to it."""
+
+    fingerprints: dict[uuid.UUID, set[str]] = field(default_factory=dict)  # by commitment
+    measurements: set[tuple[uuid.UUID, datetime, float]] = field(default_factory=set)  # indicator, when, value
+
+
+async def _known(session: AsyncSession, sources: Sequence[EvidenceSource], results: Sequence[PollResult]) -> Known:
+    """Evidence fingerprints and measurements among what these results bring: two statements or so."""
+    known = Known(fingerprints={source.commitment_id: set() for source in sources})
+    commitment_ids = list(known.fingerprints)
+    fingerprints = sorted({item.fingerprint for result in results for item in result.items})
+    for start in range(0, len(fingerprints), LOOKUP_CHUNK):
+        rows = await session.exec(
+            select(Evidence.commitment_id, Evidence.fingerprint).where(
+                col(Evidence.commitment_id).in_(commitment_ids),
+                col(Evidence.fingerprint).in_(fingerprints[start : start + LOOKUP_CHUNK]),
+            )
+        )
+        for commitment_id, fingerprint in rows.all():
+            known.fingerprints[commitment_id].add(fingerprint)
+    indicator_ids = [source.target_id for source in sources if source.target_type == "Indicator"]
+    moments = sorted({observation.observed_at for result in results for observation in result.observations})
+    if indicator_ids and moments:
+        for start in range(0, len(moments), LOOKUP_CHUNK):
+            stored = await session.exec(
+                select(Measurement.indicator_id, Measurement.observed_at, Measurement.value).where(
+                    col(Measurement.indicator_id).in_(indicator_ids),
+                    col(Measurement.observed_at).in_(moments[start : start + LOOKUP_CHUNK]),
+                )
+            )
+            known.measurements.update((indicator, moment, value) for indicator, moment, value in stored.all())
+    return known
+
+
 async def _store_items(
-    session: AsyncSession, source: EvidenceSource, result: PollResult, actor: Principal
+    session: AsyncSession, source: EvidenceSource, result: PollResult, actor: Principal, known: Known
 ) -> tuple[int, int]:
     """Evidence for new items (by fingerprint) and measurements for new values: (new items, values)."""
-    fingerprints = [item.fingerprint for item in result.items]
-    known = (
-        set(
-            (
-                await session.exec(
-                    select(Evidence.fingerprint).where(
-                        Evidence.commitment_id == source.commitment_id, col(Evidence.fingerprint).in_(fingerprints)
-                    )
-                )
-            ).all()
-        )
-        if fingerprints
-        else set()
-    )
+    fingerprints = known.fingerprints.setdefault(source.commitment_id, set())
     milestone_id = source.target_id if source.target_type == "Milestone" else None
     new = 0
     for item in result.items:
-        if item.fingerprint in known:
+        if item.fingerprint in fingerprints:
             continue
-        known.add(item.fingerprint)
+        fingerprints.add(item.fingerprint)
         await evidence_service.add_evidence(
             session,
             actor=actor,
@@ -313,15 +337,10 @@ async def _store_items(
     values = 0
     if source.target_type == "Indicator":
         for observation in result.observations:
-            duplicate = await session.exec(
-                select(Measurement.id).where(
-                    Measurement.indicator_id == source.target_id,
-                    Measurement.observed_at == observation.observed_at,
-                    Measurement.value == observation.value,
-                )
-            )
-            if duplicate.first() is not None:
+            key = (source.target_id, observation.observed_at, observation.value)
+            if key in known.measurements:
                 continue
+            known.measurements.add(key)
             await indicator_service.record_measurement(
                 session,
                 actor=actor,
@@ -335,25 +354,101 @@ async def _store_items(
     return new, values
 
 
-async def record_run(
-    session: AsyncSession,
-    *,
-    source_id: uuid.UUID,
-    started_at: datetime,
-    result: PollResult | None,
-    error: str | None = None,
-    http_status: int | None = None,
+@dataclass(frozen=True, slots=True)
+class Poll:
+    """One poll of a source, to be recorded: its result, or why it failed."""
+
+    source_id: uuid.UUID
+    started_at: datetime
+    finished_at: datetime
+    result: PollResult | None
+    error: str | None = None
+    http_status: int | None = None
+
+
+async def _preload(
+    session: AsyncSession, source_ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, tuple[EvidenceSource, ActionPlan]]:
+    """Each source with the plan it feeds, as `_target` finds it, in a handful of statements for
+    the whole batch; NotFound, as `_target` raises it, when a source or what it feeds is gone."""
+    sources = (await session.exec(select(EvidenceSource).where(col(EvidenceSource.id).in_(source_ids)))).all()
+    commitment_of: dict[uuid.UUID, uuid.UUID] = {}  # target -> its commitment
+    # Whole rows: the services recording measurements and proposals then find them in memory.
+    indicator_ids = {source.target_id for source in sources if source.target_type == "Indicator"}
+    if indicator_ids:
+        indicators = (await session.exec(select(Indicator).where(col(Indicator.id).in_(indicator_ids)))).all()
+        commitment_of.update((indicator.id, indicator.commitment_id) for indicator in indicators)
+    milestone_ids = {source.target_id for source in sources if source.target_type == "Milestone"}
+    if milestone_ids:
+        milestones = (await session.exec(select(Milestone).where(col(Milestone.id).in_(milestone_ids)))).all()
+        commitment_of.update((milestone.id, milestone.commitment_id) for milestone in milestones)
+    commitment_of.update(
+        (source.target_id, source.target_id) for source in sources if source.target_type == "Commitment"
+    )
+    commitments = (
+        await session.exec(select(Commitment).where(col(Commitment.id).in_(set(commitment_of.values()))))
+    ).all()
+    plans = {
+        plan.id: plan
+        for plan in (
+            await session.exec(
+                select(ActionPlan).where(col(ActionPlan.id).in_({commitment.plan_id for commitment in commitments}))
+            )
+        ).all()
+    }
+    plan_of = {commitment.id: plans[commitment.plan_id] for commitment in commitments}
+    by_id = {source.id: source for source in sources}
+    loaded = {}
+    for source_id in source_ids:
+        source = by_id.get(source_id)
+        if source is None:
+            raise NotFound("no EvidenceSource with this id")
+        if source.target_type not in TARGETS:
+            raise BadInput("targetId must be an indicator, a milestone or a commitment", field="targetId")
+        plan = plan_of.get(commitment_of.get(source.target_id, source.target_id))
+        if plan is None:
+            raise NotFound(f"no {source.target_type} with this id", field="targetId")
+        loaded[source_id] = (source, plan)
+    return loaded
+
+
+async def record_runs(session: AsyncSession, polls: Sequence[Poll]) -> list[SourceRun]:
+    """Write each poll's run, what it found, and when its source is next due, in order, in the
+    caller's transaction. The reads are shared: the sources and what they feed are loaded at once,
+    known evidence and measurements looked up at once, and everything is written in one flush. One
+    failure fails them all: the caller retries them one by one."""
+    if not polls:
+        return []
+    loaded = await _preload(session, [poll.source_id for poll in polls])
+    sources = [source for source, _ in loaded.values()]
+    known = await _known(session, sources, [poll.result for poll in polls if poll.result is not None])
+    runs = [await _record(session, *loaded[poll.source_id], poll, known) for poll in polls]
+    await session.flush()
+    return runs
+
+
+async def _record(
+    session: AsyncSession, source: EvidenceSource, plan: ActionPlan, poll: Poll, known: Known
 ) -> SourceRun:
-    """Write the run, what it found, and when the source is next due."""
-    source = await get_or_404(session, EvidenceSource, source_id)
-    _commitment, plan = await _target(session, source.target_type, source.target_id)
     schedule = parse_schedule(source.schedule)
-    now = utcnow()
+    now = poll.finished_at  # what the run's times and the next one count from, even when recorded later
     source.last_run_at = now
-    run = SourceRun(source_id=source.id, started_at=started_at, finished_at=now, outcome=RunOutcome.FAILURE)
+    result = poll.result
+    # Every field given: a default factory such as `list` costs pydantic a signature inspection per row.
+    recorded_at = utcnow()
+    run = SourceRun(
+        id=uuid.uuid4(),
+        created_at=recorded_at,
+        updated_at=recorded_at,
+        source_id=source.id,
+        started_at=poll.started_at,
+        finished_at=now,
+        outcome=RunOutcome.FAILURE,
+        warnings=[],
+    )
     if result is not None:
         actor = source_principal(source)
-        items_new, values = await _store_items(session, source, result, actor)
+        items_new, values = await _store_items(session, source, result, actor, known)
         run.outcome = RunOutcome.NOT_MODIFIED if result.not_modified else RunOutcome.SUCCESS
         run.items_found, run.items_new, run.measurements = len(result.items), items_new, values
         run.http_status, run.bytes_read, run.warnings = result.http_status, result.bytes_read, list(result.warnings)
@@ -370,9 +465,9 @@ async def record_run(
             _announce(session, plan, source, EventType.SOURCE_RECOVERED, {"url": source.url})
         await _maybe_propose(session, plan, source, result, items_new)
     else:
-        run.error, run.http_status = error, http_status
+        run.error, run.http_status = poll.error, poll.http_status
         source.consecutive_failures += 1
-        source.last_error = error
+        source.last_error = poll.error
         source.next_run_at = now + backoff(source.consecutive_failures, schedule)
         if source.consecutive_failures >= FAILING_AFTER and source.state is SourceState.ACTIVE:
             source.state = SourceState.FAILING
@@ -381,12 +476,11 @@ async def record_run(
                 plan,
                 source,
                 EventType.SOURCE_FAILED,
-                {"url": source.url, "error": error, "failures": source.consecutive_failures},
+                {"url": source.url, "error": poll.error, "failures": source.consecutive_failures},
             )
     touch(source)
     session.add(source)
     session.add(run)
-    await session.flush()
     return run
 
 

@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
+from sqlalchemy import insert, update
 from sqlalchemy.dialects.postgresql import insert as postgres_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import col, select
@@ -269,8 +270,11 @@ async def fan_out(session: AsyncSession, events: Sequence[OutboxEvent]) -> None:
         if subscription.disabled_at is None and _matches(subscription, event)
     ]
     if rows:
-        statement = _insert(session)(WebhookDelivery).values(rows)
-        await session.exec(statement.on_conflict_do_nothing(index_elements=["subscription_id", "event_id"]))
+        # Executed as executemany: a cached statement, not one compiled per batch for its row count.
+        statement = _insert(session)(WebhookDelivery).on_conflict_do_nothing(
+            index_elements=["subscription_id", "event_id"]
+        )
+        await session.exec(statement, params=rows)
 
 
 def next_delay(attempt: int, retry_after: float | None, rng: random.Random) -> timedelta | None:
@@ -332,6 +336,83 @@ async def record_outcome(
     session.add(delivery)
     session.add(subscription)
     return delivery
+
+
+async def record_outcomes(
+    session: AsyncSession,
+    *,
+    outcomes: Sequence[tuple[uuid.UUID, Outcome, datetime]],
+    rng: random.Random | None = None,
+) -> None:
+    """`record_outcome` for each (delivery, outcome, when it came), in order, in the caller's
+    transaction.
+
+    When every one succeeded, the usual case, three statements record them all whatever their
+    number (their attempt time: the latest of them); otherwise they go one by one, each at its own
+    time, so retries, failure clocks and disabling stay exactly as `record_outcome` decides them.
+    A delivery deleted meanwhile (its subscription was) is skipped.
+    """
+    if not outcomes:
+        return
+    if all(outcome.verdict is Verdict.SUCCESS for _, outcome, _ in outcomes):
+        await _record_successes(session, outcomes)
+        return
+    for delivery_id, outcome, at in outcomes:
+        if await session.get(WebhookDelivery, delivery_id) is not None:
+            await record_outcome(session, delivery_id=delivery_id, outcome=outcome, now=at, rng=rng)
+
+
+async def _record_successes(session: AsyncSession, outcomes: Sequence[tuple[uuid.UUID, Outcome, datetime]]) -> None:
+    now = max(at for _, _, at in outcomes)
+    succeeded = (
+        await session.exec(
+            update(WebhookDelivery)
+            .where(col(WebhookDelivery.id).in_([delivery_id for delivery_id, _, _ in outcomes]))
+            .values(
+                status=DeliveryStatus.SUCCEEDED,
+                attempt_count=col(WebhookDelivery.attempt_count) + 1,
+                last_attempt_at=now,
+                next_attempt_at=None,
+                updated_at=utcnow(),
+            )
+            .returning(
+                col(WebhookDelivery.id), col(WebhookDelivery.attempt_count), col(WebhookDelivery.subscription_id)
+            )
+            .execution_options(synchronize_session=False)
+        )
+    ).all()
+    numbers = {delivery_id: number for delivery_id, number, _ in succeeded}
+    attempts = [
+        {
+            "id": uuid.uuid4(),
+            "created_at": at,
+            "updated_at": at,
+            "delivery_id": delivery_id,
+            "number": numbers[delivery_id],
+            "outcome": AttemptOutcome.SUCCESS.value,
+            "status_code": outcome.status_code,
+            "duration_ms": outcome.duration_ms,
+            "response_body": outcome.response_body,
+            "error": outcome.error,
+            "next_attempt_at": None,
+        }
+        for delivery_id, outcome, at in outcomes
+        if delivery_id in numbers
+    ]
+    if attempts:
+        # Executed as executemany: one cached statement, however many rows.
+        await session.exec(insert(WebhookAttempt), params=attempts)
+    # A success ends the subscription's run of failures, as in `record_outcome`.
+    subscription_ids = {subscription_id for _, _, subscription_id in succeeded}
+    if subscription_ids:
+        await session.exec(
+            update(WebhookSubscription)
+            .where(
+                col(WebhookSubscription.id).in_(subscription_ids), col(WebhookSubscription.failing_since).is_not(None)
+            )
+            .values(failing_since=None)
+            .execution_options(synchronize_session=False)
+        )
 
 
 def disable(session: AsyncSession, subscription: WebhookSubscription, *, reason: str, now: datetime) -> None:
