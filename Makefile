@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export TRACKER_TEST_POSTGRES_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 
-.PHONY: install browser run dev-sources test lint schema lock clean
+.PHONY: install browser run dev-sources test lint schema lock clean bench
 
 install: $(STAMP)
 
@@ -34,9 +34,16 @@ dev-sources: install
 test: install browser
 	$(BIN)/python -m pytest
 
+# Side by side with PostGraphile 5 on PostgreSQL (see bench/run.py); results in bench/results/.
+# BENCH_ARGS="--sizes 126 --seconds 5" for a shorter run.
+bench: install
+	@command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk >/dev/null; }
+	@command -v npm >/dev/null || { apt-get update -qq && apt-get install -y -qq npm >/dev/null; }
+	$(BIN)/python -m bench.run $(BENCH_ARGS)
+
 lint: install
-	$(BIN)/ruff check --no-cache tracker integrations tests
-	$(BIN)/ruff format --no-cache --check tracker integrations tests
+	$(BIN)/ruff check --no-cache tracker integrations tests bench
+	$(BIN)/ruff format --no-cache --check tracker integrations tests bench
 	$(BIN)/mypy tracker integrations
 	$(BIN)/lint-imports
 

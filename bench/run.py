@@ -1,0 +1,530 @@
+"""`make bench`: the tracker side by side with PostGraphile 5 on the same PostgreSQL data.
+
+For each network size N (126 today, 1,590 the goal) the bench seeds `bench_<N>` with
+`tracker seed-demo --network N` (once; reused while it holds N synthetic collectivities), runs
+ANALYZE, and starts four servers on loopback: the tracker with its read cache off (every request
+reaches the database), the tracker as configured by default (anonymous persisted reads cached),
+PostGraphile 5 (bench/peer) and a bare Starlette endpoint returning the bytes of a cached answer.
+Load comes from wrk, a separate process: same concurrency for all, a warm-up run first (not
+counted), then rounds that alternate tracker and peer (A B A B). Figures per operation: requests/s,
+p50/p90/p99 latency, server CPU ms per request (from /proc), SQL statements per request (from
+PostgreSQL's own statement log on dedicated connections), peak RSS; and the ratio tracker/peer.
+A py-spy profile of the uncached plan dashboard is written beside the JSON results.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import os
+import platform
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.parse
+import urllib.request
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import psycopg
+
+from bench.peer import peer
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = ROOT / "bench" / "results"
+OPERATIONS = ROOT / "graphql" / "operations"
+LUA = ROOT / "bench" / "request.lua"
+BIN = Path(sys.executable).parent
+SERVER = "postgresql+psycopg://postgres@127.0.0.1:5432"
+READS = ["PlanDashboard", "CommitmentDetail", "NetworkSummary", "CollectivitiesPage"]
+WRITES = ["UpdateMilestone"]
+LOG_STATEMENTS = "options=-c%20log_statement%3Dall"
+
+
+def database_url(size: int) -> str:
+    return f"{SERVER}/bench_{size}"
+
+
+def _connect(url: str, **options: Any) -> psycopg.Connection[Any]:
+    return psycopg.connect(peer.libpq_url(url), **options)
+
+
+def ensure_database(size: int) -> None:
+    """Seed bench_<size> unless it already holds that network; then refresh planner statistics."""
+    with _connect(f"{SERVER}/postgres", autocommit=True) as admin:
+        exists = admin.execute("SELECT 1 FROM pg_database WHERE datname = %s", (f"bench_{size}",)).fetchone()
+        if not exists:
+            admin.execute(f"CREATE DATABASE bench_{size}")
+    with _connect(database_url(size)) as connection:
+        seeded = connection.execute(
+            "SELECT count(*) FROM information_schema.tables WHERE table_name = 'collectivity'"
+        ).fetchone()
+        count = connection.execute("SELECT count(*) FROM collectivity").fetchone() if seeded and seeded[0] else (0,)
+    if count is None or count[0] != size + 2:  # the synthetic network and the two Ait Melloul collectivities
+        with _connect(f"{SERVER}/postgres", autocommit=True) as admin:
+            admin.execute(f"DROP DATABASE IF EXISTS bench_{size} WITH (FORCE)")
+            admin.execute(f"CREATE DATABASE bench_{size}")
+        _say(f"seeding bench_{size} with {size} collectivities")
+        _tracker_command(database_url(size), "seed-demo", "--network", str(size))
+    with _connect(database_url(size), autocommit=True) as connection:
+        connection.execute("ANALYZE")
+
+
+def _tracker_command(url: str, *args: str) -> str:
+    env = {**os.environ, "TRACKER_DATABASE_URL": url}
+    done = subprocess.run([str(BIN / "tracker"), *args], env=env, capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        raise RuntimeError(f"tracker {' '.join(args)} failed:\n{done.stderr[-3000:]}")
+    return done.stdout
+
+
+@dataclass
+class Subject:
+    slug: str
+    commitment: str
+    milestone: str
+    lang: str = "fr"
+
+
+def pick_subject(url: str) -> Subject:
+    """A commune of the synthetic network with a readable plan: what a dashboard reader opens."""
+    with _connect(url) as connection:
+        row = connection.execute(
+            """
+            SELECT c.slug, m.commitment_id, m.id FROM collectivity c
+            JOIN action_plan p ON p.collectivity_id = c.id AND p.status <> 'DRAFT'
+            JOIN commitment k ON k.plan_id = p.id
+            JOIN milestone m ON m.commitment_id = k.id
+            WHERE c.slug LIKE 'demo-commune-%%'
+            ORDER BY c.slug, k.position, m.due_on LIMIT 1
+            """
+        ).fetchone()
+    if row is None:
+        raise RuntimeError("the bench database holds no readable plan")
+    return Subject(slug=row[0], commitment=str(row[1]), milestone=str(row[2]))
+
+
+def _global_id(type_name: str, key: str) -> str:
+    from tracker.ids import encode_id
+
+    return encode_id(type_name, uuid.UUID(key))
+
+
+def tracker_variables(name: str, subject: Subject) -> dict[str, Any]:
+    if name == "PlanDashboard":
+        return {"slug": subject.slug, "lang": subject.lang}
+    if name == "CommitmentDetail":
+        return {"id": _global_id("Commitment", subject.commitment), "lang": subject.lang}
+    if name == "CollectivitiesPage":
+        return {"first": 50, "lang": subject.lang}
+    if name == "UpdateMilestone":
+        return {"input": {"id": _global_id("Milestone", subject.milestone), "status": "IN_PROGRESS"}}
+    return {}
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def _wait_http(url: str, process: subprocess.Popen[bytes], log: Path, timeout: float = 60.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"server exited with {process.returncode}:\n{log.read_text()[-3000:]}")
+        with contextlib.suppress(OSError), urllib.request.urlopen(url, timeout=2) as response:
+            if response.status == 200:
+                return
+        time.sleep(0.2)
+    raise RuntimeError(f"server did not answer {url}:\n{log.read_text()[-3000:]}")
+
+
+@dataclass
+class Server:
+    name: str
+    process: subprocess.Popen[bytes]
+    url: str
+
+    @property
+    def pid(self) -> int:
+        return self.process.pid
+
+    def cpu_seconds(self) -> float:
+        fields = Path(f"/proc/{self.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+    def peak_rss_mb(self) -> float:
+        for line in Path(f"/proc/{self.pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+        return 0.0
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+
+def start_tracker(name: str, url: str, **env: str) -> Server:
+    port = free_port()
+    log = Path(tempfile.gettempdir()) / f"tracker-bench-{name}-{port}.log"
+    environment = {**os.environ, "TRACKER_DATABASE_URL": url, **env}
+    with log.open("wb") as output:
+        process = subprocess.Popen(
+            [str(BIN / "tracker"), "serve", "--port", str(port)],
+            env=environment,
+            stdin=subprocess.DEVNULL,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+        )
+    base = f"http://127.0.0.1:{port}"
+    _wait_http(f"{base}/readyz", process, log)
+    return Server(name, process, f"{base}/graphql")
+
+
+def start_peer(url: str) -> Server:
+    port = free_port()
+    process = peer.start(url, port)
+    return Server("postgraphile", process, f"http://127.0.0.1:{port}/graphql")
+
+
+def start_bare(body: bytes) -> Server:
+    port = free_port()
+    folder = Path(tempfile.mkdtemp(prefix="tracker-bench-bare-"))
+    (folder / "answer.json").write_bytes(body)
+    log = folder / "server.log"
+    env = {**os.environ, "BENCH_BARE_FILE": str(folder / "answer.json")}
+    with log.open("wb") as output:
+        process = subprocess.Popen(
+            [str(BIN / "uvicorn"), "bench.bare:app", "--port", str(port), "--log-level", "info"],
+            cwd=ROOT,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+        )
+    _wait_http(f"http://127.0.0.1:{port}/graphql", process, log)
+    return Server("bare-starlette", process, f"http://127.0.0.1:{port}/graphql")
+
+
+@dataclass
+class Request:
+    """One request wrk sends again and again."""
+
+    url: str
+    body: bytes | None = None
+    headers: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def method(self) -> str:
+        return "POST" if self.body is not None else "GET"
+
+    def send(self) -> tuple[int, bytes, dict[str, str]]:
+        request = urllib.request.Request(
+            self.url, data=self.body, method=self.method, headers={"Content-Type": "application/json", **self.headers}
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=60) as response:
+                return response.status, response.read(), dict(response.headers)
+        except urllib.error.HTTPError as error:
+            return error.code, error.read(), dict(error.headers)
+
+
+def post(url: str, query: str, variables: dict[str, Any], headers: dict[str, str] | None = None) -> Request:
+    return Request(url, json.dumps({"query": query, "variables": variables}).encode(), headers or {})
+
+
+def get_persisted(url: str, text: str, variables: dict[str, Any]) -> Request:
+    from tracker.api.persisted import sha256_of
+
+    query = urllib.parse.urlencode({"documentId": "sha256:" + sha256_of(text), "variables": json.dumps(variables)})
+    return Request(f"{url}?{query}")
+
+
+def wrk(request: Request, *, connections: int, seconds: float) -> dict[str, Any]:
+    with tempfile.TemporaryDirectory(prefix="tracker-bench-wrk-") as folder:
+        env = {**os.environ, "BENCH_METHOD": request.method}
+        if request.body is not None:
+            (Path(folder) / "body.json").write_bytes(request.body)
+            env["BENCH_BODY_FILE"] = str(Path(folder) / "body.json")
+        if request.headers:
+            lines = "".join(f"{name}: {value}\n" for name, value in request.headers.items())
+            (Path(folder) / "headers.txt").write_text(lines)
+            env["BENCH_HEADERS_FILE"] = str(Path(folder) / "headers.txt")
+        command = [
+            "wrk",
+            "-t1",
+            f"-c{connections}",
+            f"-d{max(1, round(seconds))}s",
+            "--timeout",
+            "30s",
+            "-s",
+            str(LUA),
+            request.url,
+        ]
+        done = subprocess.run(command, env=env, capture_output=True, text=True, check=False, timeout=seconds + 60)
+    line = next((line for line in done.stdout.splitlines() if line.startswith("{")), None)
+    if done.returncode != 0 or line is None:
+        raise RuntimeError(f"wrk failed: {done.stdout[-2000:]} {done.stderr[-2000:]}")
+    figures: dict[str, Any] = json.loads(line)
+    figures["rps"] = figures["requests"] / (figures["duration_us"] / 1e6)
+    return figures
+
+
+def measure(server: Server, request: Request, *, connections: int, seconds: float) -> dict[str, Any]:
+    status, body, _ = request.send()
+    if status not in (200, 304) or b'"errors"' in body:
+        raise RuntimeError(f"{server.name} answered {status}: {body[:500]!r}")
+    before = server.cpu_seconds()
+    figures = wrk(request, connections=connections, seconds=seconds)
+    used = server.cpu_seconds() - before
+    if figures["errors"] or figures["status_errors"]:
+        raise RuntimeError(f"{server.name}: {figures['errors']} socket and {figures['status_errors']} HTTP errors")
+    figures["cpu_ms_per_request"] = used * 1000 / max(figures["requests"], 1)
+    return figures
+
+
+def _median_run(runs: list[dict[str, Any]]) -> dict[str, Any]:
+    ordered = sorted(runs, key=lambda run: run["rps"])
+    chosen = dict(ordered[len(ordered) // 2])
+    chosen["rps_runs"] = [round(run["rps"], 1) for run in runs]
+    return chosen
+
+
+@contextlib.contextmanager
+def statement_log(size: int) -> Iterator[Path]:
+    """PostgreSQL's server log, where connections opened with log_statement=all write each statement."""
+    with _connect(database_url(size)) as connection:
+        row = connection.execute("SELECT pg_current_logfile()").fetchone()
+        version = connection.execute("SHOW server_version_num").fetchone()
+    candidates = [Path(row[0])] if row and row[0] else []
+    major = int(version[0]) // 10000 if version else 0
+    candidates += sorted(Path("/var/log/postgresql").glob(f"postgresql-{major}-*.log"))
+    yield next((path for path in candidates if path.is_file()), Path("/nonexistent"))
+
+
+def count_statements(log: Path, request: Request, times: int) -> float | None:
+    """Statements logged per request while only this server talks to the bench database."""
+    if not log.is_file():
+        return None
+    start = log.stat().st_size
+    for _ in range(times):
+        request.send()
+    time.sleep(0.5)  # the log is written asynchronously
+    with log.open("rb") as handle:
+        handle.seek(start)
+        text = handle.read().decode("utf-8", "replace")
+    logged = sum(1 for line in text.splitlines() if "LOG:  statement:" in line or "LOG:  execute" in line)
+    return logged / times
+
+
+def profile(server: Server, request: Request, seconds: float, output: Path) -> str | None:
+    spy = shutil.which("py-spy") or str(BIN / "py-spy")
+    if not Path(spy).exists():
+        return None
+    recorder = subprocess.Popen(
+        [
+            spy,
+            "record",
+            "--pid",
+            str(server.pid),
+            "--duration",
+            str(int(seconds)),
+            "--format",
+            "speedscope",
+            "-o",
+            str(output),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    wrk(request, connections=4, seconds=seconds + 1)
+    recorder.wait(timeout=seconds + 30)
+    return str(output.relative_to(ROOT)) if output.exists() else None
+
+
+def _say(message: str) -> None:
+    sys.stderr.write(f"[bench] {message}\n")
+    sys.stderr.flush()
+
+
+def bench_size(size: int, args: argparse.Namespace, stamp: str) -> dict[str, Any]:
+    ensure_database(size)
+    url = database_url(size)
+    peer.prepare_database(url)
+    subject = pick_subject(url)
+    token = _tracker_command(url, "token", "create", "--role", "ADMIN", "--name", "bench").strip().splitlines()[-1]
+    texts = {name: (OPERATIONS / f"{name}.graphql").read_text() for name in READS + WRITES}
+    peer_texts = peer.operations()
+    peer_subject = {"slug": subject.slug, "commitment_uuid": subject.commitment, "milestone_uuid": subject.milestone}
+    peer_subject["lang"] = subject.lang
+    results: dict[str, Any] = {"size": size, "subject": subject.__dict__, "operations": {}}
+    servers: list[Server] = []
+    try:
+        uncached = start_tracker("uncached", url, TRACKER_READ_CACHE_SECONDS="0")
+        cached = start_tracker("cached", url)
+        postgraphile = start_peer(url)
+        servers += [uncached, cached, postgraphile]
+        bearer = {"Authorization": f"Bearer {token}"}
+        for name in READS + WRITES:
+            ours = post(uncached.url, texts[name], tracker_variables(name, subject), bearer if name in WRITES else None)
+            theirs = post(postgraphile.url, peer_texts[name], peer.variables(name, peer_subject))
+            _say(f"N={size} {name}: warm-up")
+            measure(uncached, ours, connections=args.connections, seconds=args.warmup)
+            measure(postgraphile, theirs, connections=args.connections, seconds=args.warmup)
+            runs: dict[str, list[dict[str, Any]]] = {"tracker": [], "postgraphile": []}
+            for round_number in range(args.rounds):
+                _say(f"N={size} {name}: round {round_number + 1} (tracker, then PostGraphile)")
+                runs["tracker"].append(measure(uncached, ours, connections=args.connections, seconds=args.seconds))
+                runs["postgraphile"].append(
+                    measure(postgraphile, theirs, connections=args.connections, seconds=args.seconds)
+                )
+            entry: dict[str, Any] = {side: _median_run(items) for side, items in runs.items()}
+            if name in READS:
+                persisted = get_persisted(cached.url, texts[name], tracker_variables(name, subject))
+                measure(cached, persisted, connections=args.connections, seconds=args.warmup)
+                entry["tracker_cached"] = _median_run(
+                    [
+                        measure(cached, persisted, connections=args.connections, seconds=args.seconds)
+                        for _ in range(args.rounds)
+                    ]
+                )
+                if name == "PlanDashboard":
+                    _status, body, _ = persisted.send()
+                    bare = start_bare(body)
+                    servers.append(bare)
+                    measure(bare, Request(bare.url), connections=args.connections, seconds=args.warmup)
+                    entry["bare_starlette"] = _median_run(
+                        [
+                            measure(bare, Request(bare.url), connections=args.connections, seconds=args.seconds)
+                            for _ in range(args.rounds)
+                        ]
+                    )
+            results["operations"][name] = entry
+        if args.profile:
+            dashboard = post(uncached.url, texts["PlanDashboard"], tracker_variables("PlanDashboard", subject))
+            results["profile"] = profile(
+                uncached, dashboard, args.seconds, RESULTS / f"profile-PlanDashboard-{size}-{stamp}.json"
+            )
+        results["peak_rss_mb"] = {server.name: round(server.peak_rss_mb(), 1) for server in servers}
+    finally:
+        for server in servers:
+            server.stop()
+    results["sql_per_request"] = sql_counts(size, subject, token, texts, peer_texts, peer_subject)
+    return results
+
+
+def sql_counts(
+    size: int,
+    subject: Subject,
+    token: str,
+    texts: dict[str, str],
+    peer_texts: dict[str, str],
+    peer_subject: dict[str, str],
+) -> dict[str, dict[str, float | None]]:
+    """Statements per request, counted by PostgreSQL on connections that log every statement."""
+    logged = f"{database_url(size)}?{LOG_STATEMENTS}"
+    counts: dict[str, dict[str, float | None]] = {}
+    with statement_log(size) as log:
+        tracker = start_tracker("sql", logged, TRACKER_READ_CACHE_SECONDS="0", TRACKER_SCHEDULER_ENABLED="false")
+        try:
+            for name in READS + WRITES:
+                headers = {"Authorization": f"Bearer {token}"} if name in WRITES else None
+                request = post(tracker.url, texts[name], tracker_variables(name, subject), headers)
+                request.send()
+                counts.setdefault(name, {})["tracker"] = count_statements(log, request, 10)
+        finally:
+            tracker.stop()
+        postgraphile = start_peer(logged)
+        try:
+            for name in READS + WRITES:
+                request = post(postgraphile.url, peer_texts[name], peer.variables(name, peer_subject))
+                request.send()
+                counts[name]["postgraphile"] = count_statements(log, request, 10)
+        finally:
+            postgraphile.stop()
+    return counts
+
+
+def table(report: dict[str, Any]) -> str:
+    lines = []
+    header = (
+        f"{'N':>5} {'operation':<19} {'side':<15} {'req/s':>8} {'p50 ms':>7} {'p90 ms':>7} {'p99 ms':>7}"
+        f" {'CPU ms/req':>10} {'SQL/req':>7} {'ratio':>6}"
+    )
+    for result in report["sizes"]:
+        lines += [header, "-" * len(header)]
+        for name, entry in result["operations"].items():
+            base = entry["postgraphile"]["rps"]
+            sql = result.get("sql_per_request", {}).get(name, {})
+            for side in ("tracker", "tracker_cached", "postgraphile", "bare_starlette"):
+                if side not in entry:
+                    continue
+                run = entry[side]
+                statements = sql.get(side.split("_")[0] if side != "bare_starlette" else "", None)
+                lines.append(
+                    f"{result['size']:>5} {name:<19} {side:<15} {run['rps']:>8.1f} {run['p50_us'] / 1000:>7.1f}"
+                    f" {run['p90_us'] / 1000:>7.1f} {run['p99_us'] / 1000:>7.1f} {run['cpu_ms_per_request']:>10.2f}"
+                    f" {'' if statements is None or side == 'tracker_cached' else f'{statements:.1f}':>7}"
+                    f" {run['rps'] / base:>6.2f}"
+                )
+        rss = ", ".join(f"{name} {value} MB" for name, value in result.get("peak_rss_mb", {}).items())
+        lines += [f"peak RSS at N={result['size']}: {rss}", ""]
+    if "throughput" in report:
+        for name, figures in report["throughput"].get("ratios", {}).items():
+            lines.append(f"throughput {name}: {figures}")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--sizes", type=int, nargs="+", default=[126, 1590])
+    parser.add_argument("--seconds", type=float, default=10.0, help="length of one measured run")
+    parser.add_argument("--warmup", type=float, default=3.0, help="length of the warm-up run (not counted)")
+    parser.add_argument("--rounds", type=int, default=2, help="A B rounds per operation (median kept)")
+    parser.add_argument("--connections", type=int, default=8, help="concurrent connections of the load")
+    parser.add_argument("--events", type=int, default=10_000, help="webhook events of the throughput bench")
+    parser.add_argument("--sources", type=int, default=2_000, help="evidence sources of the throughput bench")
+    parser.add_argument("--no-throughput", dest="throughput", action="store_false")
+    parser.add_argument("--no-profile", dest="profile", action="store_false")
+    args = parser.parse_args(argv)
+    if shutil.which("wrk") is None:
+        raise SystemExit("wrk is missing: apt-get install wrk (make bench does it)")
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    _say("installing the PostGraphile peer (npm ci, once)")
+    peer.install()
+    report: dict[str, Any] = {
+        "started_at": stamp,
+        "machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform()},
+        "settings": dict(vars(args)),
+        "sizes": [bench_size(size, args, stamp) for size in args.sizes],
+    }
+    if args.throughput:
+        import asyncio
+
+        from bench import throughput
+
+        _say(f"throughput: {args.events} webhook events, {args.sources} evidence sources")
+        report["throughput"] = asyncio.run(throughput.run(events=args.events, sources=args.sources))
+    output = RESULTS / f"bench-{stamp}.json"
+    output.write_text(json.dumps(report, indent=2, default=str))
+    sys.stdout.write(table(report) + f"\n\nresults: {output.relative_to(ROOT)}\n")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
