@@ -71,3 +71,14 @@ async def test_a_new_due_date_gets_its_own_reminders(db: Database) -> None:
         await milestones.update_milestone(session, actor=SYSTEM, id=milestone.id, due_on=date(2024, 9, 30))
     assert await _remind(db, date(2024, 9, 28)) == 1
     assert await _reminder_types(db) == ["milestone.overdue", "milestone.due_soon"]
+
+
+async def test_a_backlog_goes_out_in_batches_each_once(db: Database) -> None:
+    await small_plan(db, commitments_count=3)
+    today = date(2024, 7, 2)
+    async with db.transaction() as session:
+        assert await send_reminders(session, today=today, limit=2) == 2
+    async with db.transaction() as session:
+        assert await send_reminders(session, today=today, limit=2) == 1
+    assert await _remind(db, today) == 0
+    assert await _reminder_types(db) == ["milestone.overdue"] * 3

@@ -155,8 +155,10 @@ class Scheduler:
         if not self.is_leader:
             return
         try:
-            async with self.db.transaction() as session:
-                await reminders.send_reminders(session, today=today())
+            sent = reminders.BATCH
+            while sent == reminders.BATCH:  # one transaction a batch: a backlog never sits in memory whole
+                async with self.db.transaction() as session:
+                    sent = await reminders.send_reminders(session, today=today())
         except Exception:
             log.exception("reminder tick failed; the next tick sends what is still due")
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+from sqlalchemy import case
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -18,9 +19,20 @@ DUE_SOON = timedelta(days=7)
 KINDS = {"DUE_SOON": EventType.MILESTONE_DUE_SOON, "OVERDUE": EventType.MILESTONE_OVERDUE}
 
 
-async def send_reminders(session: AsyncSession, *, today: date) -> int:
-    """Emit the reminders not sent yet; returns how many were emitted."""
+# A batch bounds the memory of a catch-up (a network imported with years of late milestones).
+BATCH = 500
+
+
+async def send_reminders(session: AsyncSession, *, today: date, limit: int = BATCH) -> int:
+    """Emit at most `limit` reminders not sent yet, oldest due first; returns how many."""
     closed = [status.value for status in CLOSED_STATUSES]
+    kind_due = case((col(Milestone.due_on) < today, "OVERDUE"), else_="DUE_SOON")
+    already = (
+        select(MilestoneReminder.id)
+        .where(col(MilestoneReminder.milestone_id) == col(Milestone.id))
+        .where(col(MilestoneReminder.due_on) == col(Milestone.due_on))
+        .where(col(MilestoneReminder.kind) == kind_due)
+    )
     rows = (
         await session.exec(
             select(Milestone, Commitment, ActionPlan)
@@ -28,25 +40,14 @@ async def send_reminders(session: AsyncSession, *, today: date) -> int:
             .join(ActionPlan, col(ActionPlan.id) == col(Commitment.plan_id))
             .where(col(Milestone.status).not_in(closed))
             .where(col(Milestone.due_on) <= today + DUE_SOON)
+            .where(~already.exists())
+            .order_by(col(Milestone.due_on), col(Milestone.id))
+            .limit(limit)
         )
     ).all()
-    if not rows:
-        return 0
-    sent = {
-        (reminder.milestone_id, reminder.kind, reminder.due_on)
-        for reminder in (
-            await session.exec(
-                select(MilestoneReminder).where(
-                    col(MilestoneReminder.milestone_id).in_([milestone.id for milestone, _, _ in rows])
-                )
-            )
-        ).all()
-    }
     emitted = 0
     for milestone, commitment, plan in rows:
         kind = "OVERDUE" if milestone.due_on < today else "DUE_SOON"
-        if (milestone.id, kind, milestone.due_on) in sent:
-            continue
         session.add(MilestoneReminder(milestone_id=milestone.id, kind=kind, due_on=milestone.due_on))
         plan_event(
             session,
