@@ -519,9 +519,14 @@ def table(report: dict[str, Any]) -> str:
                 )
         rss = ", ".join(f"{name} {value} MB" for name, value in result.get("peak_rss_mb", {}).items())
         lines += [f"peak RSS at N={result['size']}: {rss}", ""]
-    if "throughput" in report:
-        for name, figures in report["throughput"].get("ratios", {}).items():
-            lines.append(f"throughput {name}: {figures}")
+    for name in ("webhooks", "sources", "sources_measuring"):
+        figures = report.get("throughput", {}).get(name)
+        if figures:
+            target = figures.get("target")
+            lines.append(
+                f"throughput {name:<18} tracker/raw httpx {figures['ratio_median']:.2f}"
+                + (f" (target {target}: {'met' if figures.get('meets_target') else 'missed'})" if target else "")
+            )
     return "\n".join(lines)
 
 
