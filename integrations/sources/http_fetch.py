@@ -89,6 +89,18 @@ def where(url: str | httpx.URL) -> str:
     return f"{parsed.scheme}://{host}{port}{parsed.path}"
 
 
+class _Where:
+    """`where(url)`, worked out when first formatted: most requests never need it."""
+
+    __slots__ = ("url",)
+
+    def __init__(self, url: str | httpx.URL) -> None:
+        self.url = url
+
+    def __str__(self) -> str:
+        return where(self.url)
+
+
 def size_text(limit: int) -> str:
     if limit >= 1024 * 1024 and limit % (1024 * 1024) == 0:
         return f"{limit // (1024 * 1024)} MiB"
@@ -159,7 +171,7 @@ async def request(
 ) -> Fetched:
     """One request, every failure turned into a SourceError that says what happened."""
     state = state or {}
-    source = where(url)
+    source = _Where(url)  # parsed only when a message needs it
     try:
         async with client.stream(method, url, params=params, headers=headers, content=content) as response:
             status = response.status_code
@@ -297,20 +309,25 @@ def clean_text(value: str) -> str:
     return _SPACE.sub(" ", unicodedata.normalize("NFC", value)).strip()
 
 
-_ARABIC_BLOCKS = ((0x0600, 0x06FF), (0x0750, 0x077F), (0x08A0, 0x08FF), (0xFB50, 0xFDFF), (0xFE70, 0xFEFF))
-
-
 def _script_counts(text: str) -> tuple[int, int, int]:
+    if text.isascii():  # the common case: neither Arabic nor Tifinagh, letters are Latin
+        return 0, 0, sum(1 for char in text if char.isalpha())
     arabic = tifinagh = latin = 0
     for char in text:
         code = ord(char)
-        if 0x2D30 <= code <= 0x2D7F:
-            tifinagh += 1
-        elif any(low <= code <= high for low, high in _ARABIC_BLOCKS):
+        if code < 0x0250:
             if char.isalpha():
-                arabic += 1
-        elif char.isalpha() and code < 0x0250:
-            latin += 1
+                latin += 1
+        elif 0x2D30 <= code <= 0x2D7F:
+            tifinagh += 1
+        elif (
+            0x0600 <= code <= 0x06FF
+            or 0x0750 <= code <= 0x077F
+            or 0x08A0 <= code <= 0x08FF
+            or 0xFB50 <= code <= 0xFDFF
+            or 0xFE70 <= code <= 0xFEFF
+        ) and char.isalpha():
+            arabic += 1
     return arabic, tifinagh, latin
 
 

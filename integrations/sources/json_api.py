@@ -151,12 +151,11 @@ class JsonApiAdapter:
         fetched = await fetch(client, config.url, state, limit=self.max_bytes, accept="application/json")
         if fetched.not_modified:
             return not_modified_result(fetched)
-        source = where(config.url)
         try:
             document = orjson.loads(fetched.body)
         except orjson.JSONDecodeError as error:
             raise SourceError(
-                f"{source} did not answer with valid JSON: {error}", http_status=fetched.status
+                f"{where(config.url)} did not answer with valid JSON: {error}", http_status=fetched.status
             ) from error
         value_path = str(config.options["valuePath"])
         try:

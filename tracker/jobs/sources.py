@@ -97,7 +97,8 @@ class SourceRunner:
         result: PollResult | None = None
         error: str | None = None
         status: int | None = None
-        async with self._gate, self._hosts[host]:
+        # The host's gate first: a poll waiting for its host holds none of the global places.
+        async with self._hosts[host], self._gate:
             try:
                 if claimed.kind == SourceKind.ACCESS_REQUESTS.value:
                     result = await self._read_register(claimed)
@@ -130,7 +131,7 @@ class SourceRunner:
         if len(polls) > 1:
             try:
                 async with self.db.transaction() as session:
-                    await sources.record_runs(session, polls)
+                    await sources.write_runs(session, polls)
                 return
             except Exception:
                 log.warning("recording %d runs together failed; recording them one by one", len(polls), exc_info=True)

@@ -17,6 +17,7 @@ from typing import Any
 
 from apscheduler.triggers.cron import CronTrigger
 from pydantic import TypeAdapter, ValidationError
+from sqlalchemy import insert
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -417,41 +418,65 @@ async def record_runs(session: AsyncSession, polls: Sequence[Poll]) -> list[Sour
     caller's transaction. The reads are shared: the sources and what they feed are loaded at once,
     known evidence and measurements looked up at once, and everything is written in one flush. One
     failure fails them all: the caller retries them one by one."""
+    runs = [SourceRun(**row) for row in await _record_all(session, polls)]
+    session.add_all(runs)
+    await session.flush()
+    return runs
+
+
+async def write_runs(session: AsyncSession, polls: Sequence[Poll]) -> int:
+    """`record_runs` for callers that do not need the runs back: the same writes, the runs inserted
+    as plain rows (one statement for the batch) rather than built as objects; how many."""
+    rows = await _record_all(session, polls)
+    await session.flush()
+    if rows:
+        # Executed as executemany: one cached statement, however many rows.
+        await session.exec(insert(SourceRun), params=rows)
+    return len(rows)
+
+
+async def _record_all(session: AsyncSession, polls: Sequence[Poll]) -> list[dict[str, Any]]:
     if not polls:
         return []
     loaded = await _preload(session, [poll.source_id for poll in polls])
     sources = [source for source, _ in loaded.values()]
     known = await _known(session, sources, [poll.result for poll in polls if poll.result is not None])
-    runs = [await _record(session, *loaded[poll.source_id], poll, known) for poll in polls]
-    await session.flush()
-    return runs
+    return [await _record(session, *loaded[poll.source_id], poll, known) for poll in polls]
 
 
 async def _record(
     session: AsyncSession, source: EvidenceSource, plan: ActionPlan, poll: Poll, known: Known
-) -> SourceRun:
+) -> dict[str, Any]:
+    """The poll's run, as the columns of its row; the source updated in the session."""
     schedule = parse_schedule(source.schedule)
     now = poll.finished_at  # what the run's times and the next one count from, even when recorded later
     source.last_run_at = now
     result = poll.result
-    # Every field given: a default factory such as `list` costs pydantic a signature inspection per row.
+    # Every column given: a default factory such as `list` costs pydantic a signature inspection per row.
     recorded_at = utcnow()
-    run = SourceRun(
-        id=uuid.uuid4(),
-        created_at=recorded_at,
-        updated_at=recorded_at,
-        source_id=source.id,
-        started_at=poll.started_at,
-        finished_at=now,
-        outcome=RunOutcome.FAILURE,
-        warnings=[],
-    )
+    run: dict[str, Any] = {
+        "id": uuid.uuid4(),
+        "created_at": recorded_at,
+        "updated_at": recorded_at,
+        "source_id": source.id,
+        "started_at": poll.started_at,
+        "finished_at": now,
+        "outcome": RunOutcome.FAILURE,
+        "items_found": 0,
+        "items_new": 0,
+        "measurements": 0,
+        "http_status": None,
+        "bytes_read": 0,
+        "error": None,
+        "warnings": [],
+    }
     if result is not None:
         actor = source_principal(source)
         items_new, values = await _store_items(session, source, result, actor, known)
-        run.outcome = RunOutcome.NOT_MODIFIED if result.not_modified else RunOutcome.SUCCESS
-        run.items_found, run.items_new, run.measurements = len(result.items), items_new, values
-        run.http_status, run.bytes_read, run.warnings = result.http_status, result.bytes_read, list(result.warnings)
+        run["outcome"] = RunOutcome.NOT_MODIFIED if result.not_modified else RunOutcome.SUCCESS
+        run["items_found"], run["items_new"], run["measurements"] = len(result.items), items_new, values
+        run["http_status"], run["bytes_read"] = result.http_status, result.bytes_read
+        run["warnings"] = list(result.warnings)
         if not result.not_modified:
             source.poll_state = dict(result.state)
         recovered = source.state is SourceState.FAILING
@@ -465,7 +490,7 @@ async def _record(
             _announce(session, plan, source, EventType.SOURCE_RECOVERED, {"url": source.url})
         await _maybe_propose(session, plan, source, result, items_new)
     else:
-        run.error, run.http_status = poll.error, poll.http_status
+        run["error"], run["http_status"] = poll.error, poll.http_status
         source.consecutive_failures += 1
         source.last_error = poll.error
         source.next_run_at = now + backoff(source.consecutive_failures, schedule)
@@ -480,7 +505,6 @@ async def _record(
             )
     touch(source)
     session.add(source)
-    session.add(run)
     return run
 
 
