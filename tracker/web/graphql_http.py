@@ -27,8 +27,8 @@ def _is_get_mutation(request: Request) -> bool:
     return operation is not None and operation.operation is not OperationType.QUERY
 
 
-def _accepts_graphql_response(headers: Headers) -> bool:
-    return any(part.split(";")[0].strip() == GRAPHQL_RESPONSE for part in headers.get("accept", "").split(","))
+def accepts(headers: Headers, media_type: str) -> bool:
+    return any(part.split(";")[0].strip() == media_type for part in headers.get("accept", "").split(","))
 
 
 def _request_error(body: dict[str, Any]) -> bool:
@@ -55,7 +55,7 @@ class GraphQLOverHTTP:
             )
             await response(scope, receive, send)
             return
-        if not _accepts_graphql_response(request.headers):
+        if not accepts(request.headers, GRAPHQL_RESPONSE):
             await self.app(scope, receive, send)
             return
         await self.app(scope, receive, _Rewriter(send))

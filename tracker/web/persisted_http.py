@@ -31,7 +31,7 @@ from tracker.db import Database
 from tracker.i18n import parse_accept_language
 from tracker.services.common import today
 from tracker.web.auth import principal_of
-from tracker.web.graphql_http import GRAPHQL_RESPONSE
+from tracker.web.graphql_http import GRAPHQL_RESPONSE, accepts
 from tracker.web.read_cache import CachedAnswer, ReadCache
 
 log = logging.getLogger("tracker.persisted")
@@ -265,15 +265,11 @@ def parse_request(scope: Scope, headers: Headers, body: bytes) -> dict[str, Any]
 
 
 def media_type_for(headers: Headers) -> str:
-    return GRAPHQL_RESPONSE if _accepts(headers, GRAPHQL_RESPONSE) else JSON
+    return GRAPHQL_RESPONSE if accepts(headers, GRAPHQL_RESPONSE) else JSON
 
 
 def principal_of_scope(scope: Scope) -> Principal:
     return principal_of(HTTPConnection(scope))
-
-
-def _accepts(headers: Headers, media_type: str) -> bool:
-    return any(part.split(";")[0].strip() == media_type for part in headers.get("accept", "").split(","))
 
 
 async def read_body(receive: Receive) -> bytes:

@@ -156,10 +156,7 @@ async def _measurements(session: AsyncSession, commitment_id: uuid.UUID) -> dict
             .order_by(col(models.Measurement.observed_at).desc(), col(models.Measurement.created_at).desc()),
         )
     ).all()
-    grouped: dict[uuid.UUID, list[Any]] = {}
-    for row in rows:
-        grouped.setdefault(row.indicator_id, []).append(row)
-    return grouped
+    return reads.grouped(rows, "indicator_id")
 
 
 async def _evidence(session: AsyncSession, commitment_id: uuid.UUID) -> list[Any]:

@@ -30,6 +30,14 @@ async def fetch(session: AsyncSession, statement: Any) -> Any:
     return await session.exec(statement)
 
 
+def grouped(rows: Iterable[Any], key: str) -> dict[uuid.UUID, list[Any]]:
+    """Rows by the value of one of their columns, each group in the rows' order."""
+    groups: dict[uuid.UUID, list[Any]] = defaultdict(list)
+    for row in rows:
+        groups[getattr(row, key)].append(row)
+    return groups
+
+
 class Fallback(Exception):
     """The compiled path does not take this request; the normal path will."""
 
@@ -83,10 +91,7 @@ async def plans_of(session: AsyncSession, collectivity_ids: Any) -> dict[uuid.UU
             .order_by(*PLAN_ORDER),
         )
     ).all()
-    grouped: dict[uuid.UUID, list[Any]] = defaultdict(list)
-    for row in rows:
-        grouped[row.collectivity_id].append(row)
-    return grouped
+    return grouped(rows, "collectivity_id")
 
 
 COMMITMENT_ORDER = (col(models.Commitment.position), col(models.Commitment.reference))
@@ -102,10 +107,7 @@ async def commitments_of(session: AsyncSession, plan_ids: Any, *columns: Any) ->
             .order_by(*COMMITMENT_ORDER),
         )
     ).all()
-    grouped: dict[uuid.UUID, list[Any]] = defaultdict(list)
-    for row in rows:
-        grouped[row.plan_id].append(row)
-    return grouped
+    return grouped(rows, "plan_id")
 
 
 async def latest_measurements(session: AsyncSession, indicator_ids: Any) -> dict[uuid.UUID, Any]:
@@ -183,10 +185,7 @@ async def indicators_of(session: AsyncSession, commitment_ids: Any, *columns: An
             .order_by(col(models.Indicator.position)),
         )
     ).all()
-    grouped: dict[uuid.UUID, list[Any]] = defaultdict(list)
-    for row in rows:
-        grouped[row.commitment_id].append(row)
-    return grouped
+    return grouped(rows, "commitment_id")
 
 
 async def _indicators_for_progress(
@@ -226,10 +225,7 @@ async def milestones_of(session: AsyncSession, commitment_ids: Any) -> dict[uuid
             .order_by(col(models.Milestone.due_on), col(models.Milestone.position)),
         )
     ).all()
-    grouped: dict[uuid.UUID, list[Any]] = defaultdict(list)
-    for row in rows:
-        grouped[row.commitment_id].append(row)
-    return grouped
+    return grouped(rows, "commitment_id")
 
 
 def milestone_node(reader: Reader, row: Any) -> dict[str, Any]:
