@@ -559,8 +559,7 @@ async def get_raw(urls: list[str], concurrency: int) -> None:
 
 async def poll_sources(scheduler: Scheduler) -> None:
     """What the scheduler's source tick runs: claim and poll due sources until none is due."""
-    while await scheduler.sources.run_once():
-        pass
+    await scheduler.sources.run_due()
 
 
 async def successful_runs_since(db: Database, moment: datetime) -> int:

@@ -7,6 +7,10 @@
   NAT64) is unwrapped and checked as IPv4.
 - Refused unless `allow_private`: loopback, private and shared (CGNAT) ranges.
 - No proxies from the environment (`trust_env=False`), bounded timeouts, capped bodies.
+- No cookies kept: one client serves every source and every subscriber, so a cookie set by one
+  server would otherwise ride along on later requests to its domain, whoever made them (httpx
+  keeps cookies by default; its maintainers suggest a jar that stores nothing, encode/httpx#1359).
+  Leaving the jar alone also spares a cookie parse per response.
 """
 
 from __future__ import annotations
@@ -153,6 +157,27 @@ class GuardedTransport(httpx.AsyncHTTPTransport):
         )
 
 
+class _NoCookies(httpx.Cookies):
+    """A jar that stores nothing, so requests never carry a `Cookie` header."""
+
+    def extract_cookies(self, response: httpx.Response) -> None:
+        return None
+
+
+class HardenedClient(httpx.AsyncClient):
+    """`httpx.AsyncClient` without a cookie jar (see the module's docstring)."""
+
+    _no_cookies = _NoCookies()
+
+    @property
+    def cookies(self) -> httpx.Cookies:
+        return self._no_cookies
+
+    @cookies.setter
+    def cookies(self, cookies: object) -> None:
+        raise TypeError("the hardened client keeps no cookies")
+
+
 def create_client(
     *,
     allow_private: bool = False,
@@ -162,7 +187,7 @@ def create_client(
 ) -> httpx.AsyncClient:
     """The client every outbound request goes through."""
     limits = httpx.Limits(max_connections=max_connections, max_keepalive_connections=max_connections // 2)
-    return httpx.AsyncClient(
+    return HardenedClient(
         transport=GuardedTransport(Policy(allow_private=allow_private), limits),
         timeout=timeout,
         follow_redirects=max_redirects > 0,

@@ -90,3 +90,20 @@ async def test_check_target_explains_a_refused_url() -> None:
     assert await check_target("http://127.0.0.1:9/hook", allow_private=False) is not None
     assert await check_target("ftp://example.org/", allow_private=True) == "must be an http or https URL"
     assert await check_target("http://127.0.0.1:9/hook", allow_private=True) is None
+
+
+async def _cookie_setter(request: Request) -> Response:
+    response = PlainTextResponse(request.headers.get("cookie", "no cookie"))
+    response.set_cookie("session", "from-the-first-source")
+    return response
+
+
+async def test_a_cookie_set_by_one_server_is_never_sent_back() -> None:
+    app = Starlette(routes=[Route("/{path}", _cookie_setter)])
+    with serve(app) as base_url:
+        async with create_client(allow_private=True) as client:
+            first = await client.get(f"{base_url}/a")
+            second = await client.get(f"{base_url}/b")
+    assert first.headers["set-cookie"].startswith("session=")
+    assert second.text == "no cookie"
+    assert len(client.cookies) == 0

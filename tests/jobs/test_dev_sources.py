@@ -31,7 +31,7 @@ async def test_dev_sources_bring_evidence_and_measurements(db: Database) -> None
         async with db.transaction() as session:
             assert await demo.attach_dev_sources(session, base_url) == 0
         async with create_client(allow_private=True) as http:
-            assert await SourceRunner(db, http).run_once() == 3
+            assert await SourceRunner(db, http).run_due() == 3
     async with db.reader() as session:
         evidence = (
             await session.exec(

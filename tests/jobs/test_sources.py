@@ -143,7 +143,7 @@ async def _runner_rounds(db: Database, rounds: int) -> None:
     async with create_client(allow_private=True) as http:
         runner = SourceRunner(db, http)
         for _ in range(rounds):
-            await runner.run_once()
+            await runner.run_due()
 
 
 async def test_overdue_sources_run_once_after_a_restart_not_once_per_missed_slot(client: Client, db: Database) -> None:
@@ -267,3 +267,35 @@ async def test_runs_recorded_together_add_a_shared_publication_once(
     assert len(evidence) == 1
     assert sorted((run.items_found, run.items_new) for run in runs) == [(1, 0), (1, 1)]
     assert not [record for record in caplog.records if "one by one" in record.getMessage()]
+
+
+async def test_one_pass_polls_every_due_source_claim_after_claim(db: Database) -> None:
+    _plan, commitments = await small_plan(db, commitments_count=1)
+    pages = {f"p{n}": (200, "application/json", '{"value": 1}') for n in range(11)}
+    with publisher(**pages) as site:
+        for n in range(11):
+            await _json_api_source(db, f"{site.url}/p{n}", "Commitment", commitments[0].id)
+        async with create_client(allow_private=True) as http:
+            polled = await SourceRunner(db, http, batch=4).run_due()
+    assert polled == 11
+    assert site.hits == Counter({f"/p{n}": 1 for n in range(11)})
+    async with db.reader() as session:
+        runs = (await session.exec(select(SourceRun))).all()
+    assert sorted(run.outcome.value for run in runs) == ["SUCCESS"] * 11
+
+
+async def test_a_source_paused_while_it_is_read_stays_paused_and_its_run_is_recorded(db: Database) -> None:
+    _plan, commitments = await small_plan(db, commitments_count=1)
+    with publisher(stats=(200, "application/json", '{"value": 3}')) as site:
+        await _json_api_source(db, f"{site.url}/stats", "Commitment", commitments[0].id)
+        async with create_client(allow_private=True) as http:
+            runner = SourceRunner(db, http)
+            [claimed] = await runner.claim()
+            async with db.transaction() as session:
+                await source_service.update_source(session, actor=SYSTEM, id=claimed.id, paused=True)
+            await runner.record([await runner.fetch(claimed)])
+    async with db.reader() as session:
+        source = await session.get(EvidenceSource, claimed.id)
+        runs = (await session.exec(select(SourceRun))).all()
+    assert source is not None and source.state.value == "PAUSED"
+    assert [run.outcome.value for run in runs] == ["SUCCESS"]

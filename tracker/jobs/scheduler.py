@@ -165,7 +165,6 @@ class Scheduler:
     async def _source_tick(self) -> None:
         # Safe on every replica: claims use SKIP LOCKED and a lease.
         try:
-            while await self.sources.run_once():
-                pass
+            await self.sources.run_due()
         except Exception:
             log.exception("source tick failed; due sources stay due")

@@ -4,10 +4,12 @@ A due source is claimed by pushing its `next_run_at` one lease ahead (with `SKIP
 PostgreSQL, so two workers never poll the same source at once); its run then sets the real next
 time. A source overdue at start is polled once, not once per missed slot.
 
-The runs of a claim are recorded together, in one transaction, once its sources have been read
-(a crash in between loses the reads, not the sources: their leases run out and they are polled
-again). If that transaction fails, the runs are recorded one by one, so one run that cannot be
-recorded holds back no other.
+`run_due` keeps the gates busy: the next claim is taken while the last sources of the previous one
+are still being read, and finished reads are recorded by one writer while the next are read; what
+finishes while it writes goes into its next transaction, so transactions grow with the load. A
+crash in between loses reads, not sources: their leases run out and they are polled again. If a
+transaction of several runs fails, they are recorded one by one, so a run that cannot be recorded
+holds back no other.
 """
 
 from __future__ import annotations
@@ -39,6 +41,7 @@ LEASE = timedelta(minutes=10)
 BATCH = 50
 PARALLEL = 8
 PER_HOST = 2
+REFILL = 2 * PARALLEL  # claim again when fewer sources than this are left to read
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,44 +54,55 @@ class Claimed:
 
 
 class SourceRunner:
-    def __init__(self, db: Database, client: httpx.AsyncClient, *, holidays: Sequence[date] = ()) -> None:
+    def __init__(
+        self, db: Database, client: httpx.AsyncClient, *, holidays: Sequence[date] = (), batch: int = BATCH
+    ) -> None:
         self.db = db
+        self.batch = batch
         self.client = client
         self.holidays = list(holidays)
         self._gate = asyncio.Semaphore(PARALLEL)
         self._hosts: defaultdict[str, asyncio.Semaphore] = defaultdict(lambda: asyncio.Semaphore(PER_HOST))
 
-    async def claim(self, *, limit: int = BATCH, only: uuid.UUID | None = None) -> list[Claimed]:
+    async def claim(self, *, limit: int | None = None, only: uuid.UUID | None = None) -> list[Claimed]:
+        """Up to `limit` due sources (or `only` that one, due or not), leased: one UPDATE ... RETURNING."""
+        now = utcnow()
+        due = select(EvidenceSource.id).order_by(col(EvidenceSource.next_run_at)).limit(limit or self.batch)
+        if only is not None:
+            due = due.where(EvidenceSource.id == only)
+        else:
+            due = due.where(
+                col(EvidenceSource.state).in_([SourceState.ACTIVE.value, SourceState.FAILING.value]),
+                col(EvidenceSource.next_run_at) <= now,
+            )
+        if self.db.dialect == "postgresql":
+            due = due.with_for_update(skip_locked=True)
+        leased = (
+            update(EvidenceSource)
+            .where(col(EvidenceSource.id).in_(due.scalar_subquery()))
+            .values(next_run_at=now + LEASE)
+            .returning(
+                col(EvidenceSource.id),
+                col(EvidenceSource.collectivity_id),
+                col(EvidenceSource.kind),
+                col(EvidenceSource.url),
+                col(EvidenceSource.options),
+                col(EvidenceSource.poll_state),
+            )
+            .execution_options(synchronize_session=False)
+        )
         async with self.db.transaction() as session:
-            now = utcnow()
-            query = select(EvidenceSource).order_by(col(EvidenceSource.next_run_at)).limit(limit)
-            if only is not None:
-                query = query.where(EvidenceSource.id == only)
-            else:
-                query = query.where(
-                    col(EvidenceSource.state).in_([SourceState.ACTIVE.value, SourceState.FAILING.value]),
-                    col(EvidenceSource.next_run_at) <= now,
-                )
-            if self.db.dialect == "postgresql":
-                query = query.with_for_update(skip_locked=True)
-            rows = (await session.exec(query)).all()
-            if rows:
-                await session.exec(
-                    update(EvidenceSource)
-                    .where(col(EvidenceSource.id).in_([row.id for row in rows]))
-                    .values(next_run_at=now + LEASE)
-                    .execution_options(synchronize_session=False)
-                )
-            return [
-                Claimed(
-                    id=row.id,
-                    collectivity_id=row.collectivity_id,
-                    kind=row.kind.value,
-                    config=SourceConfig(url=row.url, options=sources.adapter_options(row.options)),
-                    state=dict(row.poll_state),
-                )
-                for row in rows
-            ]
+            rows = (await session.exec(leased)).all()
+        return [
+            Claimed(
+                id=id,
+                collectivity_id=collectivity_id,
+                kind=kind.value,
+                config=SourceConfig(url=url, options=sources.adapter_options(options)),
+                state=dict(poll_state),
+            )
+            for id, collectivity_id, kind, url, options, poll_state in rows
+        ]
 
     async def fetch(self, claimed: Claimed) -> sources.Poll:
         """Read the source (no transaction held meanwhile); failures come back as the poll's error."""
@@ -151,12 +165,37 @@ class SourceRunner:
         note = f"{stats.decided} decided, {stats.pending} pending ({stats.late} late) of {stats.total}"
         return PollResult(observations=[Observation(value=round(value, 2), observed_at=utcnow(), note=note)])
 
-    async def run_once(self) -> int:
-        """Poll one claim of due sources and record their runs; how many there were."""
-        claimed = await self.claim()
-        if claimed:
-            await self.record(await asyncio.gather(*(self.fetch(item) for item in claimed)))
-        return len(claimed)
+    async def run_due(self) -> int:
+        """Poll every source due now, and those falling due meanwhile; how many were polled."""
+        finished: asyncio.Queue[sources.Poll] = asyncio.Queue()
+        polled = reading = 0
+        more = True
+        unrecorded: list[sources.Poll] = []
+        writer: asyncio.Task[None] | None = None
+        async with asyncio.TaskGroup() as tasks:
+            while more or reading or unrecorded:
+                if more and reading < REFILL:
+                    claimed = await self.claim()
+                    more = len(claimed) == self.batch
+                    polled += len(claimed)
+                    reading += len(claimed)
+                    for item in claimed:
+                        tasks.create_task(self._read(item, finished))
+                if reading:
+                    read = [await finished.get()]
+                    while not finished.empty():
+                        read.append(finished.get_nowait())
+                    reading -= len(read)
+                    unrecorded += read
+                elif writer is not None:
+                    await writer  # nothing left to read: the rest goes once this transaction is over
+                if unrecorded and (writer is None or writer.done()):
+                    writer = tasks.create_task(self.record(unrecorded))
+                    unrecorded = []
+        return polled
+
+    async def _read(self, claimed: Claimed, finished: asyncio.Queue[sources.Poll]) -> None:
+        finished.put_nowait(await self.fetch(claimed))
 
     async def run_now(self, source_id: uuid.UUID) -> SourceRun | None:
         claimed = await self.claim(only=source_id)

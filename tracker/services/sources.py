@@ -13,11 +13,12 @@ import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import lru_cache
 from typing import Any
 
 from apscheduler.triggers.cron import CronTrigger
 from pydantic import TypeAdapter, ValidationError
-from sqlalchemy import insert
+from sqlalchemy import bindparam, insert, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -50,6 +51,7 @@ from tracker.models.enums import Role
 from tracker.services import access_requests
 from tracker.services import evidence as evidence_service
 from tracker.services import indicators as indicator_service
+from tracker.services.commitments import plan_of
 from tracker.services.common import UNSET, _Unset, enum_value, get_or_404, touch
 from tracker.services.plans import plan_event
 from tracker.settings import get_settings
@@ -105,7 +107,7 @@ def parse_schedule(text: str) -> Schedule:
         raise BadInput(f"schedule: {error}", field="schedule") from None
 
 
-def source_principal(source: EvidenceSource) -> Principal:
+def source_principal(source: Polled) -> Principal:
     """Changes a source makes are its own, recorded as such in events and history."""
     return Principal(role=Role.ADMIN, name=f"source {source.kind.value.lower()} {source.id.hex[:8]}")
 
@@ -283,7 +285,7 @@ class Known:
     measurements: set[tuple[uuid.UUID, datetime, float]] = field(default_factory=set)  # indicator, when, value
 
 
-async def _known(session: AsyncSession, sources: Sequence[EvidenceSource], results: Sequence[PollResult]) -> Known:
+async def _known(session: AsyncSession, sources: Sequence[Polled], results: Sequence[PollResult]) -> Known:
     """Evidence fingerprints and measurements among what these results bring: two statements or so."""
     known = Known(fingerprints={source.commitment_id: set() for source in sources})
     commitment_ids = list(known.fingerprints)
@@ -311,10 +313,9 @@ async def _known(session: AsyncSession, sources: Sequence[EvidenceSource], resul
     return known
 
 
-async def _store_items(
-    session: AsyncSession, source: EvidenceSource, result: PollResult, actor: Principal, known: Known
-) -> tuple[int, int]:
+async def _store_items(session: AsyncSession, source: Polled, result: PollResult, known: Known) -> tuple[int, int]:
     """Evidence for new items (by fingerprint) and measurements for new values: (new items, values)."""
+    actor = source_principal(source)
     fingerprints = known.fingerprints.setdefault(source.commitment_id, set())
     milestone_id = source.target_id if source.target_type == "Milestone" else None
     new = 0
@@ -367,57 +368,78 @@ class Poll:
     http_status: int | None = None
 
 
-async def _preload(
-    session: AsyncSession, source_ids: Sequence[uuid.UUID]
-) -> dict[uuid.UUID, tuple[EvidenceSource, ActionPlan]]:
-    """Each source with the plan it feeds, as `_target` finds it, in a handful of statements for
-    the whole batch; NotFound, as `_target` raises it, when a source or what it feeds is gone."""
-    sources = (await session.exec(select(EvidenceSource).where(col(EvidenceSource.id).in_(source_ids)))).all()
-    commitment_of: dict[uuid.UUID, uuid.UUID] = {}  # target -> its commitment
-    # Whole rows: the services recording measurements and proposals then find them in memory.
-    indicator_ids = {source.target_id for source in sources if source.target_type == "Indicator"}
-    if indicator_ids:
-        indicators = (await session.exec(select(Indicator).where(col(Indicator.id).in_(indicator_ids)))).all()
-        commitment_of.update((indicator.id, indicator.commitment_id) for indicator in indicators)
-    milestone_ids = {source.target_id for source in sources if source.target_type == "Milestone"}
-    if milestone_ids:
-        milestones = (await session.exec(select(Milestone).where(col(Milestone.id).in_(milestone_ids)))).all()
-        commitment_of.update((milestone.id, milestone.commitment_id) for milestone in milestones)
-    commitment_of.update(
-        (source.target_id, source.target_id) for source in sources if source.target_type == "Commitment"
-    )
-    commitments = (
-        await session.exec(select(Commitment).where(col(Commitment.id).in_(set(commitment_of.values()))))
-    ).all()
-    plans = {
-        plan.id: plan
-        for plan in (
-            await session.exec(
-                select(ActionPlan).where(col(ActionPlan.id).in_({commitment.plan_id for commitment in commitments}))
-            )
-        ).all()
-    }
-    plan_of = {commitment.id: plans[commitment.plan_id] for commitment in commitments}
-    by_id = {source.id: source for source in sources}
-    loaded = {}
+@dataclass(frozen=True, slots=True)
+class Polled:
+    """A polled source as recording its run needs it: plain columns, read once for a batch."""
+
+    id: uuid.UUID
+    kind: SourceKind
+    url: str
+    options: dict[str, Any]
+    schedule: str
+    target_type: str
+    target_id: uuid.UUID
+    commitment_id: uuid.UUID
+    state: SourceState
+    consecutive_failures: int
+    last_success_at: datetime | None
+    poll_state: dict[str, Any]
+
+
+_SOURCES = EvidenceSource.metadata.tables["evidence_source"]
+_RUNS = SourceRun.metadata.tables["source_run"]
+_POLLED = tuple(_SOURCES.c[name] for name in Polled.__slots__)
+# What a run changes in its source's row; every run sets every column, so a batch is one executemany.
+_AFTER_RUN = (
+    update(_SOURCES)
+    .where(_SOURCES.c.id == bindparam("polled_id"))
+    .values({name: bindparam(name) for name in ("updated_at", "last_run_at", "last_success_at", "last_error")})
+    .values({name: bindparam(name) for name in ("consecutive_failures", "state", "next_run_at", "poll_state")})
+)
+
+
+async def _polled(session: AsyncSession, source_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, Polled]:
+    """The sources of a batch of polls, locked until the runs are written (a pause asked for meanwhile
+    waits, then holds); NotFound when a source or the indicator or milestone it feeds is gone."""
+    query = select(*_POLLED).where(_SOURCES.c.id.in_(source_ids)).with_for_update()  # SQLite has no FOR UPDATE
+    found = {row[0]: Polled(*row) for row in (await session.exec(query)).all()}
+    # A commitment's sources go with it (the foreign key cascades); its indicators and milestones do not.
+    alive: set[uuid.UUID] = set()
+    for model, target_type in ((Indicator, "Indicator"), (Milestone, "Milestone")):
+        wanted = {source.target_id for source in found.values() if source.target_type == target_type}
+        if wanted:
+            alive.update((await session.exec(select(model.id).where(col(model.id).in_(wanted)))).all())
     for source_id in source_ids:
-        source = by_id.get(source_id)
+        source = found.get(source_id)
         if source is None:
             raise NotFound("no EvidenceSource with this id")
         if source.target_type not in TARGETS:
             raise BadInput("targetId must be an indicator, a milestone or a commitment", field="targetId")
-        plan = plan_of.get(commitment_of.get(source.target_id, source.target_id))
-        if plan is None:
+        if source.target_type != "Commitment" and source.target_id not in alive:
             raise NotFound(f"no {source.target_type} with this id", field="targetId")
-        loaded[source_id] = (source, plan)
-    return loaded
+    return found
+
+
+class _Plans:
+    """The plans runs announce events in, read when a run first needs one: most runs do not."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+        self.by_commitment: dict[uuid.UUID, ActionPlan] = {}
+
+    async def of(self, source: Polled) -> ActionPlan:
+        plan = self.by_commitment.get(source.commitment_id)
+        if plan is None:
+            commitment = await get_or_404(self.session, Commitment, source.commitment_id, field="targetId")
+            plan = self.by_commitment[source.commitment_id] = await plan_of(self.session, commitment)
+        return plan
 
 
 async def record_runs(session: AsyncSession, polls: Sequence[Poll]) -> list[SourceRun]:
     """Write each poll's run, what it found, and when its source is next due, in order, in the
-    caller's transaction. The reads are shared: the sources and what they feed are loaded at once,
-    known evidence and measurements looked up at once, and everything is written in one flush. One
-    failure fails them all: the caller retries them one by one."""
+    caller's transaction. The reads are shared: the sources are read at once, known evidence and
+    measurements looked up at once, and the sources' rows updated in one statement. One failure
+    fails them all: the caller retries them one by one."""
     runs = [SourceRun(**row) for row in await _record_all(session, polls)]
     session.add_all(runs)
     await session.flush()
@@ -430,27 +452,37 @@ async def write_runs(session: AsyncSession, polls: Sequence[Poll]) -> int:
     rows = await _record_all(session, polls)
     await session.flush()
     if rows:
-        # Executed as executemany: one cached statement, however many rows.
-        await session.exec(insert(SourceRun), params=rows)
+        await session.exec(insert(_RUNS), params=rows)  # executemany: one cached statement
     return len(rows)
 
 
 async def _record_all(session: AsyncSession, polls: Sequence[Poll]) -> list[dict[str, Any]]:
     if not polls:
         return []
-    loaded = await _preload(session, [poll.source_id for poll in polls])
-    sources = [source for source, _ in loaded.values()]
-    known = await _known(session, sources, [poll.result for poll in polls if poll.result is not None])
-    return [await _record(session, *loaded[poll.source_id], poll, known) for poll in polls]
+    polled = await _polled(session, [poll.source_id for poll in polls])
+    known = await _known(session, list(polled.values()), [poll.result for poll in polls if poll.result is not None])
+    plans = _Plans(session)
+    runs, changes = [], []
+    for poll in polls:
+        run, changed = await _record(session, polled[poll.source_id], plans, poll, known)
+        runs.append(run)
+        changes.append(changed)
+    await session.exec(_AFTER_RUN, params=changes)
+    return runs
+
+
+@lru_cache(maxsize=1024)
+def _schedule(text: str, timezone: str) -> Schedule:
+    """`parse_schedule`, once per schedule: a batch of runs mostly shares a few."""
+    return parse_schedule(text)
 
 
 async def _record(
-    session: AsyncSession, source: EvidenceSource, plan: ActionPlan, poll: Poll, known: Known
-) -> dict[str, Any]:
-    """The poll's run, as the columns of its row; the source updated in the session."""
-    schedule = parse_schedule(source.schedule)
+    session: AsyncSession, source: Polled, plans: _Plans, poll: Poll, known: Known
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The poll's run, as the columns of its row, and the new values of its source's row."""
+    schedule = _schedule(source.schedule, get_settings().timezone)
     now = poll.finished_at  # what the run's times and the next one count from, even when recorded later
-    source.last_run_at = now
     result = poll.result
     # Every column given: a default factory such as `list` costs pydantic a signature inspection per row.
     recorded_at = utcnow()
@@ -470,47 +502,49 @@ async def _record(
         "error": None,
         "warnings": [],
     }
+    changed: dict[str, Any] = {
+        "polled_id": source.id,
+        "updated_at": recorded_at,
+        "last_run_at": now,
+        "last_success_at": source.last_success_at,
+        "poll_state": source.poll_state,
+        "state": source.state,
+    }
     if result is not None:
-        actor = source_principal(source)
-        items_new, values = await _store_items(session, source, result, actor, known)
+        items_new, values = await _store_items(session, source, result, known)
         run["outcome"] = RunOutcome.NOT_MODIFIED if result.not_modified else RunOutcome.SUCCESS
         run["items_found"], run["items_new"], run["measurements"] = len(result.items), items_new, values
         run["http_status"], run["bytes_read"] = result.http_status, result.bytes_read
         run["warnings"] = list(result.warnings)
         if not result.not_modified:
-            source.poll_state = dict(result.state)
-        recovered = source.state is SourceState.FAILING
-        source.consecutive_failures = 0
-        source.last_error = None
-        source.last_success_at = now
+            changed["poll_state"] = dict(result.state)
+        changed["consecutive_failures"] = 0
+        changed["last_error"] = None
+        changed["last_success_at"] = now
         if source.state is not SourceState.PAUSED:
-            source.state = SourceState.ACTIVE
-        source.next_run_at = schedule.next_after(now)
-        if recovered:
-            _announce(session, plan, source, EventType.SOURCE_RECOVERED, {"url": source.url})
-        await _maybe_propose(session, plan, source, result, items_new)
+            changed["state"] = SourceState.ACTIVE
+        changed["next_run_at"] = schedule.next_after(now)
+        if source.state is SourceState.FAILING:
+            _announce(session, await plans.of(source), source, EventType.SOURCE_RECOVERED, {"url": source.url})
+        await _maybe_propose(session, plans, source, result, items_new)
     else:
         run["error"], run["http_status"] = poll.error, poll.http_status
-        source.consecutive_failures += 1
-        source.last_error = poll.error
-        source.next_run_at = now + backoff(source.consecutive_failures, schedule)
-        if source.consecutive_failures >= FAILING_AFTER and source.state is SourceState.ACTIVE:
-            source.state = SourceState.FAILING
+        failures = changed["consecutive_failures"] = source.consecutive_failures + 1
+        changed["last_error"] = poll.error
+        changed["next_run_at"] = now + backoff(failures, schedule)
+        if failures >= FAILING_AFTER and source.state is SourceState.ACTIVE:
+            changed["state"] = SourceState.FAILING
             _announce(
                 session,
-                plan,
+                await plans.of(source),
                 source,
                 EventType.SOURCE_FAILED,
-                {"url": source.url, "error": poll.error, "failures": source.consecutive_failures},
+                {"url": source.url, "error": poll.error, "failures": failures},
             )
-    touch(source)
-    session.add(source)
-    return run
+    return run, changed
 
 
-def _announce(
-    session: AsyncSession, plan: ActionPlan, source: EvidenceSource, type: EventType, data: dict[str, Any]
-) -> None:
+def _announce(session: AsyncSession, plan: ActionPlan, source: Polled, type: EventType, data: dict[str, Any]) -> None:
     plan_event(
         session,
         plan,
@@ -523,7 +557,7 @@ def _announce(
 
 
 async def _maybe_propose(
-    session: AsyncSession, plan: ActionPlan, source: EvidenceSource, result: PollResult, items_new: int
+    session: AsyncSession, plans: _Plans, source: Polled, result: PollResult, items_new: int
 ) -> None:
     """When the source's rule says its milestone looks done, ask staff rather than decide."""
     rule = source.options.get("completeWhen")
@@ -554,7 +588,7 @@ async def _maybe_propose(
     await session.flush()
     plan_event(
         session,
-        plan,
+        await plans.of(source),
         type=EventType.MILESTONE_COMPLETION_PROPOSED,
         actor=source_principal(source),
         subject_type="Milestone",
