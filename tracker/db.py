@@ -95,20 +95,23 @@ def note_change(session: AsyncSession, collectivity_id: uuid.UUID | None) -> Non
     session.info.setdefault(CHANGED, set()).add(collectivity_id)
 
 
-def changes_payload(changed: Iterable[uuid.UUID | None]) -> str:
-    """NOTIFY payload (8000 bytes at most): collectivity ids, or "*" for a change of everything."""
+def changes_payload(origin: str, changed: Iterable[uuid.UUID | None]) -> str:
+    """NOTIFY payload (8000 bytes at most): the sending process, then collectivity ids or "*" for a
+    change of everything."""
     keys = {key.hex if key is not None else "*" for key in changed}
-    return "*" if "*" in keys or len(keys) > 200 else ",".join(sorted(keys))
+    return f"{origin} " + ("*" if "*" in keys or len(keys) > 200 else ",".join(sorted(keys)))
 
 
-def parse_changes(payload: str) -> frozenset[uuid.UUID | None]:
+def parse_changes(payload: str) -> tuple[str, frozenset[uuid.UUID | None]]:
+    """The sending process and what it changed."""
+    origin, _, keys = payload.rpartition(" ")
     changed: set[uuid.UUID | None] = set()
-    for key in payload.split(","):
+    for key in keys.split(","):
         try:
             changed.add(uuid.UUID(hex=key))
         except ValueError:
             changed.add(None)  # "*" or anything unexpected: treat as a change of everything
-    return frozenset(changed)
+    return origin, frozenset(changed)
 
 
 class Database:
@@ -120,6 +123,8 @@ class Database:
         self.sessions = async_sessionmaker(self.engine, class_=AsyncSession, expire_on_commit=False, autoflush=False)
         # Called after a transaction that changed data commits (the read cache listens).
         self.change_listeners: list[ChangeListener] = []
+        # Names this process in its change notifications: it hears them too, and has acted on them.
+        self.origin = uuid.uuid4().hex
 
     def announce(self, changed: frozenset[uuid.UUID | None]) -> None:
         for listener in list(self.change_listeners):
@@ -137,7 +142,7 @@ class Database:
                 yield session
                 changed = frozenset(session.info.pop(CHANGED, ()))
                 if changed and self.dialect == "postgresql":
-                    await session.exec(select(func.pg_notify(CHANGES_CHANNEL, changes_payload(changed))))
+                    await session.exec(select(func.pg_notify(CHANGES_CHANNEL, changes_payload(self.origin, changed))))
             if changed:
                 self.announce(changed)
 

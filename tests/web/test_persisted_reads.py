@@ -188,3 +188,19 @@ async def test_a_commit_on_another_replica_renews_the_cached_answer(
             return
         await asyncio.sleep(0.05)
     raise AssertionError("the other replica's change never reached this replica's cache")
+
+
+@pytest.mark.parametrize("database_url", ["postgres"], indirect=True)
+async def test_a_replica_acts_once_on_its_own_changes_and_hears_the_others(
+    client: Client, replica: Client, db: Database
+) -> None:
+    heard: list[frozenset[Any]] = []
+    db.change_listeners.append(heard.append)
+    mine, _ = await small_plan(db, slug="tiznit")  # announced at commit; its NOTIFY comes back too
+    theirs, _ = await small_plan(replica.app.state.db, slug="agadir")  # heard only through NOTIFY
+    for _ in range(100):  # notifications arrive in commit order: the echo of ours, if any, first
+        if any(theirs.collectivity_id in changed for changed in heard):
+            break
+        await asyncio.sleep(0.05)
+    assert [changed for changed in heard if mine.collectivity_id in changed] == [{mine.collectivity_id}]
+    assert any(theirs.collectivity_id in changed for changed in heard)

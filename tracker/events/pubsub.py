@@ -30,6 +30,7 @@ from tracker.models.base import utcnow
 log = logging.getLogger("tracker.pubsub")
 
 LOOKBACK = timedelta(seconds=30)
+LISTEN_STARTUP_TIMEOUT = 5.0  # how long `start` waits for the LISTEN connection before going on without
 SEEN_MEMORY = 10_000
 QUEUE_SIZE = 1_000
 
@@ -47,11 +48,17 @@ class Hub:
         self._watermark: datetime = utcnow()
         self._wake = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
+        # Set while the LISTEN connection is up: other replicas' changes are heard.
+        self.listening = asyncio.Event()
 
     async def start(self) -> None:
+        """Start following; on PostgreSQL, return once LISTEN is up (or after a few seconds without),
+        so that nothing is read into the cache before the changes of other replicas can reach it."""
         self._tasks.append(asyncio.create_task(self._follow(), name="pubsub-follow"))
         if self.db.dialect == "postgresql":
             self._tasks.append(asyncio.create_task(self._listen(), name="pubsub-listen"))
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.listening.wait(), LISTEN_STARTUP_TIMEOUT)
 
     async def stop(self) -> None:
         for task in self._tasks:
@@ -89,14 +96,18 @@ class Hub:
                     await connection.execute(f"LISTEN {CHANGES_CHANNEL}")
                     # Changes committed while not listening were not heard: forget every cached read.
                     self.db.announce(frozenset({None}))
+                    self.listening.set()
                     async for notice in connection.notifies():
                         if notice.channel == CHANGES_CHANNEL:
-                            self.db.announce(parse_changes(notice.payload))
+                            origin, changed = parse_changes(notice.payload)
+                            if origin != self.db.origin:  # announced by this Database at commit
+                                self.db.announce(changed)
                         else:
                             self._wake.set()
             except asyncio.CancelledError:
                 raise
             except Exception:
+                self.listening.clear()
                 log.exception("LISTEN connection lost; polling until it is back")
                 await asyncio.sleep(5)
 
