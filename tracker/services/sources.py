@@ -18,7 +18,8 @@ from typing import Any
 
 from apscheduler.triggers.cron import CronTrigger
 from pydantic import TypeAdapter, ValidationError
-from sqlalchemy import bindparam, insert, update
+from sqlalchemy import ColumnElement, any_, bindparam, insert, update
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -277,6 +278,18 @@ def backoff(failures: int, schedule: Schedule) -> timedelta:
     return min(delay, ceiling)
 
 
+_EVIDENCE = Evidence.metadata.tables["evidence"]
+
+
+def among(session: AsyncSession, column: ColumnElement[Any], values: Sequence[Any]) -> ColumnElement[bool]:
+    """`column IN values`; on PostgreSQL `column = ANY(:values)`, one array parameter however many values,
+    so a batch's lookups are the same statement every time (psycopg prepares it once) and nothing is
+    expanded per call."""
+    if session.get_bind().dialect.name == "postgresql":
+        return column == any_(bindparam(None, list(values), type_=ARRAY(column.type)))
+    return column.in_(values)
+
+
 @dataclass(slots=True)
 class Known:
     """What is already stored, looked up once for a batch of runs and kept current as they add to it."""
@@ -293,8 +306,8 @@ async def _known(session: AsyncSession, sources: Sequence[Polled], results: Sequ
     for start in range(0, len(fingerprints), LOOKUP_CHUNK):
         rows = await session.exec(
             select(Evidence.commitment_id, Evidence.fingerprint).where(
-                col(Evidence.commitment_id).in_(commitment_ids),
-                col(Evidence.fingerprint).in_(fingerprints[start : start + LOOKUP_CHUNK]),
+                among(session, _EVIDENCE.c.commitment_id, commitment_ids),
+                among(session, _EVIDENCE.c.fingerprint, fingerprints[start : start + LOOKUP_CHUNK]),
             )
         )
         for commitment_id, fingerprint in rows.all():
@@ -401,7 +414,7 @@ _AFTER_RUN = (
 async def _polled(session: AsyncSession, source_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, Polled]:
     """The sources of a batch of polls, locked until the runs are written (a pause asked for meanwhile
     waits, then holds); NotFound when a source or the indicator or milestone it feeds is gone."""
-    query = select(*_POLLED).where(_SOURCES.c.id.in_(source_ids)).with_for_update()  # SQLite has no FOR UPDATE
+    query = select(*_POLLED).where(among(session, _SOURCES.c.id, source_ids)).with_for_update()  # none on SQLite
     found = {row[0]: Polled(*row) for row in (await session.exec(query)).all()}
     # A commitment's sources go with it (the foreign key cascades); its indicators and milestones do not.
     alive: set[uuid.UUID] = set()
