@@ -64,10 +64,10 @@ class SourceRunner:
         self._gate = asyncio.Semaphore(PARALLEL)
         self._hosts: defaultdict[str, asyncio.Semaphore] = defaultdict(lambda: asyncio.Semaphore(PER_HOST))
 
-    async def claim(self, *, limit: int | None = None, only: uuid.UUID | None = None) -> list[Claimed]:
-        """Up to `limit` due sources (or `only` that one, due or not), leased: one UPDATE ... RETURNING."""
+    async def claim(self, *, only: uuid.UUID | None = None) -> list[Claimed]:
+        """Up to a batch of due sources (or `only` that one, due or not), leased: one UPDATE ... RETURNING."""
         now = utcnow()
-        due = select(EvidenceSource.id).order_by(col(EvidenceSource.next_run_at)).limit(limit or self.batch)
+        due = select(EvidenceSource.id).order_by(col(EvidenceSource.next_run_at)).limit(self.batch)
         if only is not None:
             due = due.where(EvidenceSource.id == only)
         else:

@@ -52,7 +52,6 @@ from tracker.models.enums import Role
 from tracker.services import access_requests
 from tracker.services import evidence as evidence_service
 from tracker.services import indicators as indicator_service
-from tracker.services.commitments import plan_of
 from tracker.services.common import UNSET, _Unset, enum_value, get_or_404, touch
 from tracker.services.plans import plan_event
 from tracker.settings import get_settings
@@ -443,8 +442,8 @@ class _Plans:
     async def of(self, source: Polled) -> ActionPlan:
         plan = self.by_commitment.get(source.commitment_id)
         if plan is None:
-            commitment = await get_or_404(self.session, Commitment, source.commitment_id, field="targetId")
-            plan = self.by_commitment[source.commitment_id] = await plan_of(self.session, commitment)
+            _commitment, plan = await _target(self.session, "Commitment", source.commitment_id)
+            self.by_commitment[source.commitment_id] = plan
         return plan
 
 
@@ -486,7 +485,8 @@ async def _record_all(session: AsyncSession, polls: Sequence[Poll]) -> list[dict
 
 @lru_cache(maxsize=1024)
 def _schedule(text: str, timezone: str) -> Schedule:
-    """`parse_schedule`, once per schedule: a batch of runs mostly shares a few."""
+    """`parse_schedule`, once per schedule: a batch of runs mostly shares a few. The timezone is part
+    of the key because cron schedules are read in the configured one."""
     return parse_schedule(text)
 
 
