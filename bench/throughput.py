@@ -10,8 +10,10 @@
   over enough loopback addresses that the runner's per-host limit does not bind) by the tracker's
   source runner as the source tick runs it, against plain concurrent `httpx` GETs of the same URLs
   with the runner's concurrency. Two scenarios: `sources`, the steady state of sources listing
-  publications already recorded as evidence (the target applies), and `sources_measuring`, sources
-  feeding indicators, where every poll records a measurement (reported for information).
+  publications already recorded as evidence (the target applies): their server sends no ETag or
+  Last-Modified, so every poll reads the whole document and the runner finds it unchanged by its
+  SHA-256; and `sources_measuring`, sources feeding indicators whose figure changes at every
+  request, so every poll records a measurement (reported for information).
 
 Rounds alternate raw and tracker (raw, tracker, raw, tracker...); the ratios compare the medians.
 Run `python -m bench.throughput [--events N] [--sources N]`; results are printed and written to
@@ -477,6 +479,7 @@ class Scenario:
     target_type: str  # "Commitment": evidence, deduplicated; "Indicator": a measurement per poll
     options: dict[str, Any]
     primed: bool  # polled once, untimed, before the rounds: the rounds then measure the steady state
+    outcome: RunOutcome  # of every run of the timed rounds
     description: str
 
 
@@ -485,16 +488,19 @@ STEADY = Scenario(
     target_type="Commitment",
     options={"valuePath": "/data/value", "itemsPath": "/publications"},
     primed=True,
-    description="JSON_API sources listing their publications as evidence of a commitment, all already "
-    "recorded (the sources were polled once before): each run writes its run and the source's next time",
+    outcome=RunOutcome.NOT_MODIFIED,
+    description="JSON_API sources listing their publications as evidence of a commitment; their server "
+    "sends no validators and the same document as at the first poll (untimed), so each timed run reads "
+    "the whole document, finds it unchanged (NOT_MODIFIED) and writes its run and the source's next time",
 )
 MEASURING = Scenario(
     name="measurements",
     target_type="Indicator",
     options={"valuePath": "/data/value"},
     primed=False,
-    description="JSON_API sources feeding an indicator: each run also records a measurement "
-    "(indicator.measured, with the commitment's progress read before and after)",
+    outcome=RunOutcome.SUCCESS,
+    description="JSON_API sources feeding an indicator whose figure changes at every request: each run "
+    "also records a measurement (indicator.measured, with the commitment's progress read before and after)",
 )
 
 
@@ -562,21 +568,29 @@ async def poll_sources(scheduler: Scheduler) -> None:
     await scheduler.sources.run_due()
 
 
-async def successful_runs_since(db: Database, moment: datetime) -> int:
+async def runs_since(db: Database, moment: datetime, outcome: RunOutcome) -> int:
     async with db.reader() as session:
         count = (
             await session.exec(
-                select(func.count()).where(col(SourceRun.started_at) >= moment, SourceRun.outcome == RunOutcome.SUCCESS)
+                select(func.count()).where(col(SourceRun.started_at) >= moment, SourceRun.outcome == outcome)
             )
         ).one()
     return int(count)
+
+
+async def measurements_since(db: Database, moment: datetime) -> int:
+    async with db.reader() as session:
+        total = (
+            await session.exec(select(func.sum(SourceRun.measurements)).where(col(SourceRun.started_at) >= moment))
+        ).one()
+    return int(total or 0)
 
 
 async def prime(db: Database, scheduler: Scheduler, count: int) -> None:
     """The first poll of every source, untimed: it records their publications as evidence."""
     since = utcnow()
     await bounded(poll_sources(scheduler), "the first poll of the sources")
-    expect("successful first runs", await successful_runs_since(db, since), count)
+    expect("successful first runs", await runs_since(db, since, RunOutcome.SUCCESS), count)
     async with db.reader() as session:
         evidence = (await session.exec(select(func.count()).select_from(Evidence))).one()
     expect("evidence recorded by the first runs", int(evidence), count * PUBLICATIONS)
@@ -603,7 +617,9 @@ async def bench_sources(
             after = (await running.stats())["served"]
             expect("documents served to the raw client", middle - before, count)
             expect("documents served to the tracker", after - middle, count)
-            expect("successful source runs recorded", await successful_runs_since(db, due_since), count)
+            expect(f"{scenario.outcome} source runs recorded", await runs_since(db, due_since, scenario.outcome), count)
+            if scenario.target_type == "Indicator":
+                expect("measurements recorded", await measurements_since(db, due_since), count)
             progress(f"{label}: raw {raw.rates[-1]:.0f}/s, tracker {tracker.rates[-1]:.0f}/s")
     finally:
         await scheduler.shutdown()

@@ -7,7 +7,9 @@ on several loopback addresses:
 - `POST` anything: a webhook receiver; reads the body, answers 204, counts it;
 - `GET /stats`: what it has seen so far, as JSON;
 - `GET` anything else: a small statistics document, as a JSON API publishes it, listing three
-  publications whose URLs derive from the path asked for.
+  publications whose URLs derive from the path asked for. Under `/measurements/` its figure is the
+  number of documents served so far, so every answer differs from the last (a figure that moves);
+  elsewhere the document is the same at every request (a listing that does not).
 
 Run as `python -m bench.throughput_server 127.0.0.1 127.0.0.2 ...`; it prints `READY <port>`
 once every socket listens, and stops on SIGTERM.
@@ -36,14 +38,15 @@ STATISTICS = {
 }
 
 
-def document(path: str) -> bytes:
+def document(path: str, served: int) -> bytes:
     """A JSON API's answer: figures, and the publications listed at this address (URLs of its own)."""
     base = path.rsplit(".", 1)[0]
+    figures = {**STATISTICS, "value": served} if path.startswith("/measurements/") else STATISTICS
     return orjson.dumps(
         {
             "source": "loopback statistics (benchmark)",
             "updated": "2025-11-30T08:00:00Z",
-            "data": STATISTICS,
+            "data": figures,
             "publications": [
                 {"url": f"{base}/decision-{number}.pdf", "title": {"fr": f"Décision {number}", "ar": f"قرار {number}"}}
                 for number in range(1, PUBLICATIONS + 1)
@@ -80,7 +83,7 @@ class Peer:
             await _answer(send, 200, self.counters.as_json(), b"application/json")
         else:
             self.counters.served += 1
-            await _answer(send, 200, document(scope["path"]), b"application/json")
+            await _answer(send, 200, document(scope["path"], self.counters.served), b"application/json")
 
 
 async def _drain(receive: Any) -> int:

@@ -14,6 +14,8 @@ feedparser is never given a URL, a path or a bare string it could open itself.
 One NEWS item per kept entry, fingerprinted by the SHA-256 of its id (or, lacking one, its link);
 the observation is the number of kept entries at poll time. A feed that is not well-formed is
 read anyway when the lenient parser still finds entries (with a warning), and refused otherwise.
+A feed byte for byte the same as at the last successful poll is nothing new, as a 304 is: it is not
+parsed again.
 """
 
 from __future__ import annotations
@@ -144,8 +146,8 @@ class FeedAdapter:
         check_language(config)
 
     async def poll(self, client: httpx.AsyncClient, config: SourceConfig, state: dict[str, Any]) -> PollResult:
-        fetched = await fetch(client, config.url, state, limit=self.max_bytes, accept=ACCEPT)
-        if fetched.not_modified:
+        fetched = await fetch(client, config.url, state, limit=self.max_bytes, accept=ACCEPT, track_content=True)
+        if fetched.not_modified or fetched.unchanged:
             return not_modified_result(fetched)
         headers = {"content-location": fetched.url}
         if content_type := fetched.headers.get("content-type"):

@@ -4,6 +4,9 @@
 body through `read_capped`, and turns every failure into a `SourceError` a person can act on:
 
 - 304 comes back as a `Fetched` with `not_modified` set (the adapter returns `not_modified_result`);
+- with `track_content`, a 200 whose body is byte for byte the one of the last successful poll comes
+  back `unchanged` (the state keeps the body's SHA-256): many servers send no validators, and an
+  unchanged answer then means what a 304 means, nothing new, without parsing it again;
 - 3xx (when the client does not follow redirects), 4xx and 5xx raise `StatusError` with `http_status`
   (and the start of the body, for sources such as CKAN that explain their refusals in it);
 - timeouts, refused connections, addresses the client's policy refuses (`BlockedTarget`) and bodies
@@ -22,7 +25,7 @@ import hashlib
 import re
 import unicodedata
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -34,6 +37,7 @@ from integrations.sources.base import OptionError, PollResult, SourceConfig, Sou
 
 DEFAULT_LIMIT = DEFAULT_MAX_BYTES  # 5 MiB
 ERROR_BODY_LIMIT = 64 * 1024  # the start of an error body is kept for adapters that explain errors with it
+CONTENT_KEY = "content_sha256"  # in a source's state: the body its last successful poll read
 
 LANGUAGES: tuple[str, ...] = ("ar", "fr", "en", "zgh")  # the tracker's, in its order
 DEFAULT_LANGUAGE = "fr"
@@ -51,6 +55,7 @@ class Fetched:
     headers: httpx.Headers
     body: bytes
     state: dict[str, Any]
+    unchanged: bool = False  # same body as the last successful poll (see `fetch`'s track_content)
 
     @property
     def not_modified(self) -> bool:
@@ -149,13 +154,22 @@ async def fetch(
     limit: int = DEFAULT_LIMIT,
     accept: str | None = None,
     conditional: bool = True,
+    track_content: bool = False,
 ) -> Fetched:
-    """GET `url` once; conditional on `state` unless `conditional` is false. Raises SourceError."""
+    """GET `url` once; conditional on `state` unless `conditional` is false. Raises SourceError.
+
+    With `track_content` (adapters that read one document per poll), the state also keeps the
+    body's SHA-256, and an answer with the same body as the last successful poll is `unchanged`."""
     state = state or {}
     headers = _conditional_headers(state) if conditional else {}
     if accept:
         headers["Accept"] = accept
-    return await request(client, "GET", url, state=state, params=params, headers=headers, limit=limit)
+    fetched = await request(client, "GET", url, state=state, params=params, headers=headers, limit=limit)
+    if not track_content or fetched.not_modified:
+        return fetched
+    digest = sha256(fetched.body)
+    fetched.state[CONTENT_KEY] = digest
+    return replace(fetched, unchanged=state.get(CONTENT_KEY) == digest)
 
 
 async def request(
@@ -221,8 +235,8 @@ async def request(
 
 
 def not_modified_result(fetched: Fetched) -> PollResult:
-    """What a poll returns on 304: no items, the state unchanged."""
-    return PollResult(not_modified=True, state=fetched.state, http_status=304)
+    """What a poll returns on 304, or on an `unchanged` body: nothing new, the state kept."""
+    return PollResult(not_modified=True, state=fetched.state, http_status=fetched.status, bytes_read=len(fetched.body))
 
 
 # Shared by the adapters' validate().

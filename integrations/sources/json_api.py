@@ -6,6 +6,9 @@
   URL under options.itemUrlKey ("url" by default, relative URLs are resolved against the API's)
   and its title under options.itemTitleKey ("title"; a text, or an object language -> text).
 
+An answer byte for byte the same as the last successful poll's is nothing new, as a 304 is: it is
+not parsed again, and neither items nor a value are recorded.
+
 Item fingerprints are the SHA-256 of the item's absolute URL. No JSON Pointer library is installed,
 so pointers are resolved here (`~1` is "/", `~0` is "~", array indexes without leading zeros).
 """
@@ -148,8 +151,10 @@ class JsonApiAdapter:
         check_language(config)
 
     async def poll(self, client: httpx.AsyncClient, config: SourceConfig, state: dict[str, Any]) -> PollResult:
-        fetched = await fetch(client, config.url, state, limit=self.max_bytes, accept="application/json")
-        if fetched.not_modified:
+        fetched = await fetch(
+            client, config.url, state, limit=self.max_bytes, accept="application/json", track_content=True
+        )
+        if fetched.not_modified or fetched.unchanged:
             return not_modified_result(fetched)
         try:
             document = orjson.loads(fetched.body)

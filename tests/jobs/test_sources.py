@@ -88,6 +88,38 @@ async def test_a_json_api_value_becomes_a_measurement(client: Client, db: Databa
     assert latest["node"]["latest"] == {"value": 42.0, "origin": "SOURCE"}
 
 
+async def test_a_listing_read_again_unchanged_is_nothing_new_until_the_source_is_reconfigured(
+    client: Client, db: Database
+) -> None:
+    targets = await _targets(client, db)
+    listing = json.dumps({"count": 2, "items": [{"url": "/pv/1.pdf", "title": "PV 1"}, {"url": "/pv/2.pdf"}]})
+    with publisher(listing=(200, "application/json", listing)) as site:
+        source = await _create(
+            client,
+            kind="JSON_API",
+            url=f"{site.url}/listing",
+            targetId=targets["commitment"],
+            options={"valuePath": "/count", "itemsPath": "/items"},
+        )
+        first = (await client.data(RUN, {"id": source["id"]}, admin=True))["runSourceNow"]["run"]
+        again = (await client.data(RUN, {"id": source["id"]}, admin=True))["runSourceNow"]["run"]
+        reconfigured = await client.execute(
+            "mutation($input: UpdateEvidenceSourceInput!) { updateEvidenceSource(input: $input) { source { id } } }",
+            {
+                "input": {
+                    "id": source["id"],
+                    "options": {"valuePath": "/count", "itemsPath": "/items", "language": "ar"},
+                }
+            },
+            admin=True,
+        )
+        assert "errors" not in reconfigured, reconfigured
+        after = (await client.data(RUN, {"id": source["id"]}, admin=True))["runSourceNow"]["run"]
+    assert (first["outcome"], first["itemsFound"], first["itemsNew"]) == ("SUCCESS", 2, 2)
+    assert (again["outcome"], again["itemsFound"], again["httpStatus"]) == ("NOT_MODIFIED", 0, 200)
+    assert (after["outcome"], after["itemsFound"], after["itemsNew"]) == ("SUCCESS", 2, 0)
+
+
 async def test_three_failures_turn_a_source_failing_and_a_success_recovers_it(client: Client, db: Database) -> None:
     targets = await _targets(client, db)
     with publisher(down=(500, "text/plain", "boom")) as site:

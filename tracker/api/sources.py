@@ -25,7 +25,10 @@ TARGETS = ("Indicator", "Milestone", "Commitment")
 class SourceRun:
     started_at: datetime = strawberry.field(description="When the poll started.")
     finished_at: datetime = strawberry.field(description="When its results were recorded.")
-    outcome: models.RunOutcome = strawberry.field(description="Success, nothing new (304), or failure.")
+    outcome: models.RunOutcome = strawberry.field(
+        description="SUCCESS; NOT_MODIFIED when the source had nothing new (HTTP 304, or the same content "
+        "as at its last successful poll); FAILURE."
+    )
     items_found: int = strawberry.field(description="Items the source listed.")
     items_new: int = strawberry.field(description="Items that became new evidence.")
     measurements: int = strawberry.field(description="Values recorded on the indicator fed.")

@@ -5,8 +5,8 @@ PostgreSQL, so two workers never poll the same source at once); its run then set
 time. A source overdue at start is polled once, not once per missed slot.
 
 `run_due` keeps the gates busy: the next claim is taken while the last sources of the previous one
-are still being read, and finished reads are recorded by one writer while the next are read; what
-finishes while it writes goes into its next transaction, so transactions grow with the load. A
+are still being read, and finished reads are recorded by one writer while the next are read, a
+claim's worth per transaction (or what is left at the end): a transaction's cost is mostly fixed. A
 crash in between loses reads, not sources: their leases run out and they are polled again. If a
 transaction of several runs fails, they are recorded one by one, so a run that cannot be recorded
 holds back no other.
@@ -189,7 +189,9 @@ class SourceRunner:
                     unrecorded += read
                 elif writer is not None:
                     await writer  # nothing left to read: the rest goes once this transaction is over
-                if unrecorded and (writer is None or writer.done()):
+                # A transaction's cost is mostly fixed: runs wait for a claim's worth, or for the last reads.
+                enough = len(unrecorded) >= self.batch or not (more or reading)
+                if unrecorded and enough and (writer is None or writer.done()):
                     writer = tasks.create_task(self.record(unrecorded))
                     unrecorded = []
         return polled

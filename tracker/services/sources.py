@@ -237,8 +237,9 @@ async def update_source(
             allow_private,
         )
         check_rule(config.options, source.target_type)
-        if config.url != source.url:
-            source.poll_state = {}  # validators of another URL mean nothing here
+        if config.url != source.url or config.options != source.options:
+            # Validators and the last content's digest say "nothing new" only for what was read last.
+            source.poll_state = {}
         source.url, source.options = config.url, config.options
     if not isinstance(schedule, _Unset):
         parsed = parse_schedule(schedule)
@@ -529,8 +530,7 @@ async def _record(
         run["items_found"], run["items_new"], run["measurements"] = len(result.items), items_new, values
         run["http_status"], run["bytes_read"] = result.http_status, result.bytes_read
         run["warnings"] = list(result.warnings)
-        if not result.not_modified:
-            changed["poll_state"] = dict(result.state)
+        changed["poll_state"] = dict(result.state)  # a 304 hands back the state it was given
         changed["consecutive_failures"] = 0
         changed["last_error"] = None
         changed["last_success_at"] = now

@@ -25,6 +25,11 @@ async def feed(request: Request) -> Response:
     return recorded(request, fixture(f"feeds/{name}.xml"), CONTENT_TYPES[name.split("__", 1)[0]])
 
 
+async def feed_without_validators(request: Request) -> Response:
+    name = request.path_params["name"]
+    return Response(fixture(f"feeds/{name}.xml"), headers={"Content-Type": CONTENT_TYPES[name.split("__", 1)[0]]})
+
+
 async def web_page(request: Request) -> Response:
     return recorded(request, fixture("documents/page__success.html"), "text/html; charset=utf-8")
 
@@ -42,6 +47,7 @@ async def endless(_request: Request) -> Response:
 APP = Starlette(
     routes=[
         Route("/feeds/{name}", feed),
+        Route("/plain/{name}", feed_without_validators),
         Route("/page", web_page),
         Route("/endless", endless),
         Route("/slow", slow),
@@ -193,6 +199,17 @@ async def test_an_unchanged_feed_is_not_modified(server: str) -> None:
     assert second.http_status == 304
     assert second.state == first.state
     assert second.items == []
+
+
+async def test_the_same_feed_without_validators_is_nothing_new(server: str) -> None:
+    async with client() as http:
+        first = await FeedAdapter().poll(http, config(f"{server}/plain/rss__success"), {})
+        second = await FeedAdapter().poll(http, config(f"{server}/plain/rss__success"), first.state)
+    assert first.items
+    assert second.not_modified
+    assert second.http_status == 200
+    assert second.items == []
+    assert second.state == first.state
 
 
 async def test_a_server_error_is_a_source_error_with_its_status(server: str) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import itertools
 from collections.abc import Iterator
 
 import pytest
@@ -24,6 +25,21 @@ async def api(request: Request) -> Response:
     return recorded(request, fixture(f"json_api/{request.path_params['name']}.json"), "application/json")
 
 
+async def without_validators(request: Request) -> Response:
+    """The fixture with neither ETag nor Last-Modified, as many platforms answer."""
+    body = fixture(f"json_api/{request.path_params['name']}.json")
+    return Response(body, headers={"Content-Type": "application/json"})
+
+
+REQUESTS = itertools.count(1)
+
+
+async def counter(_request: Request) -> Response:
+    """A figure that grows by one at every request, published without validators."""
+    body = f'{{"data": [{{"count": {next(REQUESTS)}}}]}}'
+    return Response(body, headers={"Content-Type": "application/json"})
+
+
 async def huge(_request: Request) -> Response:
     return Response(HUGE, headers={"Content-Type": "application/json"})
 
@@ -31,6 +47,8 @@ async def huge(_request: Request) -> Response:
 APP = Starlette(
     routes=[
         Route("/api/v1/{name}", api),
+        Route("/plain/{name}", without_validators),
+        Route("/counter", counter),
         Route("/huge", huge),
         Route("/slow", slow),
         Route("/down", server_error),
@@ -138,6 +156,30 @@ async def test_an_unchanged_answer_is_not_modified(server: str) -> None:
     assert second.http_status == 304
     assert second.state == first.state
     assert second.observations == []
+
+
+async def test_the_same_answer_without_validators_is_nothing_new(server: str) -> None:
+    source = SourceConfig(url=f"{server}/plain/indicators__success", options={"valuePath": "/data/0/count"})
+    async with client() as http:
+        first = await JsonApiAdapter().poll(http, source, {})
+        second = await JsonApiAdapter().poll(http, source, first.state)
+    assert [observation.value for observation in first.observations] == [42.0]
+    assert second.not_modified
+    assert second.http_status == 200
+    assert second.observations == []
+    assert second.state == first.state
+
+
+async def test_a_changed_answer_without_validators_is_read_again(server: str) -> None:
+    source = SourceConfig(url=f"{server}/counter", options={"valuePath": "/data/0/count"})
+    async with client() as http:
+        first = await JsonApiAdapter().poll(http, source, {})
+        second = await JsonApiAdapter().poll(http, source, first.state)
+    assert not second.not_modified
+    assert [observation.value for observation in second.observations] == [
+        observation.value + 1 for observation in first.observations
+    ]
+    assert second.state != first.state
 
 
 async def test_a_server_error_is_a_source_error_with_its_status(server: str) -> None:
