@@ -15,6 +15,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async
 from sqlmodel import create_engine, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from tracker.settings import get_settings
+
 
 def _async_url(url: str) -> URL:
     parsed = make_url(url)
@@ -66,11 +68,17 @@ def create_engine_for(url: str) -> AsyncEngine:
     if not is_sqlite(url):
         # psycopg decodes json columns itself, with the standard library unless told otherwise.
         set_json_loads(orjson.loads)
+    pool: dict[str, Any] = {}
+    if not is_sqlite(url):
+        # SQLAlchemy's default keeps 5: concurrent requests beyond that opened and closed a
+        # connection each, a PostgreSQL backend forked per request.
+        size = get_settings().database_pool_size
+        pool = {"pool_size": size, "max_overflow": size, "pool_pre_ping": True}
     engine = create_async_engine(
         _without_jit(_async_url(url)),
-        pool_pre_ping=not is_sqlite(url),
         json_serializer=_json_text,
         json_deserializer=orjson.loads,
+        **pool,
     )
     if is_sqlite(url):
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)

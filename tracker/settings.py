@@ -16,6 +16,12 @@ class Settings(BaseSettings):
         default="sqlite:///./tracker.db",
         description="SQLAlchemy URL: sqlite:///path or postgresql+psycopg://user@host/db",
     )
+    database_pool_size: int = Field(
+        default=10,
+        ge=1,
+        description="PostgreSQL connections a process keeps open, and how many more it may open for a burst: "
+        "beyond the kept ones, each is closed once used, and a new backend per query is a fork for PostgreSQL",
+    )
     base_url: str = Field(default="http://127.0.0.1:8000", description="Public URL of the tracker")
     allow_private_targets: bool = Field(
         default=False, description="Allow outbound requests to loopback and private addresses"

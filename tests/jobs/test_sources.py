@@ -10,7 +10,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import update
+from sqlalchemy import delete, update
 from sqlmodel import col, select
 
 from integrations.http import create_client
@@ -21,7 +21,7 @@ from tests.support.publisher import publisher
 from tracker.access import SYSTEM
 from tracker.db import Database
 from tracker.jobs.sources import SourceRunner
-from tracker.models import Evidence, EvidenceSource, OutboxEvent, SourceRun
+from tracker.models import Evidence, EvidenceSource, Indicator, OutboxEvent, SourceRun
 from tracker.models.base import utcnow
 from tracker.services import indicators
 from tracker.services import sources as source_service
@@ -118,6 +118,28 @@ async def test_a_listing_read_again_unchanged_is_nothing_new_until_the_source_is
     assert (first["outcome"], first["itemsFound"], first["itemsNew"]) == ("SUCCESS", 2, 2)
     assert (again["outcome"], again["itemsFound"], again["httpStatus"]) == ("NOT_MODIFIED", 0, 200)
     assert (after["outcome"], after["itemsFound"], after["itemsNew"]) == ("SUCCESS", 2, 0)
+
+
+async def test_deleting_an_indicator_deletes_the_sources_feeding_it_and_no_other(client: Client, db: Database) -> None:
+    targets = await _targets(client, db)
+    with publisher(stats=(200, "application/json", '{"count": 3}')) as site:
+        feeding = await _create(
+            client,
+            kind="JSON_API",
+            url=f"{site.url}/stats",
+            targetId=targets["indicator"],
+            options={"valuePath": "/count"},
+        )
+        other = await _create(client, kind="DOCUMENT", url=f"{site.url}/stats", targetId=targets["commitment"])
+    deleted = await client.execute(
+        "mutation($id: ID!) { deleteIndicator(input: {id: $id}) { deletedId } }",
+        {"id": targets["indicator"]},
+        admin=True,
+    )
+    assert "errors" not in deleted, deleted
+    query = "query($id: ID!) { node(id: $id) { id } }"
+    assert (await client.data(query, {"id": feeding["id"]}, admin=True))["node"] is None
+    assert (await client.data(query, {"id": other["id"]}, admin=True))["node"] == {"id": other["id"]}
 
 
 async def test_three_failures_turn_a_source_failing_and_a_success_recovers_it(client: Client, db: Database) -> None:
@@ -273,7 +295,9 @@ async def test_a_run_that_cannot_be_recorded_holds_back_no_other_of_its_claim(db
             await _json_api_source(db, f"{site.url}/stats", "Commitment", commitments[0].id)
         await _json_api_source(db, f"{site.url}/stats", "Indicator", indicator.id)
         async with db.transaction() as session:
-            await indicators.delete_indicator(session, actor=SYSTEM, id=indicator.id)
+            # Behind the services' back, which delete an indicator's sources with it: the source
+            # is left without its indicator, and its run cannot be recorded.
+            await session.exec(delete(Indicator).where(col(Indicator.id) == indicator.id))
         await _runner_rounds(db, 1)
     assert site.hits["/stats"] == 4
     async with db.reader() as session:

@@ -9,10 +9,12 @@ from enum import Enum
 from typing import Any, Final, TypeVar
 from zoneinfo import ZoneInfo
 
-from sqlmodel import SQLModel
+from sqlalchemy import delete
+from sqlmodel import SQLModel, col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from tracker.errors import BadInput, NotFound
+from tracker.models import EvidenceSource
 from tracker.models.base import utcnow
 from tracker.settings import get_settings
 
@@ -36,6 +38,16 @@ async def get_or_404(session: AsyncSession, model: type[T], id: uuid.UUID, *, fi
     if row is None:
         raise NotFound(f"no {model.__name__} with this id", field=field)
     return row
+
+
+async def delete_sources_feeding(session: AsyncSession, target_type: str, target_id: uuid.UUID) -> None:
+    """The evidence sources feeding an indicator or a milestone about to be deleted: they go with it,
+    as a commitment's go with the commitment (by foreign key), rather than fail at every poll."""
+    await session.exec(
+        delete(EvidenceSource).where(
+            col(EvidenceSource.target_type) == target_type, col(EvidenceSource.target_id) == target_id
+        )
+    )
 
 
 def today() -> date:

@@ -23,6 +23,7 @@ from tracker.services.common import (
     UNSET,
     _Unset,
     camel_snapshot,
+    delete_sources_feeding,
     enum_value,
     finite,
     get_or_404,
@@ -157,6 +158,7 @@ async def delete_indicator(session: AsyncSession, *, actor: Principal, id: uuid.
         subject_id=indicator.id,
         data={"indicator": camel_snapshot(indicator, FIELDS), "commitmentId": commitment.id},
     )
+    await delete_sources_feeding(session, "Indicator", indicator.id)
     await session.delete(indicator)
     await emit_progress_change(session, plan=plan, commitment=commitment, actor=actor, before=progress_before)
     return indicator

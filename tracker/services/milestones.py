@@ -22,6 +22,7 @@ from tracker.services.common import (
     UNSET,
     _Unset,
     camel_snapshot,
+    delete_sources_feeding,
     enum_value,
     finite,
     get_or_404,
@@ -186,6 +187,7 @@ async def delete_milestone(session: AsyncSession, *, actor: Principal, id: uuid.
         subject_id=milestone.id,
         data={"milestone": camel_snapshot(milestone, FIELDS), "commitmentId": commitment.id},
     )
+    await delete_sources_feeding(session, "Milestone", milestone.id)
     await session.delete(milestone)
     await emit_progress_change(session, plan=plan, commitment=commitment, actor=actor, before=progress_before)
     return milestone
