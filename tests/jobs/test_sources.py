@@ -10,6 +10,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+from alembic import command
 from sqlalchemy import delete, update
 from sqlmodel import col, select
 
@@ -18,6 +19,7 @@ from tests.support.builders import ait_melloul, small_plan
 from tests.support.cleanup import truncate_all
 from tests.support.graphql import Client, error_codes
 from tests.support.publisher import publisher
+from tracker import migrate
 from tracker.access import SYSTEM
 from tracker.db import Database
 from tracker.jobs.sources import SourceRunner
@@ -306,6 +308,29 @@ async def test_a_run_that_cannot_be_recorded_holds_back_no_other_of_its_claim(db
     assert [run.outcome.value for run in runs] == ["SUCCESS"] * 3
     # Not recorded, not lost: its lease runs out and it is polled again.
     assert orphan.next_run_at is not None and orphan.next_run_at > utcnow() + timedelta(minutes=5)
+
+
+async def test_upgrading_deletes_the_sources_an_earlier_version_left_without_their_indicator(db: Database) -> None:
+    _plan, commitments = await small_plan(db, commitments_count=1)
+    async with db.transaction() as session:
+        indicator = await indicators.create_indicator(
+            session,
+            actor=SYSTEM,
+            commitment_id=commitments[0].id,
+            name={"fr": "Taux"},
+            unit="%",
+            baseline=0,
+            target=100,
+        )
+    await _json_api_source(db, "http://127.0.0.1:9/stats", "Indicator", indicator.id)
+    await _json_api_source(db, "http://127.0.0.1:9/stats", "Commitment", commitments[0].id)
+    async with db.transaction() as session:
+        await session.exec(delete(Indicator).where(col(Indicator.id) == indicator.id))  # as before 0011
+    await asyncio.to_thread(command.downgrade, migrate.alembic_config(db.url), "0010")
+    await asyncio.to_thread(migrate.upgrade, db.url)
+    async with db.reader() as session:
+        kept = (await session.exec(select(EvidenceSource.target_type))).all()
+    assert kept == ["Commitment"]
 
 
 async def test_runs_recorded_together_add_a_shared_publication_once(
