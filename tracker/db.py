@@ -65,11 +65,10 @@ def _without_jit(url: URL) -> URL:
 
 
 def create_engine_for(url: str) -> AsyncEngine:
+    pool: dict[str, Any] = {}
     if not is_sqlite(url):
         # psycopg decodes json columns itself, with the standard library unless told otherwise.
         set_json_loads(orjson.loads)
-    pool: dict[str, Any] = {}
-    if not is_sqlite(url):
         # SQLAlchemy's default keeps 5: concurrent requests beyond that opened and closed a
         # connection each, a PostgreSQL backend forked per request.
         size = get_settings().database_pool_size

@@ -280,7 +280,7 @@ async def _json_api_source(db: Database, url: str, target_type: str, target_id: 
         )
 
 
-async def test_a_run_that_cannot_be_recorded_holds_back_no_other_of_its_claim(db: Database) -> None:
+async def _commitment_with_indicator(db: Database) -> tuple[uuid.UUID, uuid.UUID]:
     _plan, commitments = await small_plan(db, commitments_count=1)
     async with db.transaction() as session:
         indicator = await indicators.create_indicator(
@@ -292,14 +292,23 @@ async def test_a_run_that_cannot_be_recorded_holds_back_no_other_of_its_claim(db
             baseline=0,
             target=100,
         )
+    return commitments[0].id, indicator.id
+
+
+async def _delete_leaving_its_sources(db: Database, indicator_id: uuid.UUID) -> None:
+    """Delete an indicator behind the services' back (which delete its sources with it), as
+    versions before migration 0011 did: its sources are left without it."""
+    async with db.transaction() as session:
+        await session.exec(delete(Indicator).where(col(Indicator.id) == indicator_id))
+
+
+async def test_a_run_that_cannot_be_recorded_holds_back_no_other_of_its_claim(db: Database) -> None:
+    commitment_id, indicator_id = await _commitment_with_indicator(db)
     with publisher(stats=(200, "application/json", '{"value": 7}')) as site:
         for _ in range(3):
-            await _json_api_source(db, f"{site.url}/stats", "Commitment", commitments[0].id)
-        await _json_api_source(db, f"{site.url}/stats", "Indicator", indicator.id)
-        async with db.transaction() as session:
-            # Behind the services' back, which delete an indicator's sources with it: the source
-            # is left without its indicator, and its run cannot be recorded.
-            await session.exec(delete(Indicator).where(col(Indicator.id) == indicator.id))
+            await _json_api_source(db, f"{site.url}/stats", "Commitment", commitment_id)
+        await _json_api_source(db, f"{site.url}/stats", "Indicator", indicator_id)
+        await _delete_leaving_its_sources(db, indicator_id)  # that source's run cannot be recorded
         await _runner_rounds(db, 1)
     assert site.hits["/stats"] == 4
     async with db.reader() as session:
@@ -311,21 +320,10 @@ async def test_a_run_that_cannot_be_recorded_holds_back_no_other_of_its_claim(db
 
 
 async def test_upgrading_deletes_the_sources_an_earlier_version_left_without_their_indicator(db: Database) -> None:
-    _plan, commitments = await small_plan(db, commitments_count=1)
-    async with db.transaction() as session:
-        indicator = await indicators.create_indicator(
-            session,
-            actor=SYSTEM,
-            commitment_id=commitments[0].id,
-            name={"fr": "Taux"},
-            unit="%",
-            baseline=0,
-            target=100,
-        )
-    await _json_api_source(db, "http://127.0.0.1:9/stats", "Indicator", indicator.id)
-    await _json_api_source(db, "http://127.0.0.1:9/stats", "Commitment", commitments[0].id)
-    async with db.transaction() as session:
-        await session.exec(delete(Indicator).where(col(Indicator.id) == indicator.id))  # as before 0011
+    commitment_id, indicator_id = await _commitment_with_indicator(db)
+    await _json_api_source(db, "http://127.0.0.1:9/stats", "Indicator", indicator_id)
+    await _json_api_source(db, "http://127.0.0.1:9/stats", "Commitment", commitment_id)
+    await _delete_leaving_its_sources(db, indicator_id)
     await asyncio.to_thread(command.downgrade, migrate.alembic_config(db.url), "0010")
     await asyncio.to_thread(migrate.upgrade, db.url)
     async with db.reader() as session:
