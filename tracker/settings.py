@@ -54,9 +54,26 @@ class Settings(BaseSettings):
     compiled_reads: bool = Field(
         default=True, description="Answer persisted dashboard reads by their compiled read path"
     )
-    max_query_depth: int = Field(default=12, gt=0)
-    max_aliases: int = Field(default=30, gt=0)
-    max_tokens: int = Field(default=5000, gt=0)
+    # Document limits (tracker/api/core/limits.py): over any, QUERY_TOO_COMPLEX before validation.
+    max_document_bytes: int = Field(
+        default=100_000, gt=0, description="Longest GraphQL document accepted, in bytes, refused before parsing"
+    )
+    max_tokens: int = Field(default=5000, gt=0, description="Most tokens in a document; parsing stops past it")
+    max_query_depth: int = Field(default=12, gt=0, description="Deepest nesting of fields, fragments inlined")
+    max_aliases: int = Field(default=30, gt=0, description="Most aliases in an operation, fragments inlined")
+    max_fragment_spreads: int = Field(
+        default=200, gt=0, description="Most fragment spreads in an operation once every fragment is inlined"
+    )
+    max_fields: int = Field(default=5000, gt=0, description="Most fields in an operation, fragments inlined")
+    max_cost_anonymous: int = Field(
+        default=25_000,
+        gt=0,
+        description="Most objects an anonymous query may resolve: each list counts its page size "
+        "(first/last, else 100), nested lists multiply",
+    )
+    max_cost_authenticated: int = Field(
+        default=200_000, gt=0, description="Most objects a query with a token may resolve (see max_cost_anonymous)"
+    )
 
 
 @lru_cache

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 
 import strawberry
-from strawberry.extensions import MaxAliasesLimiter, MaxTokensLimiter, QueryDepthLimiter, SchemaExtension
+from strawberry.extensions import SchemaExtension
 from strawberry.schema.config import StrawberryConfig
 
 from tracker.api.access_requests import AccessRequest, AccessRequestMutation
@@ -14,6 +14,8 @@ from tracker.api.bodies import BodyMutation, ConsultativeBody
 from tracker.api.collectivities import Collectivity, CollectivityQuery
 from tracker.api.commitments import Commitment
 from tracker.api.context import Context
+from tracker.api.core.analysis import ShapeCache
+from tracker.api.core.limits import DocumentLimits, Limits
 from tracker.api.errors import ErrorCodes
 from tracker.api.events import Event, EventQuery
 from tracker.api.evidence import Evidence
@@ -65,6 +67,7 @@ class CloseReadSession(SchemaExtension):
 
 
 def build_schema(settings: Settings) -> strawberry.Schema:
+    limits, shapes = Limits.from_settings(settings), ShapeCache()
     return strawberry.Schema(
         query=Query,
         mutation=Mutation,
@@ -92,8 +95,6 @@ def build_schema(settings: Settings) -> strawberry.Schema:
         extensions=[
             ErrorCodes,
             CloseReadSession,
-            lambda: QueryDepthLimiter(max_depth=settings.max_query_depth),
-            lambda: MaxAliasesLimiter(max_alias_count=settings.max_aliases),
-            lambda: MaxTokensLimiter(max_token_count=settings.max_tokens),
+            lambda: DocumentLimits(limits=limits, shapes=shapes),
         ],
     )

@@ -1,0 +1,1 @@
+"""Plumbing of the GraphQL API: document limits."""
