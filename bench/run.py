@@ -527,6 +527,10 @@ def table(report: dict[str, Any]) -> str:
                 f"throughput {name:<18} tracker/raw httpx {figures['ratio_median']:.2f}"
                 + (f" (target {target}: {'met' if figures.get('meets_target') else 'missed'})" if target else "")
             )
+    if "hostile" in report:
+        from bench import hostile
+
+        lines += ["", hostile.table(report["hostile"])]
     return "\n".join(lines)
 
 
@@ -554,6 +558,10 @@ def main(argv: list[str] | None = None) -> int:
         "settings": dict(vars(args)),
         "sizes": [bench_size(size, args, stamp) for size in args.sizes],
     }
+    from bench import hostile
+
+    _say("hostile documents: the time to refuse each")
+    report["hostile"] = hostile.run()
     if args.throughput:
         import asyncio
 
