@@ -36,6 +36,7 @@ def documents(settings: Settings) -> dict[str, str]:
         "fragment chain 2^30": fragment_chain(30),
         "fragment chain 2^200": fragment_chain(200),
         "nested pages (cost 10^6)": pages,
+        "400 fields under one name": "{" + " network { planCount }" * 400 + "}",
         "30 aliases of nested pages": "{" + " ".join(f"a{n}: " + pages[1:-1] for n in range(30)) + "}",
         "document at the byte limit": "#" + "x" * (settings.max_document_bytes - 40) + "\n{ network { planCount } }",
         "document over the byte limit": "#" + "x" * settings.max_document_bytes + "\n{ network { planCount } }",

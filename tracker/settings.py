@@ -65,6 +65,12 @@ class Settings(BaseSettings):
         default=200, gt=0, description="Most fragment spreads in an operation once every fragment is inlined"
     )
     max_fields: int = Field(default=5000, gt=0, description="Most fields in an operation, fragments inlined")
+    max_same_name_fields: int = Field(
+        default=30,
+        gt=0,
+        description="Most fields answering under one name in one selection set, fragments inlined "
+        "(validation compares them pair by pair)",
+    )
     max_cost_anonymous: int = Field(
         default=25_000,
         gt=0,

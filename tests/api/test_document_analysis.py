@@ -133,3 +133,13 @@ def test_graphiql_introspection_is_within_the_anonymous_limits() -> None:
     measures = measure(get_introspection_query(descriptions=True, input_value_deprecation=True))
     assert measures.cost <= settings.max_cost_anonymous
     assert measures.fields <= settings.max_fields
+
+
+def test_fields_answering_under_one_name_are_counted_per_selection_set() -> None:
+    query = "{ network { planCount } ...N ...N } fragment N on Query { network { planCount planCount } }"
+    measures = measure(query)
+    assert measures.same_name == 3  # network, in the operation and twice from the fragment
+
+
+def test_aliases_decide_the_name_fields_answer_under() -> None:
+    assert measure("{ a: network { planCount } b: network { planCount } }").same_name == 1

@@ -80,3 +80,9 @@ async def test_refusals_are_answered_400_to_graphql_response_clients(client: Cli
     response = await client.post(fragment_chain(20), headers={"Accept": "application/graphql-response+json"})
     assert response.status_code == 400
     too_complex(response.json())
+
+
+async def test_many_fields_under_one_name_are_refused_before_validation(client: Client, db: Database) -> None:
+    extensions = too_complex(await client.execute("{" + " network { planCount }" * 400 + "}"))
+    assert extensions["measure"] == "sameNameFields"
+    assert extensions["sameNameFields"] == 400

@@ -30,6 +30,7 @@ class Limits:
     aliases: int
     spreads: int
     fields: int
+    same_name: int
     cost_anonymous: int
     cost_authenticated: int
 
@@ -42,6 +43,7 @@ class Limits:
             aliases=settings.max_aliases,
             spreads=settings.max_fragment_spreads,
             fields=settings.max_fields,
+            same_name=settings.max_same_name_fields,
             cost_anonymous=settings.max_cost_anonymous,
             cost_authenticated=settings.max_cost_authenticated,
         )
@@ -64,6 +66,12 @@ class Limits:
                 "spreads fragments {value} times once inlined; the limit is {limit}",
             ),
             ("fields", measures.fields, self.fields, "selects {value} fields once inlined; the limit is {limit}"),
+            (
+                "sameNameFields",
+                measures.same_name,
+                self.same_name,
+                "asks {value} fields under one name in one selection; the limit is {limit}",
+            ),
             ("cost", measures.cost, cost_limit, "may resolve {value} objects; the limit is {limit}"),
         )
         for measure, value, limit, wording in checks:
