@@ -28,6 +28,7 @@ from tracker.api.plan_mutations import PlanMutation
 from tracker.api.plans import ActionPlan
 from tracker.api.progress_mutations import ProgressMutation
 from tracker.api.sources import EvidenceSource, MilestoneProposal, ProposalMutation, SourceMutation
+from tracker.api.text_rules import TextRules
 from tracker.api.viewer import ViewerQuery
 from tracker.api.webhooks import WebhookDelivery, WebhookMutation, WebhookQuery, WebhookSubscription
 from tracker.settings import Settings
@@ -91,6 +92,7 @@ def build_schema(settings: Settings) -> strawberry.Schema:
         config=StrawberryConfig(auto_camel_case=True),
         extensions=[
             ErrorCodes,
+            TextRules,
             CloseReadSession,
             lambda: QueryDepthLimiter(max_depth=settings.max_query_depth),
             lambda: MaxAliasesLimiter(max_alias_count=settings.max_aliases),
