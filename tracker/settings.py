@@ -54,6 +54,11 @@ class Settings(BaseSettings):
     compiled_reads: bool = Field(
         default=True, description="Answer persisted dashboard reads by their compiled read path"
     )
+    log_sql_parameters: bool = Field(
+        default=False,
+        description="Show the parameters of failed SQL statements in logs and error messages (they hold "
+        "what clients sent, tokens' hashes included): for debugging only",
+    )
     max_query_depth: int = Field(default=12, gt=0)
     max_aliases: int = Field(default=30, gt=0)
     max_tokens: int = Field(default=5000, gt=0)
