@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 from functools import lru_cache
+from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -54,6 +55,10 @@ class Settings(BaseSettings):
     compiled_reads: bool = Field(
         default=True, description="Answer persisted dashboard reads by their compiled read path"
     )
+    log_format: Literal["text", "json"] = Field(
+        default="text", description="Log lines as text or as JSON objects, one a line, each with its request id"
+    )
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(default="INFO", description="Least level logged")
     log_sql_parameters: bool = Field(
         default=False,
         description="Show the parameters of failed SQL statements in logs and error messages (they hold "
