@@ -30,7 +30,7 @@ from tracker import logs
 from tracker.api.errors import classify, log_errors
 from tracker.db import Database
 from tracker.jobs.scheduler import Scheduler
-from tracker.settings import Settings
+from tracker.settings import Settings, get_settings
 from tracker.web.request_ids import HEADER, add_request_ids
 
 GENERATED_ID = re.compile(r"[0-9a-f]{32}")
@@ -121,6 +121,25 @@ async def test_database_errors_hide_sql_parameters(db: Database) -> None:
             )
     assert "s3cr3t" not in str(raised.value)
     assert "hidden" in str(raised.value)
+
+
+@pytest.fixture
+def sql_parameters_shown(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    monkeypatch.setenv("TRACKER_LOG_SQL_PARAMETERS", "true")
+    get_settings.cache_clear()
+    yield
+    get_settings.cache_clear()
+
+
+async def test_database_errors_show_sql_parameters_when_asked(database_url: str, sql_parameters_shown: None) -> None:
+    db = Database(database_url)
+    try:
+        with pytest.raises(DBAPIError) as raised:
+            async with db.engine.connect() as connection:
+                await connection.execute(text("SELECT a FROM no_such_table WHERE a = :value"), {"value": "s3cr3t"})
+    finally:
+        await db.dispose()
+    assert "s3cr3t" in str(raised.value)
 
 
 async def test_every_response_carries_a_request_id(client: Client) -> None:
