@@ -5,13 +5,14 @@ from __future__ import annotations
 import logging
 import re
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 from strawberry.extensions import SchemaExtension
 from strawberry.types import ExecutionContext
 
 from graphql import GraphQLError
+from tracker.api.input_paths import literal_fields
 from tracker.errors import ErrorCode, TrackerError
 
 log = logging.getLogger("tracker.api")
@@ -32,7 +33,14 @@ def _field_from_message(message: str) -> str | None:
     return None
 
 
-def classify(error: GraphQLError) -> GraphQLError:
+def _literal_field(error: GraphQLError, literals: Mapping[int, str]) -> str | None:
+    node = error.nodes[0] if error.nodes else None
+    return literals.get(node.loc.start) if node is not None and node.loc is not None else None
+
+
+def classify(error: GraphQLError, literals: Mapping[int, str] | None = None) -> GraphQLError:
+    """The error as the client gets it; `literals` (from `literal_fields`) names the field of a
+    value written in the document, which validation messages do not."""
     original = error.original_error
     extensions: dict[str, Any] = dict(error.extensions or {})
     if isinstance(original, TrackerError):
@@ -49,7 +57,7 @@ def classify(error: GraphQLError) -> GraphQLError:
         # Parse, validation and variable coercion errors (raised before execution, so without
         # a path): the client sent something wrong.
         extensions["code"] = ErrorCode.BAD_USER_INPUT.value
-        field = _field_from_message(error.message)
+        field = _field_from_message(error.message) or _literal_field(error, literals or {})
         if field:
             extensions["field"] = field
         return _with(error, error.message, extensions)
@@ -136,6 +144,9 @@ class ErrorCodes(SchemaExtension):
         context = self.execution_context
         result = context.result
         if result is not None and result.errors:
-            classified = [classify(error) for error in result.errors]
+            literals = {}
+            if context.graphql_document is not None and any(error.nodes and not error.path for error in result.errors):
+                literals = literal_fields(context.graphql_document)
+            classified = [classify(error, literals) for error in result.errors]
             log_errors(result.errors, classified, _operation(context))
             result.errors = classified

@@ -19,18 +19,16 @@ from strawberry.types import ExecutionContext
 
 from graphql import (
     BREAK,
-    ArgumentNode,
     DocumentNode,
     GraphQLError,
-    ListValueNode,
     Node,
-    ObjectFieldNode,
     StringValueNode,
     VariableDefinitionNode,
     VariableNode,
     Visitor,
     visit,
 )
+from tracker.api.input_paths import field_name, input_path
 from tracker.errors import ErrorCode
 from tracker.text import Path, TextError, clean_json, clean_text, dotted
 
@@ -79,7 +77,7 @@ class _Literals(Visitor):
         try:
             cleaned = clean_text(node.value)
         except TextError as error:
-            where = _input_path(path, [*ancestors, parent])
+            where = input_path(path, [*ancestors, parent])
             message = f"Argument '{where[0]}' has an invalid value at '{dotted(where)}': {error.reason}."
             raise _refusal(message, where, node) from None
         if cleaned == node.value:
@@ -100,31 +98,10 @@ class _Usage(Visitor):
     ) -> object:
         if node.name.value != self.name or isinstance(parent, VariableDefinitionNode):
             return None
-        self.path = _input_path(path, [*ancestors, parent])
+        self.path = input_path(path, [*ancestors, parent])
         return BREAK
 
 
-def _input_path(keys: Sequence[Any], chain: Sequence[Any]) -> Path:
-    """The argument and input fields down to a value node, from visit()'s keys and the nodes
-    holding them (`chain[i]` holds `keys[i]`)."""
-    parts: list[str | int] = []
-    for index, holder in enumerate(chain):
-        if isinstance(holder, ArgumentNode):
-            parts = [holder.name.value]
-        elif isinstance(holder, VariableDefinitionNode):
-            parts = [holder.variable.name.value]
-        elif isinstance(holder, ObjectFieldNode):
-            parts.append(holder.name.value)
-        elif isinstance(holder, ListValueNode) and index + 1 < len(keys):
-            parts.append(keys[index + 1])
-    return tuple(parts)
-
-
 def _refusal(message: str, path: Path, node: Node | None = None) -> GraphQLError:
-    field = dotted(path)
-    # The mutations' single argument is `input`: its fields are named without it, as elsewhere.
-    if field.startswith("input.") or field.startswith("input["):
-        field = field.removeprefix("input").removeprefix(".")
-    return GraphQLError(
-        message, nodes=node, extensions={"code": ErrorCode.BAD_USER_INPUT.value, "field": field or "input"}
-    )
+    extensions = {"code": ErrorCode.BAD_USER_INPUT.value, "field": field_name(path) or "input"}
+    return GraphQLError(message, nodes=node, extensions=extensions)
