@@ -37,6 +37,7 @@ from tracker.web.graphql_http import GraphQLOverHTTP
 from tracker.web.health import healthz, readyz
 from tracker.web.persisted_http import PersistedReads
 from tracker.web.read_cache import ReadCache
+from tracker.web.request_ids import add_request_ids
 
 
 class TrackerGraphQL(GraphQL[Context, None]):
@@ -132,6 +133,9 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None) 
             Middleware(AuthenticationMiddleware, backend=BearerTokens(database), on_error=refuse),
         ],
     )
+    # Request ids: add_middleware puts this one in front of those above, outermost.
+    add_request_ids(app)
+
     app.state.db = database
     app.state.settings = settings
     app.state.schema = graphql.schema

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import logging
 import signal
 import sys
 from collections.abc import Awaitable, Callable
@@ -16,7 +15,7 @@ import typer
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from tracker import migrate, plan_files
+from tracker import logs, migrate, plan_files
 from tracker.access import SYSTEM
 from tracker.db import Database
 from tracker.errors import TrackerError
@@ -35,7 +34,7 @@ app = typer.Typer(
 
 
 def _configure_logging() -> None:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logs.configure(get_settings())
 
 
 def _fail(message: str) -> None:
@@ -250,7 +249,8 @@ def serve(
     if demo:
         for message in asyncio.run(_seed(True, 0, 0)):
             typer.echo(message)
-    uvicorn.run(create_app(settings), host=host, port=port, proxy_headers=True, log_level="info")
+    # log_config=None: uvicorn's loggers, the access log included, go through tracker.logs.
+    uvicorn.run(create_app(settings), host=host, port=port, proxy_headers=True, log_config=None)
 
 
 @app.command("dev-sources")

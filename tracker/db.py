@@ -64,6 +64,12 @@ def _without_jit(url: URL) -> URL:
     return url.update_query_dict({"options": f"{existing} -c jit=off".strip()})
 
 
+def _hide_parameters() -> bool:
+    """SQLAlchemy puts a failed statement's parameters in its exception's text, so in logs and in
+    error messages: they are what clients sent, and one bad request could write them many times."""
+    return not get_settings().log_sql_parameters
+
+
 def create_engine_for(url: str) -> AsyncEngine:
     pool: dict[str, Any] = {}
     if not is_sqlite(url):
@@ -77,6 +83,7 @@ def create_engine_for(url: str) -> AsyncEngine:
         _without_jit(_async_url(url)),
         json_serializer=_json_text,
         json_deserializer=orjson.loads,
+        hide_parameters=_hide_parameters(),
         **pool,
     )
     if is_sqlite(url):
@@ -85,7 +92,7 @@ def create_engine_for(url: str) -> AsyncEngine:
 
 
 def create_sync_engine_for(url: str) -> Engine:
-    engine = create_engine(sync_url(url), json_serializer=_json_text)
+    engine = create_engine(sync_url(url), json_serializer=_json_text, hide_parameters=_hide_parameters())
     if is_sqlite(url):
         event.listen(engine, "connect", _sqlite_pragmas)
     return engine

@@ -28,6 +28,7 @@ from tracker.access import Principal
 from tracker.errors import TrackerError
 from tracker.i18n import LANGUAGES, pick, preference
 from tracker.services import bodies, collectivities, commitments, evidence, indicators, milestones, plans
+from tracker.text import clean_text, dotted
 
 FORMAT = "tracker.plan/v1"
 
@@ -43,22 +44,24 @@ def _known_languages(value: dict[str, str]) -> dict[str, str]:
     return value
 
 
-Translated = Annotated[dict[str, str], AfterValidator(_known_languages)]
+# Every text of a file obeys the API's rule (tracker.text): no NUL, no lone surrogate, NFC.
+Text = Annotated[str, AfterValidator(clean_text)]
+Translated = Annotated[dict[str, Text], AfterValidator(_known_languages)]
 
 
 class ParentFile(_Strict):
-    slug: str
+    slug: Text
     kind: models.CollectivityKind
     name: Translated
 
 
 class MemberFile(_Strict):
-    role: str
-    name: str | None = None
+    role: Text
+    name: Text | None = None
 
 
 class BodyFile(_Strict):
-    slug: str
+    slug: Text
     kind: models.BodyKind
     name: Translated
     description: Translated | None = None
@@ -78,12 +81,12 @@ class PeriodFile(_Strict):
 class MeasurementFile(_Strict):
     value: float
     observed_at: datetime
-    note: str | None = None
+    note: Text | None = None
 
 
 class IndicatorFile(_Strict):
     name: Translated
-    unit: str
+    unit: Text
     baseline: float
     target: float
     direction: models.Direction | None = None
@@ -99,19 +102,19 @@ class MilestoneFile(_Strict):
 
 
 class EvidenceFile(_Strict):
-    url: str
+    url: Text
     title: Translated
     kind: models.EvidenceKind = models.EvidenceKind.OTHER
     published_at: datetime | None = None
 
 
 class CommitmentFile(_Strict):
-    reference: str
+    reference: Text
     title: Translated
     description: Translated | None = None
     ogp_values: list[models.OgpValue] = Field(default_factory=list)
     lead_unit: Translated | None = None
-    partners: list[str] = Field(default_factory=list)
+    partners: list[Text] = Field(default_factory=list)
     status: models.WorkStatus = models.WorkStatus.NOT_STARTED
     milestones: list[MilestoneFile] = Field(default_factory=list)
     indicators: list[IndicatorFile] = Field(default_factory=list)
@@ -139,13 +142,6 @@ class PlanFileError(Exception):
     def __init__(self, problems: list[str]) -> None:
         super().__init__("\n".join(problems))
         self.problems = problems
-
-
-def _path(loc: tuple[int | str, ...]) -> str:
-    text = ""
-    for part in loc:
-        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
-    return text
 
 
 def _line_of(node: yaml.Node | None, loc: tuple[int | str, ...]) -> int | None:
@@ -185,7 +181,7 @@ def parse(text: str, *, name: str = "plan file") -> PlanFile:
             loc = tuple(item["loc"])
             line = _line_of(node, loc)
             where = f"{name}:{line}: " if line else f"{name}: "
-            problems.append(f"{where}{_path(loc) or '(top)'}: {item['msg']}")
+            problems.append(f"{where}{dotted(loc) or '(top)'}: {item['msg']}")
         raise PlanFileError(problems) from None
 
 

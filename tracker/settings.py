@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 from functools import lru_cache
+from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -53,6 +54,15 @@ class Settings(BaseSettings):
     read_cache_megabytes: int = Field(default=64, ge=1, description="Memory for cached answers")
     compiled_reads: bool = Field(
         default=True, description="Answer persisted dashboard reads by their compiled read path"
+    )
+    log_format: Literal["text", "json"] = Field(
+        default="text", description="Log lines as text or as JSON objects, one a line, each with its request id"
+    )
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(default="INFO", description="Least level logged")
+    log_sql_parameters: bool = Field(
+        default=False,
+        description="Show the parameters of failed SQL statements in logs and error messages (they hold "
+        "what clients sent, tokens' hashes included): for debugging only",
     )
     # Document limits (tracker/api/core/limits.py): over any, QUERY_TOO_COMPLEX before validation.
     max_document_bytes: int = Field(

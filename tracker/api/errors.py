@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Iterator
+from collections import Counter
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 from strawberry.extensions import SchemaExtension
+from strawberry.types import ExecutionContext
 
 from graphql import GraphQLError
+from tracker.api.input_paths import literal_fields
 from tracker.errors import ErrorCode, TrackerError
 
 log = logging.getLogger("tracker.api")
@@ -30,7 +33,14 @@ def _field_from_message(message: str) -> str | None:
     return None
 
 
-def classify(error: GraphQLError) -> GraphQLError:
+def _literal_field(error: GraphQLError, literals: Mapping[int, str]) -> str | None:
+    node = error.nodes[0] if error.nodes else None
+    return literals.get(node.loc.start) if node is not None and node.loc is not None else None
+
+
+def classify(error: GraphQLError, literals: Mapping[int, str] | None = None) -> GraphQLError:
+    """The error as the client gets it; `literals` (from `literal_fields`) names the field of a
+    value written in the document, which validation messages do not."""
     original = error.original_error
     extensions: dict[str, Any] = dict(error.extensions or {})
     if isinstance(original, TrackerError):
@@ -47,11 +57,10 @@ def classify(error: GraphQLError) -> GraphQLError:
         # Parse, validation and variable coercion errors (raised before execution, so without
         # a path): the client sent something wrong.
         extensions["code"] = ErrorCode.BAD_USER_INPUT.value
-        field = _field_from_message(error.message)
+        field = _field_from_message(error.message) or _literal_field(error, literals or {})
         if field:
             extensions["field"] = field
         return _with(error, error.message, extensions)
-    log.error("unexpected error in %s", ".".join(map(str, error.path or [])), exc_info=original)
     return _with(error, "Internal error.", {"code": ErrorCode.INTERNAL.value}, keep_original=False)
 
 
@@ -67,9 +76,77 @@ def _with(error: GraphQLError, message: str, extensions: dict[str, Any], *, keep
     )
 
 
+def log_errors(errors: Sequence[GraphQLError], classified: Sequence[GraphQLError], operation: str) -> None:
+    """What one operation's errors write to the log, whatever their number: one INFO line for the
+    client's mistakes (they are answered, nothing to repair), one ERROR with a traceback for the
+    first unexpected failure and the count of the others.
+
+    Logging each error with its traceback let one 1.4 KB request write 480 KB of log."""
+    mistakes: Counter[str] = Counter()
+    first_mistake: GraphQLError | None = None
+    failures: list[GraphQLError] = []
+    for original, answered in zip(errors, classified, strict=True):
+        code = (answered.extensions or {}).get("code", ErrorCode.INTERNAL.value)
+        if code == ErrorCode.INTERNAL.value:
+            failures.append(original)
+        else:
+            mistakes[code] += 1
+            first_mistake = first_mistake or answered
+    if first_mistake is not None:
+        log.info(
+            "%s: %d client error(s) (%s); first%s: %s",
+            operation,
+            mistakes.total(),
+            ", ".join(f"{code} {count}" for code, count in sorted(mistakes.items())),
+            f" at {_one_line(_path(first_mistake))}" if first_mistake.path else "",
+            _one_line(first_mistake.message),
+        )
+    if failures:
+        first = failures[0]
+        log.error(
+            "%s: unexpected error at %s%s",
+            operation,
+            _one_line(_path(first)) or "(no field)",
+            f" and {len(failures) - 1} more" if len(failures) > 1 else "",
+            exc_info=first.original_error or first,
+        )
+
+
+def _path(error: GraphQLError) -> str:
+    return ".".join(map(str, error.path or []))
+
+
+def _one_line(text: str, limit: int = 300) -> str:
+    """Client-controlled text made safe for a log line: control characters escaped, length bounded."""
+    if len(text) > limit:
+        text = text[:limit] + "..."
+    return text.translate(_ESCAPES)
+
+
+# C0 and C1 controls, DEL and the line and paragraph separators, written as escapes.
+_ESCAPES = {code: f"\\x{code:02x}" for code in (*range(0x20), *range(0x7F, 0xA0))} | {
+    0x2028: "\\u2028",
+    0x2029: "\\u2029",
+}
+
+
+def _operation(context: ExecutionContext) -> str:
+    name = _one_line(context.operation_name or "(anonymous)", 100)
+    try:
+        return f"{context.operation_type.value} {name}"
+    except RuntimeError:  # the document did not parse: there is no operation
+        return "request"
+
+
 class ErrorCodes(SchemaExtension):
     def on_operation(self) -> Iterator[None]:
         yield
-        result = self.execution_context.result
+        context = self.execution_context
+        result = context.result
         if result is not None and result.errors:
-            result.errors = [classify(error) for error in result.errors]
+            literals = {}
+            if context.graphql_document is not None and any(error.nodes and not error.path for error in result.errors):
+                literals = literal_fields(context.graphql_document)
+            classified = [classify(error, literals) for error in result.errors]
+            log_errors(result.errors, classified, _operation(context))
+            result.errors = classified

@@ -30,6 +30,7 @@ from tracker.api.plan_mutations import PlanMutation
 from tracker.api.plans import ActionPlan
 from tracker.api.progress_mutations import ProgressMutation
 from tracker.api.sources import EvidenceSource, MilestoneProposal, ProposalMutation, SourceMutation
+from tracker.api.text_rules import TextRules
 from tracker.api.viewer import ViewerQuery
 from tracker.api.webhooks import WebhookDelivery, WebhookMutation, WebhookQuery, WebhookSubscription
 from tracker.settings import Settings
@@ -94,7 +95,9 @@ def build_schema(settings: Settings) -> strawberry.Schema:
         config=StrawberryConfig(auto_camel_case=True),
         extensions=[
             ErrorCodes,
-            CloseReadSession,
+            # Limits first: the cheapest refusal, before anything walks the document.
             lambda: DocumentLimits(limits=limits, shapes=shapes),
+            TextRules,
+            CloseReadSession,
         ],
     )

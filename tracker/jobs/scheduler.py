@@ -26,6 +26,10 @@ from tracker.services.common import today
 from tracker.settings import Settings
 
 log = logging.getLogger("tracker.scheduler")
+# APScheduler writes two INFO lines per run of a job ("Running job", "executed successfully"), and
+# the dispatch and delivery ticks run every two seconds: most of a quiet server's log. Its
+# warnings (a missed run) and errors still pass; what a tick did is logged at DEBUG below.
+TICKS_LOGGER = "apscheduler.executors.default"
 
 LEADER_RETRY_SECONDS = 15
 
@@ -42,6 +46,7 @@ class Scheduler:
         self.deliveries = DeliveryWorker(db, self.client, base_url=settings.base_url)
         self.sources = SourceRunner(db, self.client, holidays=settings.holidays)
         self._scheduler = AsyncIOScheduler(timezone=settings.timezone)
+        logging.getLogger(TICKS_LOGGER).setLevel(logging.WARNING)
         self._leader_connection: AsyncConnection | None = None
 
     @property
@@ -139,16 +144,21 @@ class Scheduler:
             log.exception("dispatch tick failed; the events stay in the outbox for the next tick")
             return
         if dispatched:
+            log.debug("dispatched %d event(s)", dispatched)
             job = self._scheduler.get_job("deliver")
             if job is not None:
                 job.modify(next_run_time=datetime.now(UTC))
 
     async def _delivery_tick(self) -> None:
+        sent = 0
         try:
-            while await self.deliveries.run_once():
-                pass
+            while batch := await self.deliveries.run_once():
+                sent += batch
         except Exception:
             log.exception("delivery tick failed; due deliveries stay due for the next tick")
+            return
+        if sent:
+            log.debug("sent %d webhook delivery attempt(s)", sent)
 
     async def _reminder_tick(self) -> None:
         # Once per deployment: the leader alone (the reminder table would also stop doubles).
@@ -165,6 +175,9 @@ class Scheduler:
     async def _source_tick(self) -> None:
         # Safe on every replica: claims use SKIP LOCKED and a lease.
         try:
-            await self.sources.run_due()
+            polled = await self.sources.run_due()
         except Exception:
             log.exception("source tick failed; due sources stay due")
+            return
+        if polled:
+            log.debug("polled %d evidence source(s)", polled)

@@ -35,6 +35,7 @@ from tracker.api.compiled import (
 )
 from tracker.api.compiled.reads import Fallback, Reader
 from tracker.db import Database
+from tracker.text import TextError, clean_text
 
 __all__ = ["COMPILED", "Fallback", "compiled", "execute"]
 
@@ -49,6 +50,10 @@ def _string(variables: dict[str, Any], name: str, *, required: bool) -> None:
         return
     if not isinstance(value, str):
         raise Fallback(name)
+    try:
+        variables[name] = clean_text(value)
+    except TextError:
+        raise Fallback(name) from None  # the normal path refuses it, naming the field
 
 
 def _int(variables: dict[str, Any], name: str, default: int) -> None:
