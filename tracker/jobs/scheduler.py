@@ -45,6 +45,7 @@ class Scheduler:
         # A wake-up that comes while the dispatch tick runs: APScheduler would skip that run
         # (one instance at a time), so the running tick goes round once more instead.
         self._dispatch_again = False
+        self._dispatching = False
         self.sources = SourceRunner(db, self.client, holidays=settings.holidays)
         self._scheduler = AsyncIOScheduler(timezone=settings.timezone)
         self._leader_connection: AsyncConnection | None = None
@@ -132,24 +133,27 @@ class Scheduler:
         if not self._scheduler.running:
             return
         self._dispatch_again = True
-        now = datetime.now(UTC)
-        for job_id in ("dispatch", "deliver"):
-            job = self._scheduler.get_job(job_id)
+        if not self._dispatching:
+            job = self._scheduler.get_job("dispatch")
             if job is not None:
-                job.modify(next_run_time=now)
+                job.modify(next_run_time=datetime.now(UTC))
+        self.deliveries.poke()
 
     async def _dispatch_tick(self) -> None:
         # Dispatch is safe on every replica (SKIP LOCKED); it does not need leadership.
-        self._dispatch_again = True
-        while self._dispatch_again:
-            self._dispatch_again = False
-            try:
-                dispatched = await self.dispatcher.drain()
-            except Exception:
-                log.exception("dispatch tick failed; the events stay in the outbox for the next tick")
-                return
-            if dispatched:
-                self.deliveries.poke()
+        self._dispatch_again, self._dispatching = True, True
+        try:
+            while self._dispatch_again:
+                self._dispatch_again = False
+                try:
+                    dispatched = await self.dispatcher.drain()
+                except Exception:
+                    log.exception("dispatch tick failed; the events stay in the outbox for the next tick")
+                    return
+                if dispatched:
+                    self.deliveries.poke()
+        finally:
+            self._dispatching = False
 
     async def _delivery_tick(self) -> None:
         # Starts lanes and returns: each lane sends on its own, and looks for more when it ends.
