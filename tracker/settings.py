@@ -50,7 +50,7 @@ class Settings(BaseSettings):
         description="Total time one webhook attempt may take: connecting, sending and reading the whole answer",
     )
     webhook_lanes: int = Field(
-        default=16, ge=1, description="Subscriptions a process sends to at once, each in its own lane, in event order"
+        default=32, ge=1, description="Subscriptions a process sends to at once, each in its own lane, in event order"
     )
     webhook_breaker_failures: int = Field(
         default=5, ge=1, description="Failed attempts in a row after which an endpoint is left alone for a while"

@@ -9,7 +9,8 @@ from datetime import datetime, timedelta
 
 import httpx
 import pytest
-from sqlmodel import select
+from sqlalchemy import update
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from integrations.http import create_client
@@ -209,3 +210,38 @@ async def test_deliveries_claimed_before_their_subscription_is_disabled_are_not_
     async with db.reader() as session:
         statuses = {delivery.status for delivery in (await session.exec(select(WebhookDelivery))).all()}
     assert statuses == {DeliveryStatus.PENDING}  # waiting for the subscription to be switched back on
+
+
+async def _due_for_three(db: Database) -> list[WebhookSubscription]:
+    """Three subscriptions with due deliveries, the first two failing lately."""
+    await small_plan(db)
+    made = [(await subscribe(db, f"http://127.0.0.1:9/{number}"))[0] for number in range(3)]
+    await complete_every_milestone(db)
+    await Dispatcher(db, [webhooks.fan_out]).drain()
+    async with db.transaction() as session:
+        await session.exec(
+            update(WebhookSubscription)
+            .where(col(WebhookSubscription.id).in_([made[0].id, made[1].id]))
+            .values(consecutive_failures=1)
+        )
+    return made
+
+
+async def test_endpoints_that_answer_are_claimed_before_failing_ones(db: Database, client: httpx.AsyncClient) -> None:
+    made = await _due_for_three(db)
+    async with db.transaction() as session:  # served more lately than the failing ones (never served)
+        await session.exec(
+            update(WebhookSubscription)
+            .where(col(WebhookSubscription.id) == made[2].id)
+            .values(lane_until=utcnow() - timedelta(hours=1))
+        )
+    [lane] = await _worker(db, client, Clock()).claim(1)
+    assert lane.subscription_id == made[2].id
+
+
+async def test_failing_endpoints_get_at_most_half_the_lanes(db: Database, client: httpx.AsyncClient) -> None:
+    made = await _due_for_three(db)
+    worker = DeliveryWorker(db, client, base_url="http://tracker.test", policy=Policy(lanes=2), clock=Clock())
+    lanes = await worker.claim(3)
+    claimed = {lane.subscription_id for lane in lanes}
+    assert made[2].id in claimed and len(claimed & {made[0].id, made[1].id}) == 1

@@ -14,6 +14,9 @@
   disabled or pointed elsewhere, the lane stops and sends nothing more. The lane's end is a last
   checkpoint that releases the lease. A few statements a second rather than a transaction per
   request keep the worker close to what the receivers can take.
+- A retryable failure ends the lane. Claimed again, its endpoint counts as failing, and failing
+  endpoints get at most half the lanes, after the others: a crowd of slow receivers cannot take
+  every lane while their breakers count up.
 - Circuit breaker, kept in the database so that replicas agree: after `Breaker.failures` retryable
   failures in a row an endpoint is left alone for `Breaker.cooldown` (its pending deliveries are
   moved to the pause's end, unattempted, and no lane is claimed for it, so it holds no slot); then a
@@ -26,7 +29,7 @@ import asyncio
 import functools
 import logging
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -52,7 +55,7 @@ PER_LANE = 100  # deliveries a lane takes at once; it comes back for more when t
 CHECK_WITHIN = timedelta(seconds=1)  # how stale the lane's view of its subscription may get
 LEASE_MARGIN = timedelta(seconds=30)  # for the checkpoint's own transaction, and clocks that differ
 # Kept for the benchmark's "raw" side: the subscriptions the worker sends to at once by default.
-PARALLEL_SUBSCRIPTIONS = 16
+PARALLEL_SUBSCRIPTIONS = 32
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,6 +120,7 @@ class DeliveryWorker:
         self.claimed = 0  # deliveries claimed so far, for callers counting work done
         self._lanes: dict[uuid.UUID, asyncio.Task[None]] = {}
         self._looks: set[asyncio.Task[None]] = set()
+        self._suspects: set[uuid.UUID] = set()  # running lanes of endpoints whose last attempt failed
         self._claiming = asyncio.Lock()
         self._poked = False
         self._closed = False
@@ -144,13 +148,17 @@ class DeliveryWorker:
                     col(WebhookSubscription.id).not_in(list(self._lanes)),
                     due,
                 )
-                # The subscription served longest ago first: lanes take turns.
-                .order_by(col(WebhookSubscription.lane_until).nulls_first(), col(WebhookSubscription.id))
+                # Endpoints that answer first, then the subscription served longest ago: lanes take turns.
+                .order_by(
+                    col(WebhookSubscription.consecutive_failures) > 0,
+                    col(WebhookSubscription.lane_until).nulls_first(),
+                    col(WebhookSubscription.id),
+                )
                 .limit(count)
             )
             if self.db.dialect == "postgresql":
                 query = query.with_for_update(skip_locked=True)
-            subscriptions = {subscription.id: subscription for subscription in (await session.exec(query)).all()}
+            subscriptions = self._within_suspect_share((await session.exec(query)).all())
             if not subscriptions:
                 return []
             numbered = (
@@ -213,6 +221,19 @@ class DeliveryWorker:
             )
         return lanes
 
+    def _within_suspect_share(self, candidates: Sequence[WebhookSubscription]) -> dict[uuid.UUID, WebhookSubscription]:
+        """The candidates, failing endpoints kept to their share of the lanes (half) counting those
+        running: however many slow endpoints there are, the others keep lanes to go out in."""
+        room = max(1, self.policy.lanes // 2) - len(self._suspects)
+        chosen = {}
+        for subscription in candidates:
+            if subscription.consecutive_failures > 0:
+                if room <= 0:
+                    continue
+                room -= 1
+            chosen[subscription.id] = subscription
+        return chosen
+
     async def attempt(self, job: Job) -> Outcome:
         """Render, sign and send one delivery; what the receiver made of it."""
         rendered = RENDERERS[job.format](job.envelope, job.lang)
@@ -253,8 +274,8 @@ class DeliveryWorker:
             return False
 
     async def send_lane(self, lane: Lane) -> None:
-        """The lane's deliveries in order, until they are sent, the subscription goes away or its
-        breaker opens; then a last checkpoint releases the lane."""
+        """The lane's deliveries in order, until they are sent, one fails, or the subscription goes
+        away; then a last checkpoint records, moves the breaker on and releases the lane."""
         outcomes: list[tuple[uuid.UUID, Outcome, datetime]] = []
         failures = lane.failures
         confirmed = lane.claimed_at
@@ -267,9 +288,14 @@ class DeliveryWorker:
                         return
                 outcome = await self._attempt_safely(job)
                 outcomes.append((job.delivery_id, outcome, self.clock()))
-                failures = failures + 1 if outcome.verdict is Verdict.RETRYABLE else 0
-                if failures >= self.policy.breaker.failures:
+                if outcome.gone:
+                    return  # the subscription is disabled at the checkpoint
+                if outcome.verdict is Verdict.RETRYABLE:
+                    # The lane ends: claimed again, the endpoint counts among the failing ones, whose
+                    # share of the lanes is capped; its breaker counts on.
+                    failures += 1
                     return
+                failures = 0
         finally:
             await self.checkpoint(lane, outcomes, failures, release=True)
 
@@ -293,6 +319,8 @@ class DeliveryWorker:
             for lane in lanes:
                 task = asyncio.create_task(self.send_lane(lane), name=f"webhook lane {lane.subscription_id}")
                 self._lanes[lane.subscription_id] = task
+                if lane.failures:
+                    self._suspects.add(lane.subscription_id)
                 task.add_done_callback(functools.partial(self._lane_done, lane.subscription_id, bool(lane.jobs)))
                 started += len(lane.jobs)
             if len(lanes) < free:
@@ -302,6 +330,7 @@ class DeliveryWorker:
 
     def _lane_done(self, key: uuid.UUID, worked: bool, _task: asyncio.Task[None]) -> None:
         self._lanes.pop(key, None)
+        self._suspects.discard(key)
         if worked:  # a slot is free, and the lane's subscription may have more due
             self.poke()
 
