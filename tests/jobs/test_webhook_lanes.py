@@ -172,6 +172,37 @@ async def test_a_leased_subscription_is_not_claimed_by_another_worker(db: Databa
     assert len(first) == 1 and second == []
 
 
+async def test_a_lane_whose_sender_died_is_sent_by_another_once_its_lease_runs_out(
+    db: Database, client: httpx.AsyncClient
+) -> None:
+    with receiver() as hook:
+        await _six_deliveries(db, hook.url)
+        clock = Clock()
+        dead = _worker(db, client, clock)
+        [lost] = await dead.claim(16)  # claimed, then the process dies before sending
+        clock.now += dead.policy.lease
+        heir = _worker(db, client, clock)
+        await heir.run_once()
+    assert [request.headers["webhook-id"] for request in hook.received] == [
+        f"msg_{job.delivery_id.hex}" for job in lost.jobs
+    ]
+
+
+async def test_a_sender_past_its_lease_sends_nothing_and_leaves_the_new_lane_alone(
+    db: Database, client: httpx.AsyncClient
+) -> None:
+    with receiver() as hook:
+        subscription = await _six_deliveries(db, hook.url)
+        clock = Clock()
+        late = _worker(db, client, clock)
+        [stalled] = await late.claim(16)  # then the process stalls past its lease
+        clock.now += late.policy.lease
+        [taken] = await _worker(db, client, clock).claim(16)
+        await late.send_lane(stalled)
+    assert hook.received == []
+    assert (await _stored(db, subscription)).lane_until == taken.leased_until
+
+
 async def _claim_then_send(db: Database, client: httpx.AsyncClient, url: str, change: Change) -> None:
     """Claim the subscription's lane, `change` the subscription, then run the lane once its view
     of the subscription is due for a check."""

@@ -75,6 +75,7 @@ class Lane:
     url: str
     failures: int  # the breaker's count when the lane was claimed
     claimed_at: datetime  # when the subscription was last read
+    leased_until: datetime
     jobs: tuple[Job, ...]
 
 
@@ -216,6 +217,7 @@ class DeliveryWorker:
                     url=subscription.url,
                     failures=subscription.consecutive_failures,
                     claimed_at=now,
+                    leased_until=now + self.policy.lease,
                     jobs=tuple(jobs[key][:1] if probing else jobs[key]),
                 )
             )
@@ -251,41 +253,51 @@ class DeliveryWorker:
         )
 
     async def checkpoint(
-        self, lane: Lane, outcomes: list[tuple[uuid.UUID, Outcome, datetime]], failures: int, *, release: bool
-    ) -> bool:
-        """Outcomes, breaker and lease in one transaction; whether the lane may go on. If it fails,
-        the outcomes were sent but not recorded: the lease runs out and they are sent again, with
-        the same ids."""
+        self,
+        lane: Lane,
+        outcomes: list[tuple[uuid.UUID, Outcome, datetime]],
+        failures: int,
+        *,
+        held_until: datetime,
+        release: bool,
+    ) -> datetime | None:
+        """Outcomes, breaker and lease in one transaction; the renewed lease, or None when the lane
+        must stop. If the transaction fails, the outcomes were sent but not recorded: the lease runs
+        out and they are sent again, with the same ids."""
         now = self.clock()
+        lease_until = None if release else now + self.policy.lease
         try:
             async with self.db.transaction() as session:
                 await webhooks.record_outcomes(session, outcomes=outcomes)
-                return await webhooks.checkpoint_lane(
+                going_on = await webhooks.checkpoint_lane(
                     session,
                     subscription_id=lane.subscription_id,
                     url=lane.url,
                     failures=failures,
                     now=now,
-                    lease_until=None if release else now + self.policy.lease,
+                    held_until=held_until,
+                    lease_until=lease_until,
                     breaker=self.policy.breaker,
                 )
         except Exception:
             log.exception("recording %d outcomes of subscription %s failed", len(outcomes), lane.subscription_id)
-            return False
+            return None
+        return lease_until if going_on else None
 
     async def send_lane(self, lane: Lane) -> None:
         """The lane's deliveries in order, until they are sent, one fails, or the subscription goes
         away; then a last checkpoint records, moves the breaker on and releases the lane."""
         outcomes: list[tuple[uuid.UUID, Outcome, datetime]] = []
         failures = lane.failures
-        confirmed = lane.claimed_at
+        confirmed, held = lane.claimed_at, lane.leased_until
         try:
             for job in lane.jobs:
                 if self.clock() - confirmed >= CHECK_WITHIN:
-                    going_on = await self.checkpoint(lane, outcomes, failures, release=False)
+                    renewed = await self.checkpoint(lane, outcomes, failures, held_until=held, release=False)
                     outcomes, confirmed = [], self.clock()
-                    if not going_on:
+                    if renewed is None:
                         return
+                    held = renewed
                 outcome = await self._attempt_safely(job)
                 outcomes.append((job.delivery_id, outcome, self.clock()))
                 if outcome.gone:
@@ -297,7 +309,7 @@ class DeliveryWorker:
                     return
                 failures = 0
         finally:
-            await self.checkpoint(lane, outcomes, failures, release=True)
+            await self.checkpoint(lane, outcomes, failures, held_until=held, release=True)
 
     async def _attempt_safely(self, job: Job) -> Outcome:
         try:

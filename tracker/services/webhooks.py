@@ -434,6 +434,7 @@ async def checkpoint_lane(
     url: str,
     failures: int,
     now: datetime,
+    held_until: datetime,
     lease_until: datetime | None,
     breaker: Breaker,
 ) -> bool:
@@ -441,10 +442,13 @@ async def checkpoint_lane(
     breaker's count of failures in a row becomes `failures` (opening it at the threshold: the
     subscription's pending deliveries move to the end of the pause, unattempted), the lane's lease
     runs to `lease_until` (None releases it). Whether the lane may go on sending: not when the
-    subscription was deleted, disabled or pointed elsewhere, nor once its breaker is open."""
+    subscription was deleted, disabled or pointed elsewhere, nor once its breaker is open, nor when
+    the lease it held (`held_until`) ran out and another sender has the lane now."""
     subscription = await session.get(WebhookSubscription, subscription_id)
     if subscription is None:
         return False
+    if subscription.lane_until != held_until:
+        return False  # another sender's lane now: its lease and breaker count are its own
     opened = failures >= breaker.failures
     subscription.consecutive_failures = failures
     if opened:
@@ -463,9 +467,10 @@ async def checkpoint_lane(
         )
     elif failures == 0:
         subscription.paused_until = None
-    subscription.lane_until = lease_until or now
+    going_on = subscription.active and subscription.url == url and not opened
+    subscription.lane_until = (lease_until if going_on else None) or now  # a lane that stops lets go
     session.add(subscription)
-    return subscription.active and subscription.url == url and not opened
+    return going_on
 
 
 def disable(session: AsyncSession, subscription: WebhookSubscription, *, reason: str, now: datetime) -> None:
