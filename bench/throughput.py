@@ -15,6 +15,12 @@
   SHA-256; and `sources_measuring`, sources feeding indicators whose figure changes at every
   request, so every poll records a measurement (reported for information).
 
+- Hostile receivers (`hostile`): beside `healthy` subscriptions with prompt receivers, one whose
+  receiver never answers and one whose receiver trickles its answer a byte a second, all served by
+  the tracker's scheduler as `tracker serve` runs it (dispatch woken after each commit, as the API
+  does); events are committed one at a time, and the figure is the healthy subscriptions' latency
+  from each commit to the receipt of its event (p50, p99, max).
+
 Rounds alternate raw and tracker (raw, tracker, raw, tracker...); the ratios compare the medians.
 Run `python -m bench.throughput [--events N] [--sources N]`; results are printed and written to
 `bench/results/throughput-<UTC timestamp>.json`. Loopback addresses only, PostgreSQL only.
@@ -24,6 +30,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import bisect
 import os
 import platform
 import statistics
@@ -31,7 +38,7 @@ import sys
 import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -41,6 +48,7 @@ import httpx
 import orjson
 from sqlalchemy import create_engine, func, text, update
 from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from integrations.webhooks import signing
 from integrations.webhooks.formats import RENDERERS
@@ -86,6 +94,7 @@ SUBJECT_MILESTONES = 50  # the events are spread over these milestones' changes
 STARTUP_TIMEOUT = 30.0
 ROUND_TIMEOUT = 900.0  # one timed round, either side; generous: the tracker is expected within minutes
 TOTAL_TIMEOUT = 3 * 3600.0  # the whole run, seeding included
+HOSTILE_COMMIT_GAP = 0.02  # seconds between the hostile scenario's commits
 IDLE_WAIT = 0.005  # the delivery loop's pause while the dispatcher has not produced work yet
 HTTP_TIMEOUT = httpx.Timeout(30.0, connect=10.0)
 
@@ -335,24 +344,29 @@ async def subscribe(db: Database, running: Peer, count: int) -> list[str]:
 
 async def emit_events(db: Database, seeded: Plan, count: int) -> None:
     """`count` milestone.updated events, as `update_milestone` writes them, through the outbox."""
-    statuses = ("IN_PROGRESS", "DELAYED")
     for start in range(0, count, EMIT_CHUNK):
         async with db.transaction() as session:
             for number in range(start, min(start + EMIT_CHUNK, count)):
-                index = number % len(seeded.milestone_ids)
-                before, after = statuses[number % 2], statuses[(number + 1) % 2]
-                plans.plan_event(
-                    session,
-                    seeded.plan,
-                    type=EventType.MILESTONE_UPDATED,
-                    actor=SYSTEM,
-                    subject_type="Milestone",
-                    subject_id=seeded.milestone_ids[index],
-                    data={
-                        "changes": {"status": {"before": before, "after": after}},
-                        "commitmentId": seeded.commitment_ids[index],
-                    },
-                )
+                milestone_event(session, seeded, number)
+
+
+def milestone_event(session: AsyncSession, seeded: Plan, number: int) -> None:
+    """The `number`th milestone.updated event, in the session's transaction."""
+    statuses = ("IN_PROGRESS", "DELAYED")
+    index = number % len(seeded.milestone_ids)
+    before, after = statuses[number % 2], statuses[(number + 1) % 2]
+    plans.plan_event(
+        session,
+        seeded.plan,
+        type=EventType.MILESTONE_UPDATED,
+        actor=SYSTEM,
+        subject_type="Milestone",
+        subject_id=seeded.milestone_ids[index],
+        data={
+            "changes": {"status": {"before": before, "after": after}},
+            "commitmentId": seeded.commitment_ids[index],
+        },
+    )
 
 
 @dataclass(frozen=True)
@@ -456,6 +470,127 @@ async def bench_webhooks(
         body_bytes=len(posts[0].body),
         event_type=body["type"],
     )
+
+
+# -- hostile receivers ---------------------------------------------------------------------------
+
+
+@dataclass
+class Receipts:
+    """What the in-process receivers saw: each healthy receipt's event time and wall-clock arrival."""
+
+    wanted: int  # healthy receipts expected
+    healthy: list[tuple[str, float]] = field(default_factory=list)
+    stalled: int = 0
+    all_in: asyncio.Event = field(default_factory=asyncio.Event)
+
+    def receive(self, body: bytes) -> None:
+        self.healthy.append((orjson.loads(body)["timestamp"], time.time()))
+        if len(self.healthy) >= self.wanted:
+            self.all_in.set()
+
+
+async def _read_request(reader: asyncio.StreamReader) -> bytes:
+    head = await reader.readuntil(b"\r\n\r\n")
+    fields = dict(line.lower().split(b":", 1) for line in head.split(b"\r\n")[1:] if b":" in line)
+    return await reader.readexactly(int(fields.get(b"content-length", b"0")))
+
+
+@asynccontextmanager
+async def hostile_peers(receipts: Receipts) -> AsyncIterator[tuple[str, str, str]]:
+    """Three raw HTTP receivers on loopback, in this process (their work is tiny next to the
+    tracker's): a prompt one (keep-alive, 204), one that never answers, one that trickles."""
+    answer = b"HTTP/1.1 204 No Content\r\n\r\n"
+    trickled = b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"
+
+    async def prompt(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        with suppress(asyncio.IncompleteReadError, ConnectionError):
+            while True:
+                body = await _read_request(reader)
+                receipts.receive(body)
+                writer.write(answer)
+                await writer.drain()
+        writer.close()
+
+    # Cancelled when the run ends: ending quietly spares asyncio's complaint about a cancelled handler.
+    async def silent(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        with suppress(asyncio.IncompleteReadError, ConnectionError, asyncio.CancelledError):
+            await _read_request(reader)
+            receipts.stalled += 1
+            await reader.read()  # until the client gives up
+        writer.close()
+
+    async def trickling(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        with suppress(asyncio.IncompleteReadError, ConnectionError, asyncio.CancelledError):
+            await _read_request(reader)
+            receipts.stalled += 1
+            for index in range(len(trickled)):
+                writer.write(trickled[index : index + 1])
+                await writer.drain()
+                await asyncio.sleep(1.0)
+        writer.close()
+
+    servers = [await asyncio.start_server(handler, "127.0.0.1", 0) for handler in (prompt, silent, trickling)]
+    try:
+        urls = [f"http://127.0.0.1:{server.sockets[0].getsockname()[1]}/hook" for server in servers]
+        yield urls[0], urls[1], urls[2]
+    finally:
+        for server in servers:
+            server.close()
+
+
+def percentile(values: Sequence[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, round(share * len(ordered)) - 1))]
+
+
+async def bench_hostile(db: Database, settings: Settings, *, events: int, healthy: int) -> dict[str, Any]:
+    """Latency from commit to receipt for `healthy` subscriptions beside a silent and a trickling one."""
+    seeded = await seed_plan(db, commitments_count=SUBJECT_MILESTONES, slug="bench-hostile")
+    receipts = Receipts(wanted=events * healthy)
+    committed: list[float] = []
+    async with hostile_peers(receipts) as (prompt_url, silent_url, trickling_url):
+        async with db.transaction() as session:
+            for url in [prompt_url] * healthy + [silent_url, trickling_url]:
+                await webhooks.create_subscription(
+                    session,
+                    actor=SYSTEM,
+                    url=url,
+                    format=WebhookFormat.STANDARD,
+                    event_types=["milestone.updated"],
+                    allow_private=True,
+                )
+        scheduler = Scheduler(db, settings)
+        await scheduler.start()
+        try:
+            for number in range(events):
+                async with db.transaction() as session:
+                    milestone_event(session, seeded, number)  # one event, committed alone
+                committed.append(time.time())
+                scheduler.wake()  # as the API does after a mutation commits
+                await asyncio.sleep(HOSTILE_COMMIT_GAP)
+            with suppress(TimeoutError):
+                await asyncio.wait_for(receipts.all_in.wait(), ROUND_TIMEOUT)
+        finally:
+            await scheduler.shutdown()
+    expect("healthy receipts", len(receipts.healthy), events * healthy)
+    latencies = []
+    for stamp, arrived in receipts.healthy:
+        occurred = datetime.fromisoformat(stamp).timestamp()
+        latencies.append(arrived - committed[bisect.bisect_left(committed, occurred)])
+    return {
+        "events": events,
+        "healthy_subscriptions": healthy,
+        "hostile_subscriptions": {"never_answers": 1, "trickles_a_byte_a_second": 1},
+        "hostile_requests": receipts.stalled,
+        "commit_gap_seconds": HOSTILE_COMMIT_GAP,
+        "webhook_timeout_seconds": settings.webhook_timeout_seconds,
+        "healthy_latency_ms": {
+            "p50": round(percentile(latencies, 0.50) * 1000, 1),
+            "p99": round(percentile(latencies, 0.99) * 1000, 1),
+            "max": round(max(latencies) * 1000, 1),
+        },
+    }
 
 
 # -- evidence sources ----------------------------------------------------------------------------
@@ -642,7 +777,9 @@ def progress(message: str) -> None:
     sys.stderr.flush()
 
 
-async def run(*, events: int = 10_000, sources: int = 2_000, subscriptions: int = 1) -> dict[str, object]:
+async def run(
+    *, events: int = 10_000, sources: int = 2_000, subscriptions: int = 1, hostile_events: int = 500, healthy: int = 4
+) -> dict[str, object]:
     """Every comparison on a fresh `bench_throughput` database; the figures, as written to JSON.
 
     `sources` (the target applies) is the steady state of polling; `sources_measuring`, polls that each
@@ -659,6 +796,8 @@ async def run(*, events: int = 10_000, sources: int = 2_000, subscriptions: int 
             )
             steady = await bench_sources(db, settings, running, count=sources, rounds=ROUNDS, scenario=STEADY)
             measuring = await bench_sources(db, settings, running, count=sources, rounds=ROUNDS, scenario=MEASURING)
+            progress(f"hostile receivers: {hostile_events} events, {healthy} healthy subscriptions")
+            hostile = await bench_hostile(db, settings, events=hostile_events, healthy=healthy)
     except TimeoutError:
         raise RuntimeError(f"the throughput benchmark did not finish within {TOTAL_TIMEOUT:g} s") from None
     finally:
@@ -673,6 +812,7 @@ async def run(*, events: int = 10_000, sources: int = 2_000, subscriptions: int 
         "webhooks": webhook_figures,
         "sources": steady,
         "sources_measuring": measuring,
+        "hostile": hostile,
     }
 
 
@@ -688,6 +828,11 @@ def table(results: dict[str, Any]) -> str:
             f"{figures['ratio_paired_median']:>7.2f} {figures['ratio_cpu']:>6.2f} "
             f"{'-' if target is None else f'{target:.2f}':>6}{verdict}"
         )
+    latency = results["hostile"]["healthy_latency_ms"]
+    lines.append(
+        f"hostile receivers: healthy subscriptions' commit-to-receipt latency p50 {latency['p50']:.0f} ms, "
+        f"p99 {latency['p99']:.0f} ms, max {latency['max']:.0f} ms"
+    )
     return "\n".join(lines) + "\n"
 
 
@@ -704,9 +849,17 @@ def main() -> None:
     parser.add_argument("--events", type=int, default=10_000, help="outbox events fanned out (default 10,000)")
     parser.add_argument("--sources", type=int, default=2_000, help="evidence sources polled (default 2,000)")
     parser.add_argument("--subscriptions", type=int, default=1, help="webhook subscriptions (default 1)")
+    parser.add_argument("--hostile-events", type=int, default=500, help="events of the hostile scenario (500)")
+    parser.add_argument("--healthy", type=int, default=4, help="healthy subscriptions beside the hostile ones (4)")
     arguments = parser.parse_args()
     results = asyncio.run(
-        run(events=arguments.events, sources=arguments.sources, subscriptions=arguments.subscriptions)
+        run(
+            events=arguments.events,
+            sources=arguments.sources,
+            subscriptions=arguments.subscriptions,
+            hostile_events=arguments.hostile_events,
+            healthy=arguments.healthy,
+        )
     )
     path = write(results)
     sys.stdout.write(table(results))

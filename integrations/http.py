@@ -5,7 +5,11 @@
 - Refused always: link-local (cloud metadata lives there: 169.254.169.254, fd00:ec2::254),
   multicast, unspecified and reserved addresses; IPv4 hidden in IPv6 (mapped, 6to4, Teredo,
   NAT64) is unwrapped and checked as IPv4.
-- Refused unless `allow_private`: loopback, private and shared (CGNAT) ranges.
+- Refused unless `allow_private`: loopback (127.0.0.0/8, ::1), private and shared (CGNAT) ranges.
+- A configured URL's host must be a valid name or an IP address written the usual way
+  (`check_target`): an IPv4 address in another form (`0177.0.0.1`, `0x7f.1`, `127.1`,
+  `2130706433`, `①②⑦.0.0.1`) is refused, naming the address the C library would read it as, since
+  the resolver would connect there; so are names IDNA refuses and labels over 63 characters.
 - No proxies from the environment (`trust_env=False`), bounded timeouts, capped bodies.
 - No cookies kept: one client serves every source and every subscriber, so a cookie set by one
   server would otherwise ride along on later requests to its domain, whoever made them (httpx
@@ -16,10 +20,13 @@
 from __future__ import annotations
 
 import ipaddress
+import re
 import socket
 import typing
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 import anyio
 import httpcore
@@ -69,6 +76,9 @@ def refusal(address: IPAddress, *, allow_private: bool) -> str | None:
             return refusal(embedded, allow_private=allow_private)
     if any(address in network for network in ALWAYS_REFUSED) or address.is_link_local:
         return "link-local or metadata address"
+    if address.is_loopback:
+        # Before the reserved check: Python counts ::1 as reserved (it lies in ::/8).
+        return None if allow_private else "private or loopback address"
     if address.is_multicast or address.is_unspecified or address.is_reserved:
         return "multicast, unspecified or reserved address"
     if address.is_global:
@@ -102,7 +112,8 @@ async def resolve(host: str, port: int) -> list[str]:
         pass
     try:
         infos = await anyio.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-    except OSError as error:
+    except (OSError, UnicodeError) as error:
+        # UnicodeError: a name IDNA refuses (an empty label, one over 63 characters...).
         raise httpcore.ConnectError(f"cannot resolve {host}: {error}") from error
     return [str(info[4][0]) for info in infos]
 
@@ -212,13 +223,68 @@ async def read_capped(response: httpx.Response, limit: int = DEFAULT_MAX_BYTES) 
     return b"".join(chunks)
 
 
+class InvalidTarget(ValueError):
+    """A URL that cannot be a target, whatever the policy: the message says why."""
+
+
+_NUMBER = re.compile(r"^(0x[0-9a-f]*|[0-9]+)$", re.IGNORECASE)
+_LABEL = re.compile(r"^[a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9_])?$")  # underscores occur in real names
+MAX_NAME = 253
+
+
+def numeric_ipv4(host: str) -> ipaddress.IPv4Address | None:
+    """The IPv4 address a host ending in a number stands for, read as the C library's `inet_aton`
+    reads it (and so the resolver, which would connect there): `0177.0.0.1`, `0x7f.1`, `127.1` and
+    `2130706433` are all 127.0.0.1. None for a name. After NFKC, as URL parsers map `①②⑦` to `127`.
+    InvalidTarget when it ends in a number but is no address."""
+    folded = unicodedata.normalize("NFKC", host).rstrip(".")
+    if not _NUMBER.match(folded.rsplit(".", 1)[-1]):
+        return None
+    try:
+        return ipaddress.IPv4Address(socket.inet_aton(folded))
+    except (OSError, UnicodeError, ValueError):
+        raise InvalidTarget(f"host {host!r} is neither a name nor an IPv4 address") from None
+
+
+def target_host(url: str, *, allow_private: bool) -> tuple[str, int]:
+    """The host (IDNA-encoded, or an IP address written the usual way) and port of a URL that may
+    be configured as a target; InvalidTarget, saying why, otherwise. Resolves nothing."""
+    try:
+        split = urlsplit(url)
+        raw_host, port = split.hostname, split.port
+    except ValueError as error:
+        raise InvalidTarget(f"is not a valid URL ({error})") from None
+    if split.scheme.lower() not in ("http", "https") or not raw_host:
+        raise InvalidTarget("must be an http or https URL")
+    address = None if ":" in raw_host else numeric_ipv4(raw_host)  # an IPv6 literal has colons
+    if address is not None and str(address) != raw_host:
+        reason = refusal(address, allow_private=allow_private)
+        written = f"host {raw_host!r} is the IPv4 address {address} written another way"
+        raise InvalidTarget(f"{written} ({reason})" if reason else f"{written}: write {address}")
+    try:
+        parsed = httpx.URL(url)
+        parsed.host  # noqa: B018 - decoding the A-labels checks them
+    except (httpx.InvalidURL, UnicodeError, ValueError) as error:  # idna.IDNAError is a UnicodeError
+        raise InvalidTarget(f"host {raw_host!r} is not a valid name ({error})") from None
+    host = parsed.raw_host.decode("ascii")
+    if ":" not in host and address is None:
+        name = host.rstrip(".")
+        if len(name) > MAX_NAME or not all(_LABEL.match(label) for label in name.split(".")):
+            raise InvalidTarget(
+                f"host {raw_host!r} is not a valid name (labels of letters, digits and hyphens, "
+                f"each 1 to 63 characters, {MAX_NAME} in all)"
+            )
+    default_port = 443 if parsed.scheme == "https" else 80
+    return host, port or default_port
+
+
 async def check_target(url: str, *, allow_private: bool) -> str | None:
     """Why a URL may not be used as a target (checked when it is configured), or None."""
-    parsed = httpx.URL(url)
-    if parsed.scheme not in ("http", "https") or not parsed.host:
-        return "must be an http or https URL"
     try:
-        Policy(allow_private=allow_private).pick(parsed.host, await resolve(parsed.host, parsed.port or 443))
+        host, port = target_host(url, allow_private=allow_private)
+        Policy(allow_private=allow_private).pick(host, await resolve(host, port))
+    except InvalidTarget as error:
+        return str(error)
     except httpcore.ConnectError as error:
         return str(error)
     return None

@@ -45,6 +45,20 @@ class Settings(BaseSettings):
     source_interval_seconds: float = Field(default=30.0, gt=0, description="How often due evidence sources are polled")
     reminder_interval_seconds: float = Field(default=3600.0, gt=0, description="How often deadline reminders run")
     delivery_interval_seconds: float = Field(default=2.0, gt=0, description="How often due webhooks are sent")
+    webhook_timeout_seconds: float = Field(
+        default=10.0,
+        gt=0,
+        description="Total time one webhook attempt may take: connecting, sending and reading the whole answer",
+    )
+    webhook_lanes: int = Field(
+        default=32, ge=1, description="Subscriptions a process sends to at once, each in its own lane, in event order"
+    )
+    webhook_breaker_failures: int = Field(
+        default=5, ge=1, description="Failed attempts in a row after which an endpoint is left alone for a while"
+    )
+    webhook_breaker_cooldown_seconds: float = Field(
+        default=60.0, gt=0, description="How long an endpoint is left alone before one attempt probes it again"
+    )
     read_cache_seconds: float = Field(
         default=300.0,
         ge=0,

@@ -1,8 +1,11 @@
 """Chat platform bodies: Slack, Mattermost, Discord, Microsoft Teams, Rocket.Chat, Google Chat.
 
 Pure, like the other formats: an envelope and a language in, JSON bytes out. The text is the
-sentence from `messages`; stored titles are escaped for each platform's markup so that they show
-as written and cannot mention a whole channel. Texts over a platform's limit are cut with an
+sentence from `messages`; stored titles and names are escaped for each platform's markup so that
+they show as written: no link, image or autolink made of them (`[t](url)`, `![x](url)`, `[t][ref]`,
+`<url>`, `<url|t>`), and no mention of a whole channel. Where a platform's backslash escapes are not
+documented (Teams, Rocket.Chat, Google Chat), a zero-width space after `]` and `<` breaks the syntax
+without changing what is shown. Texts over a platform's limit are cut with an
 ellipsis. Limits are counted in UTF-16 code units, which is never less than the code point count,
 so a text fits whichever way the platform counts.
 """
@@ -66,9 +69,16 @@ def fit(text: str, limit: int, escape: Callable[[str], str] = _plain) -> str:
     return escape(_prefix(text, low)) + ELLIPSIS if _units(ELLIPSIS) <= limit else ""
 
 
+def break_links(text: str) -> str:
+    """Markdown links and images (`[t](url)`, `![x](url)`, `[t][ref]`, `[ref]: url`) and autolinks
+    (`<url>`, `<url|t>`) shown as text: each needs `]` or `<` right before its next character."""
+    return text.replace("]", "]\u200b").replace("<", "<\u200b")
+
+
 def escape_mrkdwn(text: str) -> str:
-    """Slack: the three characters its markup gives meaning to (links, mentions, entities)."""
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    """Slack: the three characters its markup gives meaning to (links, mentions, entities), and
+    Markdown links broken as everywhere else."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("]", "]\u200b")
 
 
 def break_mentions(text: str) -> str:
@@ -82,8 +92,19 @@ def escape_markdown(text: str) -> str:
 
 
 def escape_google_chat(text: str) -> str:
-    """Google Chat reads `<...>` as a link or a mention (`<users/all>`): break the bracket."""
-    return text.replace("<", "<\u200b")
+    """Google Chat reads `<...>` as a link or a mention (`<users/all>`): break the bracket, and
+    Markdown links too."""
+    return break_links(text)
+
+
+def escape_teams(text: str) -> str:
+    """Teams: Adaptive Card text takes Markdown links; mentions need entities, never text alone."""
+    return break_links(text)
+
+
+def escape_rocketchat(text: str) -> str:
+    """Rocket.Chat: Markdown links and images, `<url|t>` links, and `@all`/`@here`."""
+    return break_mentions(break_links(text))
 
 
 def dashboard_link(envelope: Envelope) -> str | None:
@@ -131,7 +152,10 @@ def mattermost(envelope: Envelope, lang: str) -> Rendered:
 
 def discord(envelope: Envelope, lang: str) -> Rendered:
     """Discord webhook: the sentence, one embed linking to the dashboard, and no pings at all."""
-    embed: dict[str, Any] = {"title": fit(_heading(envelope, lang), 256), "timestamp": _timestamp(envelope)}
+    embed: dict[str, Any] = {
+        "title": fit(_heading(envelope, lang), 256, escape_markdown),
+        "timestamp": _timestamp(envelope),
+    }
     if title := messages.subject(envelope, lang):
         embed["description"] = fit(title, 4096, escape_markdown)
     if url := dashboard_link(envelope):
@@ -144,9 +168,10 @@ def teams(envelope: Envelope, lang: str) -> Rendered:
     """Microsoft Teams (Workflows webhook): a message carrying one Adaptive Card 1.4."""
     body: list[dict[str, Any]] = []
     if where := messages.place(envelope, lang):
-        body.append({"type": "TextBlock", "text": fit(where, 256), "weight": "Bolder", "size": "Medium", "wrap": True})
+        heading = fit(where, 256, escape_teams)
+        body.append({"type": "TextBlock", "text": heading, "weight": "Bolder", "size": "Medium", "wrap": True})
     text = messages.sentence(envelope, lang, with_place=False)
-    body.append({"type": "TextBlock", "text": fit(text, 2000), "wrap": True})
+    body.append({"type": "TextBlock", "text": fit(text, 2000, escape_teams), "wrap": True})
     card: dict[str, Any] = {
         "$schema": "http://adaptivecards.io/schemas/adaptive-card.json",
         "type": "AdaptiveCard",
@@ -163,12 +188,12 @@ def teams(envelope: Envelope, lang: str) -> Rendered:
 
 def rocketchat(envelope: Envelope, lang: str) -> Rendered:
     """Rocket.Chat incoming webhook: the sentence and an attachment titled with a dashboard link."""
-    attachment: dict[str, Any] = {"title": fit(_heading(envelope, lang), 256, break_mentions)}
+    attachment: dict[str, Any] = {"title": fit(_heading(envelope, lang), 256, escape_rocketchat)}
     if url := dashboard_link(envelope):
         attachment["title_link"] = url
     if title := messages.subject(envelope, lang):
-        attachment["text"] = fit(title, 5000, break_mentions)
-    text = fit(messages.sentence(envelope, lang), 5000, break_mentions)
+        attachment["text"] = fit(title, 5000, escape_rocketchat)
+    text = fit(messages.sentence(envelope, lang), 5000, escape_rocketchat)
     return _json({"text": text, "attachments": [attachment]})
 
 

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
 from enum import StrEnum
 
+import anyio
 import httpx
 
 from integrations.http import BlockedTarget, ResponseTooLarge, read_capped
@@ -56,30 +58,27 @@ def retry_after_seconds(value: str | None, now: float) -> float | None:
 
 
 async def send(
-    client: httpx.AsyncClient, *, url: str, body: bytes, headers: dict[str, str], content_type: str
+    client: httpx.AsyncClient,
+    *,
+    url: str,
+    body: bytes,
+    headers: dict[str, str],
+    content_type: str,
+    deadline: float | None = None,
 ) -> Outcome:
+    """POST the body; the whole exchange (connect, send, every byte of the answer) within `deadline`
+    seconds. A per-read timeout alone would let a receiver trickling a byte a second hold on forever."""
     started = time.monotonic()
 
     def elapsed() -> int:
         return int((time.monotonic() - started) * 1000)
 
     try:
-        async with client.stream(
-            "POST", url, content=body, headers={**headers, "Content-Type": content_type}
-        ) as response:
-            try:
-                raw = await read_capped(response, limit=64 * 1024)
-            except ResponseTooLarge:
-                raw = b"(response body larger than 64 KiB, not kept)"
-            excerpt = raw[:RESPONSE_EXCERPT].decode("utf-8", errors="replace")
-            return Outcome(
-                verdict=judge(response.status_code),
-                duration_ms=elapsed(),
-                status_code=response.status_code,
-                response_body=excerpt,
-                retry_after=retry_after_seconds(response.headers.get("retry-after"), time.time()),
-                gone=response.status_code == 410,
-            )
+        with anyio.fail_after(deadline):
+            return await _exchange(client, url, body, {**headers, "Content-Type": content_type}, elapsed)
+    except TimeoutError:
+        within = f" within {deadline:g} s" if deadline is not None else ""
+        return Outcome(verdict=Verdict.RETRYABLE, duration_ms=elapsed(), error=f"no full answer{within}")
     except httpx.ConnectError as error:
         if isinstance(error.__cause__, BlockedTarget):
             return Outcome(verdict=Verdict.PERMANENT, duration_ms=elapsed(), error=str(error.__cause__))
@@ -88,3 +87,25 @@ async def send(
         return Outcome(verdict=Verdict.RETRYABLE, duration_ms=elapsed(), error=f"timed out: {type(error).__name__}")
     except httpx.HTTPError as error:
         return Outcome(verdict=Verdict.RETRYABLE, duration_ms=elapsed(), error=f"{type(error).__name__}: {error}")
+    except (httpx.InvalidURL, UnicodeError) as error:
+        # A URL stored before the checks of today: it will not improve by waiting.
+        return Outcome(verdict=Verdict.PERMANENT, duration_ms=elapsed(), error=f"invalid URL: {error}")
+
+
+async def _exchange(
+    client: httpx.AsyncClient, url: str, body: bytes, headers: dict[str, str], elapsed: Callable[[], int]
+) -> Outcome:
+    async with client.stream("POST", url, content=body, headers=headers) as response:
+        try:
+            raw = await read_capped(response, limit=64 * 1024)
+        except ResponseTooLarge:
+            raw = b"(response body larger than 64 KiB, not kept)"
+        excerpt = raw[:RESPONSE_EXCERPT].decode("utf-8", errors="replace")
+        return Outcome(
+            verdict=judge(response.status_code),
+            duration_ms=elapsed(),
+            status_code=response.status_code,
+            response_body=excerpt,
+            retry_after=retry_after_seconds(response.headers.get("retry-after"), time.time()),
+            gone=response.status_code == 410,
+        )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -336,3 +337,51 @@ def test_fit_does_not_part_a_letter_from_its_marks() -> None:
 def test_payload_matches_the_recorded_one(format: str) -> None:
     expected = json.loads((FIXTURES / f"milestone-completed.ar.{format.lower()}.json").read_text(encoding="utf-8"))
     assert render(format, envelope(), "ar") == expected
+
+
+# Stored text that would turn into markup: every chat format must show it as text. Our own link to
+# the dashboard is left out (no dashboard URL), so any link syntax left in a payload came from it.
+# A backslash before a character makes it text in the formats that escape that way.
+_LINK_SYNTAX = re.compile(r"(?<!\\)\][(\[:]")  # [t](url), ![x](url), [t][ref], [ref]: url
+_AUTOLINK = re.compile(r"(?<!\\)<[a-z][a-z0-9+.-]*:", re.IGNORECASE)  # <url>, <url|t>
+
+
+def _strings(value: object) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, dict):
+        return [text for item in value.values() for text in _strings(item)]
+    if isinstance(value, list):
+        return [text for item in value for text in _strings(item)]
+    return []
+
+
+def _markup_left(format: str, markup: re.Pattern[str], *, title: str = "Budget", place: str = "Tiznit") -> list[str]:
+    """The texts of the payload in which `markup` is still live."""
+    payload = render(format, envelope(title={"en": title}, place={"en": place}, dashboard_url=None), "en")
+    return [text for text in _strings(payload) if markup.search(text)]
+
+
+@pytest.mark.parametrize("format", CHAT_FORMATS)
+def test_a_markdown_link_in_a_title_is_shown_as_text(format: str) -> None:
+    assert not _markup_left(format, _LINK_SYNTAX, title="[click](http://evil.example)")
+
+
+@pytest.mark.parametrize("format", CHAT_FORMATS)
+def test_a_markdown_image_in_a_title_is_shown_as_text(format: str) -> None:
+    assert not _markup_left(format, _LINK_SYNTAX, title="![x](http://track.example/pixel)")
+
+
+@pytest.mark.parametrize("format", CHAT_FORMATS)
+def test_a_reference_link_in_a_title_is_shown_as_text(format: str) -> None:
+    assert not _markup_left(format, _LINK_SYNTAX, title="[click][1] [1]: http://evil.example")
+
+
+@pytest.mark.parametrize("format", CHAT_FORMATS)
+def test_an_autolink_in_a_title_is_shown_as_text(format: str) -> None:
+    assert not _markup_left(format, _AUTOLINK, title="<http://evil.example> <http://evil.example|click>")
+
+
+@pytest.mark.parametrize("format", CHAT_FORMATS)
+def test_a_markdown_link_in_a_collectivity_name_is_shown_as_text(format: str) -> None:
+    assert not _markup_left(format, _LINK_SYNTAX, place="[click](http://evil.example)")

@@ -92,6 +92,68 @@ async def test_check_target_explains_a_refused_url() -> None:
     assert await check_target("http://127.0.0.1:9/hook", allow_private=True) is None
 
 
+def test_ipv6_loopback_is_accepted_when_private_targets_are_allowed() -> None:
+    assert refusal(ipaddress.ip_address("::1"), allow_private=True) is None
+
+
+async def test_a_server_on_ipv6_loopback_is_reached_when_private_targets_are_allowed() -> None:
+    with serve(APP, host="::1") as base_url:
+        assert await check_target(base_url, allow_private=True) is None
+        async with create_client(allow_private=True) as client:
+            response = await client.get(base_url)
+    assert response.text == "hello"
+
+
+# The IPv4 forms the C library reads as 127.0.0.1, and so would the resolver: octal, hexadecimal,
+# short, a bare number, digits NFKC folds to ASCII ones, a trailing dot.
+LOOPBACK_WRITTEN_OTHERWISE = [
+    "http://0177.0.0.1/",
+    "http://0x7f.0.0.1/",
+    "http://0x7f.1/",
+    "http://127.1/",
+    "http://2130706433/",
+    "http://017700000001/",
+    "http://①②⑦.0.0.1/",
+    "http://\uff11\uff12\uff17.0.0.1/",  # full-width digits
+    "http://127.0.0.1./",
+]
+
+
+@pytest.mark.parametrize("url", LOOPBACK_WRITTEN_OTHERWISE)
+async def test_loopback_written_another_way_is_refused_as_loopback(url: str) -> None:
+    problem = await check_target(url, allow_private=False)
+    assert problem is not None and "127.0.0.1" in problem and "loopback" in problem
+
+
+@pytest.mark.parametrize("url", LOOPBACK_WRITTEN_OTHERWISE)
+async def test_an_address_written_another_way_is_refused_even_when_private_targets_are_allowed(url: str) -> None:
+    problem = await check_target(url, allow_private=True)
+    assert problem is not None and "write 127.0.0.1" in problem
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://1.2.3.4.5/",
+        "http://256.0.0.1/",
+        "http://08.0.0.1/",
+        "http://a.b.c.123/",
+        "http://xn--zz.example/",
+        "http://\uff41.example/",  # a full-width letter
+        "http://" + "a" * 64 + ".example/",
+        "http://" + "\u0627" * 70 + ".example/",
+        "http://" + "a." * 127 + "example/",
+        "http://a..example/",
+        "http://-a.example/",
+        "http://[zz]/",
+        "http://example.org:99999/",
+        "http:///path",
+    ],
+)
+async def test_a_malformed_host_is_explained_without_resolving_it(url: str) -> None:
+    assert await check_target(url, allow_private=True) is not None
+
+
 async def _cookie_setter(request: Request) -> Response:
     response = PlainTextResponse(request.headers.get("cookie", "no cookie"))
     response.set_cookie("session", "from-the-first-source")

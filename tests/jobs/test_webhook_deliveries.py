@@ -15,6 +15,7 @@ from standardwebhooks import Webhook
 from integrations.http import create_client
 from tests.support.builders import small_plan
 from tests.support.receiver import receiver
+from tests.support.webhooks import complete_every_milestone, subscribe
 from tracker.access import SYSTEM
 from tracker.db import Database
 from tracker.events.dispatcher import Dispatcher
@@ -37,15 +38,6 @@ from tracker.services import milestones, webhooks
 async def client() -> AsyncIterator[httpx.AsyncClient]:
     async with create_client(allow_private=True) as http:
         yield http
-
-
-async def _subscribe(
-    db: Database, url: str, *, fmt: WebhookFormat = WebhookFormat.STANDARD, types: tuple[str, ...] = ("milestone.*",)
-) -> tuple[WebhookSubscription, str]:
-    async with db.transaction() as session:
-        return await webhooks.create_subscription(
-            session, actor=SYSTEM, url=url, format=fmt, event_types=types, allow_private=True
-        )
 
 
 async def _complete_a_milestone(db: Database) -> None:
@@ -77,7 +69,7 @@ async def test_every_delivery_is_signed_and_verifies_with_standardwebhooks(
 ) -> None:
     await small_plan(db)
     with receiver() as hook:
-        _subscription, secret = await _subscribe(db, hook.url)
+        _subscription, secret = await subscribe(db, hook.url)
         await _complete_a_milestone(db)
         sent = await _dispatch_and_send(db, client)
     assert sent == len(hook.received) == 3  # milestone.updated, .status_changed, .completed
@@ -95,7 +87,7 @@ async def test_a_receiver_failing_twice_gets_three_attempts_with_one_webhook_id(
 ) -> None:
     await small_plan(db)
     with receiver(500, 500, 200) as hook:
-        await _subscribe(db, hook.url, types=("milestone.completed",))
+        await subscribe(db, hook.url, types=("milestone.completed",))
         await _complete_a_milestone(db)
         await _dispatch_and_send(db, client)
         await _make_due(db)
@@ -120,7 +112,7 @@ async def test_a_retry_waits_about_five_seconds_after_the_first_failure(
 ) -> None:
     await small_plan(db)
     with receiver(503) as hook:
-        await _subscribe(db, hook.url, types=("milestone.completed",))
+        await subscribe(db, hook.url, types=("milestone.completed",))
         await _complete_a_milestone(db)
         await _dispatch_and_send(db, client)
     async with db.reader() as session:
@@ -134,7 +126,7 @@ async def test_a_retry_waits_about_five_seconds_after_the_first_failure(
 async def test_a_client_error_is_not_retried(db: Database, client: httpx.AsyncClient) -> None:
     await small_plan(db)
     with receiver(400) as hook:
-        await _subscribe(db, hook.url, types=("milestone.completed",))
+        await subscribe(db, hook.url, types=("milestone.completed",))
         await _complete_a_milestone(db)
         await _dispatch_and_send(db, client)
     async with db.reader() as session:
@@ -145,7 +137,7 @@ async def test_a_client_error_is_not_retried(db: Database, client: httpx.AsyncCl
 async def test_410_gone_disables_the_subscription_at_once(db: Database, client: httpx.AsyncClient) -> None:
     await small_plan(db)
     with receiver(410) as hook:
-        subscription, _ = await _subscribe(db, hook.url, types=("milestone.completed",))
+        subscription, _ = await subscribe(db, hook.url, types=("milestone.completed",))
         await _complete_a_milestone(db)
         await _dispatch_and_send(db, client)
     async with db.reader() as session:
@@ -158,7 +150,7 @@ async def test_410_gone_disables_the_subscription_at_once(db: Database, client: 
 async def test_five_days_of_failures_disable_the_subscription(db: Database, client: httpx.AsyncClient) -> None:
     await small_plan(db)
     with receiver(500) as hook:
-        subscription, _ = await _subscribe(db, hook.url, types=("milestone.completed",))
+        subscription, _ = await subscribe(db, hook.url, types=("milestone.completed",))
         async with db.transaction() as session:
             stored = await session.get(WebhookSubscription, subscription.id)
             assert stored is not None
@@ -174,7 +166,7 @@ async def test_five_days_of_failures_disable_the_subscription(db: Database, clie
 async def test_a_success_resets_the_failure_clock(db: Database, client: httpx.AsyncClient) -> None:
     await small_plan(db)
     with receiver(500, 200) as hook:
-        subscription, _ = await _subscribe(db, hook.url, types=("milestone.completed",))
+        subscription, _ = await subscribe(db, hook.url, types=("milestone.completed",))
         await _complete_a_milestone(db)
         await _dispatch_and_send(db, client)
         await _make_due(db)
@@ -187,7 +179,7 @@ async def test_a_success_resets_the_failure_clock(db: Database, client: httpx.As
 async def test_cloudevents_are_structured_json(db: Database, client: httpx.AsyncClient) -> None:
     await small_plan(db)
     with receiver() as hook:
-        await _subscribe(db, hook.url, fmt=WebhookFormat.CLOUDEVENTS, types=("milestone.completed",))
+        await subscribe(db, hook.url, fmt=WebhookFormat.CLOUDEVENTS, types=("milestone.completed",))
         await _complete_a_milestone(db)
         await _dispatch_and_send(db, client)
     request = hook.received[0]
@@ -201,7 +193,7 @@ async def test_cloudevents_are_structured_json(db: Database, client: httpx.Async
 async def test_during_a_rotation_both_secrets_verify(db: Database, client: httpx.AsyncClient) -> None:
     await small_plan(db)
     with receiver() as hook:
-        subscription, old = await _subscribe(db, hook.url, types=("milestone.completed",))
+        subscription, old = await subscribe(db, hook.url, types=("milestone.completed",))
         async with db.transaction() as session:
             _rotated, new = await webhooks.rotate_secret(session, actor=SYSTEM, id=subscription.id)
         await _complete_a_milestone(db)
@@ -228,7 +220,7 @@ async def test_no_delivery_is_made_twice_for_one_event_and_subscription(
 ) -> None:
     await small_plan(db)
     with receiver() as hook:
-        await _subscribe(db, hook.url, types=("milestone.completed",))
+        await subscribe(db, hook.url, types=("milestone.completed",))
         await _complete_a_milestone(db)
         async with db.transaction() as session:
             events = (await session.exec(select(OutboxEvent))).all()
@@ -259,26 +251,18 @@ async def test_a_slack_subscription_gets_blocks_in_its_language(db: Database, cl
     assert "webhook-signature" in hook.received[0].headers
 
 
-async def _complete_every_milestone(db: Database) -> None:
-    async with db.transaction() as session:
-        for milestone in (await session.exec(select(Milestone))).all():
-            await milestones.update_milestone(
-                session, actor=SYSTEM, id=milestone.id, status=WorkStatus.COMPLETED, completed_on=date(2024, 6, 1)
-            )
-
-
 async def test_successes_sent_together_are_recorded_each_with_its_attempt(
     db: Database, client: httpx.AsyncClient
 ) -> None:
     await small_plan(db, commitments_count=3)
     with receiver() as hook:
-        subscription, _ = await _subscribe(db, hook.url, types=("milestone.completed",))
+        subscription, _ = await subscribe(db, hook.url, types=("milestone.completed",))
         async with db.transaction() as session:
             stored = await session.get(WebhookSubscription, subscription.id)
             assert stored is not None
             stored.failing_since = utcnow() - timedelta(hours=1)
             session.add(stored)
-        await _complete_every_milestone(db)
+        await complete_every_milestone(db)
         sent = await _dispatch_and_send(db, client)
     assert sent == len(hook.received) == 3
     async with db.reader() as session:
@@ -299,8 +283,8 @@ async def test_a_failure_among_successes_sent_together_is_retried_alone(
 ) -> None:
     await small_plan(db, commitments_count=3)
     with receiver(200, 503, 200) as hook:
-        subscription, _ = await _subscribe(db, hook.url, types=("milestone.completed",))
-        await _complete_every_milestone(db)
+        subscription, _ = await subscribe(db, hook.url, types=("milestone.completed",))
+        await complete_every_milestone(db)
         await _dispatch_and_send(db, client)
     async with db.reader() as session:
         deliveries = (await session.exec(select(WebhookDelivery).order_by(col(WebhookDelivery.event_seq)))).all()

@@ -20,10 +20,10 @@ class _Server(uvicorn.Server):
 
 
 @contextmanager
-def serve(app: ASGIApp, *, lifespan: Literal["on", "off"] = "off") -> Iterator[str]:
-    """Serve `app` on 127.0.0.1 for the duration of the block; yields its base URL."""
+def serve(app: ASGIApp, *, lifespan: Literal["on", "off"] = "off", host: str = "127.0.0.1") -> Iterator[str]:
+    """Serve `app` on `host` (127.0.0.1, or ::1) for the duration of the block; yields its base URL."""
     port = free_port()
-    server = _Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan=lifespan))
+    server = _Server(uvicorn.Config(app, host=host, port=port, log_level="warning", lifespan=lifespan))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 10
@@ -32,7 +32,7 @@ def serve(app: ASGIApp, *, lifespan: Literal["on", "off"] = "off") -> Iterator[s
             raise RuntimeError("loopback server did not start")
         time.sleep(0.01)
     try:
-        yield f"http://127.0.0.1:{port}"
+        yield f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
     finally:
         server.should_exit = True
         thread.join(timeout=10)

@@ -19,7 +19,7 @@ from integrations.http import create_client
 from tracker.db import Database
 from tracker.events.dispatcher import Dispatcher
 from tracker.events.pubsub import Hub
-from tracker.jobs.deliveries import DeliveryWorker
+from tracker.jobs.deliveries import DeliveryWorker, Policy
 from tracker.jobs.sources import SourceRunner
 from tracker.services import reminders, webhooks
 from tracker.services.common import today
@@ -43,7 +43,13 @@ class Scheduler:
         self.settings = settings
         self.dispatcher = Dispatcher(db, [webhooks.fan_out], after_commit=[hub.wake] if hub else [])
         self.client = create_client(allow_private=settings.allow_private_targets)
-        self.deliveries = DeliveryWorker(db, self.client, base_url=settings.base_url)
+        self.deliveries = DeliveryWorker(
+            db, self.client, base_url=settings.base_url, policy=Policy.from_settings(settings)
+        )
+        # A wake-up that comes while the dispatch tick runs: APScheduler would skip that run
+        # (one instance at a time), so the running tick goes round once more instead.
+        self._dispatch_again = False
+        self._dispatching = False
         self.sources = SourceRunner(db, self.client, holidays=settings.holidays)
         self._scheduler = AsyncIOScheduler(timezone=settings.timezone)
         logging.getLogger(TICKS_LOGGER).setLevel(logging.WARNING)
@@ -99,6 +105,7 @@ class Scheduler:
     async def shutdown(self) -> None:
         if self._scheduler.running:
             self._scheduler.shutdown(wait=False)
+        await self.deliveries.close()
         await self.client.aclose()
         if self._leader_connection is not None:
             connection, self._leader_connection = self._leader_connection, None
@@ -130,35 +137,36 @@ class Scheduler:
         """Run the dispatch and delivery ticks now: a change just committed (the interval is the safety net)."""
         if not self._scheduler.running:
             return
-        now = datetime.now(UTC)
-        for job_id in ("dispatch", "deliver"):
-            job = self._scheduler.get_job(job_id)
+        self._dispatch_again = True
+        if not self._dispatching:
+            job = self._scheduler.get_job("dispatch")
             if job is not None:
-                job.modify(next_run_time=now)
+                job.modify(next_run_time=datetime.now(UTC))
+        self.deliveries.poke()
 
     async def _dispatch_tick(self) -> None:
         # Dispatch is safe on every replica (SKIP LOCKED); it does not need leadership.
+        self._dispatch_again, self._dispatching = True, True
         try:
-            dispatched = await self.dispatcher.drain()
-        except Exception:
-            log.exception("dispatch tick failed; the events stay in the outbox for the next tick")
-            return
-        if dispatched:
-            log.debug("dispatched %d event(s)", dispatched)
-            job = self._scheduler.get_job("deliver")
-            if job is not None:
-                job.modify(next_run_time=datetime.now(UTC))
+            while self._dispatch_again:
+                self._dispatch_again = False
+                try:
+                    dispatched = await self.dispatcher.drain()
+                except Exception:
+                    log.exception("dispatch tick failed; the events stay in the outbox for the next tick")
+                    return
+                if dispatched:
+                    log.debug("dispatched %d event(s)", dispatched)
+                    self.deliveries.poke()
+        finally:
+            self._dispatching = False
 
     async def _delivery_tick(self) -> None:
-        sent = 0
+        # Starts lanes and returns: each lane sends on its own, and looks for more when it ends.
         try:
-            while batch := await self.deliveries.run_once():
-                sent += batch
+            await self.deliveries.start_due()
         except Exception:
             log.exception("delivery tick failed; due deliveries stay due for the next tick")
-            return
-        if sent:
-            log.debug("sent %d webhook delivery attempt(s)", sent)
 
     async def _reminder_tick(self) -> None:
         # Once per deployment: the leader alone (the reminder table would also stop doubles).

@@ -38,6 +38,13 @@ class WebhookSubscription(Row, table=True):
     failing_since: datetime | None = Field(default=None, sa_type=UTCDateTime)
     disabled_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     disabled_reason: str | None = None
+    # The delivery lane: the one process sending this subscription's deliveries holds it until then
+    # (one sender at a time keeps them in order across replicas; a dead sender's lane expires).
+    lane_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # The circuit breaker: attempts that failed in a row (any answer but a retryable one resets it)
+    # and, once open, until when the endpoint is left alone; one attempt then probes it.
+    consecutive_failures: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    paused_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
 class WebhookDelivery(Row, table=True):

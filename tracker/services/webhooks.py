@@ -12,6 +12,7 @@ import random
 import re
 import uuid
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -195,6 +196,8 @@ async def update_subscription(
             subscription.disabled_at = None
             subscription.disabled_reason = None
             subscription.failing_since = None
+            subscription.consecutive_failures = 0
+            subscription.paused_until = None
     touch(subscription)
     session.add(subscription)
     return subscription
@@ -263,7 +266,8 @@ async def fan_out(session: AsyncSession, events: Sequence[OutboxEvent]) -> None:
             "event_type": event.type,
             "status": DeliveryStatus.PENDING.value,
             "attempt_count": 0,
-            "next_attempt_at": now,
+            # An endpoint its breaker leaves alone gets its deliveries when the pause ends.
+            "next_attempt_at": max(now, subscription.paused_until or now),
         }
         for event in events
         for subscription in subscriptions
@@ -413,6 +417,60 @@ async def _record_successes(session: AsyncSession, outcomes: Sequence[tuple[uuid
             .values(failing_since=None)
             .execution_options(synchronize_session=False)
         )
+
+
+@dataclass(frozen=True, slots=True)
+class Breaker:
+    """After `failures` retryable failures in a row an endpoint is left alone for `cooldown`."""
+
+    failures: int = 5
+    cooldown: timedelta = timedelta(minutes=1)
+
+
+async def checkpoint_lane(
+    session: AsyncSession,
+    *,
+    subscription_id: uuid.UUID,
+    url: str,
+    failures: int,
+    now: datetime,
+    held_until: datetime,
+    lease_until: datetime | None,
+    breaker: Breaker,
+) -> bool:
+    """A delivery lane's bookkeeping, in the caller's transaction, after `record_outcomes`: the
+    breaker's count of failures in a row becomes `failures` (opening it at the threshold: the
+    subscription's pending deliveries move to the end of the pause, unattempted), the lane's lease
+    runs to `lease_until` (None releases it). Whether the lane may go on sending: not when the
+    subscription was deleted, disabled or pointed elsewhere, nor once its breaker is open, nor when
+    the lease it held (`held_until`) ran out and another sender has the lane now."""
+    subscription = await session.get(WebhookSubscription, subscription_id)
+    if subscription is None:
+        return False
+    if subscription.lane_until != held_until:
+        return False  # another sender's lane now: its lease and breaker count are its own
+    opened = failures >= breaker.failures
+    subscription.consecutive_failures = failures
+    if opened:
+        paused_until = now + breaker.cooldown
+        subscription.paused_until = paused_until
+        await session.flush()  # the retry times `record_outcomes` set, which this moves on
+        await session.exec(
+            update(WebhookDelivery)
+            .where(
+                col(WebhookDelivery.subscription_id) == subscription_id,
+                col(WebhookDelivery.status) == DeliveryStatus.PENDING,
+                col(WebhookDelivery.next_attempt_at) < paused_until,
+            )
+            .values(next_attempt_at=paused_until)
+            .execution_options(synchronize_session=False)
+        )
+    elif failures == 0:
+        subscription.paused_until = None
+    going_on = subscription.active and subscription.url == url and not opened
+    subscription.lane_until = (lease_until if going_on else None) or now  # a lane that stops lets go
+    session.add(subscription)
+    return going_on
 
 
 def disable(session: AsyncSession, subscription: WebhookSubscription, *, reason: str, now: datetime) -> None:
