@@ -527,6 +527,12 @@ def table(report: dict[str, Any]) -> str:
                 f"throughput {name:<18} tracker/raw httpx {figures['ratio_median']:.2f}"
                 + (f" (target {target}: {'met' if figures.get('meets_target') else 'missed'})" if target else "")
             )
+    latency = report.get("throughput", {}).get("hostile", {}).get("healthy_latency_ms")
+    if latency:
+        lines.append(
+            f"throughput hostile receivers  healthy commit-to-receipt p50 {latency['p50']:.0f} ms,"
+            f" p99 {latency['p99']:.0f} ms, max {latency['max']:.0f} ms"
+        )
     if "hostile" in report:
         from bench import hostile
 
