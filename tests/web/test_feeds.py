@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import feedparser
+import pytest
 
 from tests.support.accountability import place_with_body
 from tests.support.builders import ait_melloul
@@ -74,3 +75,22 @@ async def test_unknown_collectivities_and_bad_parameters_are_client_errors(clien
     assert (await client.http.get("/feeds/ait-melloul/nope.atom")).status_code == 404
     assert (await client.http.get("/feeds/ait-melloul.atom?lang=!!")).status_code == 400
     assert (await client.http.get("/feeds/ait-melloul.atom?before=abc")).status_code == 400
+
+
+@pytest.mark.parametrize(
+    "before",
+    ["99999999999999999999999", "9223372036854775808", "-1", "0", "1e3", "\u00b2", "\uff11\uff12", " 7", "", "%00"],
+)
+async def test_a_before_out_of_range_is_a_400_with_a_message(client: Client, db: Database, before: str) -> None:
+    await place_with_body(db)
+    response = await client.http.get(f"/feeds/tiznit.atom?before={before}")
+    assert response.status_code == 400
+    assert "before" in response.text
+
+
+@pytest.mark.parametrize("path", ["/feeds/%00x.atom", "/feeds/tiznit%00.atom", "/feeds/%C3%A9%00.atom"])
+async def test_a_slug_with_a_nul_byte_is_not_found(client: Client, db: Database, path: str) -> None:
+    await place_with_body(db)
+    response = await client.http.get(path)
+    assert response.status_code == 404
+    assert "collectivity" in response.text
