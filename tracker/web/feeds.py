@@ -7,6 +7,7 @@ Conditional GET: the ETag covers the newest event, so an unchanged feed answers 
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import re
 import uuid
@@ -20,11 +21,12 @@ from starlette.responses import Response
 
 from integrations.webhooks import messages
 from tracker import i18n
+from tracker.access import ANONYMOUS, can_read_plan, readable_events, shown_event_data
 from tracker.db import Database
 from tracker.errors import BadInput
 from tracker.events import envelopes
 from tracker.ids import decode_id
-from tracker.models import ActionPlan, Collectivity, OutboxEvent, PlanStatus
+from tracker.models import ActionPlan, Collectivity, OutboxEvent
 
 ATOM = "http://www.w3.org/2005/Atom"
 PAGE = 50
@@ -90,7 +92,8 @@ async def feed(request: Request) -> Response:
         place = (await session.exec(select(Collectivity).where(Collectivity.slug == slug))).first()
         if place is None:
             return _not_found(f"no collectivity {slug!r}")
-        query = select(OutboxEvent).where(OutboxEvent.collectivity_id == place.id, col(OutboxEvent.public).is_(True))
+        # Feeds are public documents, cached by anyone: they show what anonymous readers may read.
+        query = select(OutboxEvent).where(OutboxEvent.collectivity_id == place.id, readable_events(ANONYMOUS))
         plan: ActionPlan | None = None
         plan_param = request.path_params.get("plan")
         if plan_param is not None:
@@ -99,7 +102,11 @@ async def feed(request: Request) -> Response:
             except BadInput:
                 return _not_found("no such plan")
             plan = await session.get(ActionPlan, plan_key)
-            if plan is None or plan.collectivity_id != place.id or plan.status == PlanStatus.DRAFT:
+            if (
+                plan is None
+                or plan.collectivity_id != place.id
+                or not can_read_plan(ANONYMOUS, status=plan.status, collectivity_id=plan.collectivity_id)
+            ):
                 return _not_found("no such plan")
             query = query.where(OutboxEvent.plan_id == plan.id)
         if before is not None:
@@ -128,7 +135,7 @@ async def feed(request: Request) -> Response:
         _element(root, "link", rel="next", href=next_url, type="application/atom+xml")
     _element(root, "generator", messages.tracker_name(lang))
     for event in page:
-        envelope = built[event.id]
+        envelope = dataclasses.replace(built[event.id], data=shown_event_data(ANONYMOUS, event))
         entry = _element(root, "entry")
         _element(entry, "id", uuid.UUID(str(event.id)).urn)
         _element(entry, "title", messages.sentence(envelope, lang, with_place=False))
