@@ -150,6 +150,37 @@ async def test_a_commit_wakes_the_dispatcher_without_waiting_for_its_tick(settin
     assert payload["data"]["events"]["type"] == "milestone.completed"
 
 
+async def first_message(socket: Any) -> dict[str, Any]:
+    while True:
+        message: dict[str, Any] = json.loads(await asyncio.wait_for(socket.recv(), timeout=15))
+        if message["type"] not in ("ping", "pong"):
+            return message
+
+
+def _codes(message: dict[str, Any]) -> list[tuple[str, str | None]]:
+    errors = message["payload"] if message["type"] == "error" else message["payload"]["errors"]
+    return [(error["extensions"]["code"], error["extensions"].get("field")) for error in errors]
+
+
+@pytest.mark.parametrize(
+    ("query", "code"),
+    [
+        ('subscription { events(filter: {subjectId: "nope"}) { type } }', ("BAD_USER_INPUT", "subjectId")),
+        ('subscription { events(filter: {collectivitySlug: "nowhere"}) { type } }', ("NOT_FOUND", "collectivitySlug")),
+        ('subscription { planProgress(planId: "nope") { progress } }', ("BAD_USER_INPUT", "planId")),
+        ("subscription { events { nope } }", ("BAD_USER_INPUT", "nope")),
+    ],
+)
+async def test_subscription_errors_carry_their_code(
+    settings: Settings, db: Database, query: str, code: tuple[str, str | None]
+) -> None:
+    with live_server(settings) as base_url:
+        async with subscription(base_url, query) as socket:
+            message = await first_message(socket)
+    assert message["type"] in ("error", "next"), message
+    assert _codes(message) == [code]
+
+
 async def test_an_anonymous_subscriber_never_receives_source_failures(settings: Settings, db: Database) -> None:
     await _demo_already_announced(db)
     token = await token_for(db, Role.ADMIN)

@@ -4,22 +4,39 @@ and a plan's progress as it moves."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncGenerator, AsyncIterator
+from collections.abc import AsyncGenerator, AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 from datetime import datetime
 
 import strawberry
 from sqlmodel import select
+from strawberry.extensions import SchemaExtension
+from strawberry.types import StreamExecutionResult
 
 from tracker import models
 from tracker.access import can_read_plan, readable_events
 from tracker.api.context import Context, Info
+from tracker.api.errors import classify
 from tracker.api.events import Event, EventFilter
 from tracker.api.plans import plan_progress
 from tracker.api.relay import decode_id
 from tracker.errors import BadInput, NotFound, TrackerError
 from tracker.events.pubsub import Hub
 from tracker.services.webhooks import type_matches
+
+
+class StreamErrorCodes(SchemaExtension):
+    """Each result a subscription streams leaves with `extensions.code`, as a query's does.
+
+    `ErrorCodes` classifies when the operation ends, which for a subscription is after its
+    results (and its errors) were sent: here each one is classified on its way out.
+    """
+
+    def on_stream_result(self, result: StreamExecutionResult) -> Iterator[None]:
+        errors = getattr(result, "errors", None)
+        if errors:
+            result.errors = [classify(error) for error in errors]  # type: ignore[union-attr]
+        yield
 
 
 def _hub(context: Context) -> Hub:

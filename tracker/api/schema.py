@@ -19,7 +19,7 @@ from tracker.api.events import Event, EventQuery
 from tracker.api.evidence import Evidence
 from tracker.api.history import AuditEntry, AuditQuery
 from tracker.api.indicators import Indicator, Measurement
-from tracker.api.live import Subscription
+from tracker.api.live import StreamErrorCodes, Subscription
 from tracker.api.milestone_search import MilestoneQuery
 from tracker.api.milestones import Milestone
 from tracker.api.network import NetworkQuery
@@ -91,6 +91,7 @@ def build_schema(settings: Settings) -> strawberry.Schema:
         config=StrawberryConfig(auto_camel_case=True),
         extensions=[
             ErrorCodes,
+            StreamErrorCodes,
             CloseReadSession,
             lambda: QueryDepthLimiter(max_depth=settings.max_query_depth),
             lambda: MaxAliasesLimiter(max_alias_count=settings.max_aliases),
