@@ -149,15 +149,25 @@ def readable_events(actor: Principal) -> ColumnElement[bool]:
     return or_(*readable)
 
 
-def shown_event_data(actor: Principal, event: OutboxEvent) -> dict[str, Any]:
+def can_read_hidden_text(actor: Principal) -> bool:
+    """A comment hidden by a moderator keeps its text for the network's administrators only."""
+    return actor.role is Role.ADMIN
+
+
+def shown_event_data(actor: Principal, event: OutboxEvent, *, comment_hidden: bool = False) -> dict[str, Any]:
     """An event's data as `actor` may read it, once `readable_events` let the event through.
 
     Webhook URLs show their host only, to everyone. The event that publishes a plan carries
-    the values the plan had as a draft (`before`): only who reads drafts sees them.
+    the values the plan had as a draft (`before`): only who reads drafts sees them. A comment
+    hidden since it was posted (`comment_hidden`, known to the caller) takes its text out
+    of its events as out of the thread.
     """
     data = dict(event.data)
     if event.subject_type == "WebhookSubscription" and isinstance(data.get("url"), str):
         data["url"] = redacted_url(data["url"])
+    comment = data.get("comment")
+    if comment_hidden and isinstance(comment, dict) and not can_read_hidden_text(actor):
+        data["comment"] = {**comment, "text": None}
     changes = data.get("changes")
     if isinstance(changes, dict) and _publishes(changes) and not _reads_drafts_of(actor, event.collectivity_id):
         data["changes"] = {

@@ -19,6 +19,7 @@ from tests.support.event_world import (
     SECRET_HOOK,
     disabled_webhook,
     failing_source,
+    posted_then_hidden_comment,
     publish_with_a_new_title,
     set_back_to_draft_and_retitle,
 )
@@ -138,3 +139,15 @@ async def test_the_event_publishing_a_plan_shows_its_draft_values_only_to_who_re
 )
 def test_a_redacted_url_keeps_scheme_host_and_port_only(url: str, shown: str) -> None:
     assert redacted_url(url) == shown
+
+
+@pytest.mark.parametrize("role", ROLES)
+async def test_a_hidden_comments_text_leaves_its_event_except_for_admins(
+    client: Client, db: Database, role: str
+) -> None:
+    own = await place_with_body(db)
+    other = await place_with_body(db, slug="agadir")
+    await posted_then_hidden_comment(db, "tiznit", "Texte injurieux")
+    events = await _events(client, _headers(client, own, other, role))
+    created = next(event for event in events if event["type"] == "comment.created")
+    assert created["data"]["comment"]["text"] == ("Texte injurieux" if role == "ADMIN" else None)

@@ -9,9 +9,9 @@ from tests.support.graphql import Client
 from tests.support.publisher import Publisher
 from tracker.access import SYSTEM
 from tracker.db import Database
-from tracker.models import ActionPlan, Collectivity, PlanStatus, WebhookSubscription
+from tracker.models import ActionPlan, Collectivity, Commitment, PlanStatus, WebhookSubscription
 from tracker.models.base import utcnow
-from tracker.services import plans, webhooks
+from tracker.services import comments, plans, webhooks
 
 DRAFT_TITLE = "Titre du brouillon secret"
 # A chat platform's webhook URL: the path is the credential.
@@ -39,6 +39,17 @@ async def publish_with_a_new_title(db: Database, slug: str, title: str) -> None:
     async with db.transaction() as session:
         plan = await _plan_of(session, slug)
         await plans.update_plan(session, actor=SYSTEM, id=plan.id, status=PlanStatus.ADOPTED, title={"fr": title})
+
+
+async def posted_then_hidden_comment(db: Database, slug: str, text: str) -> None:
+    """A comment on the plan's first commitment, then hidden by a moderator."""
+    async with db.transaction() as session:
+        plan = await _plan_of(session, slug)
+        commitment = (await session.exec(select(Commitment).where(Commitment.plan_id == plan.id))).first()
+        assert commitment is not None
+        comment = await comments.post_comment(session, actor=SYSTEM, commitment_id=commitment.id, text=text)
+    async with db.transaction() as session:
+        await comments.hide_comment(session, actor=SYSTEM, id=comment.id, reason="Hors charte")
 
 
 async def disabled_webhook(db: Database, slug: str) -> WebhookSubscription:

@@ -40,10 +40,15 @@ class Event(Node):
         return strawberry.ID(encode_id(self.row.subject_type, self.row.subject_id))
 
     @strawberry.field(
-        description="Details: before and after values, snapshots, links. Webhook URLs show their host only."
+        description="Details: before and after values, snapshots, links. Webhook URLs show their host only; "
+        "a comment hidden since reads with a null text (except for administrators)."
     )
-    def data(self, info: Info) -> JSON:
-        return JSON(shown_event_data(info.context.principal, self.row))
+    async def data(self, info: Info) -> JSON:
+        hidden = False
+        if self.row.subject_type == "Comment" and "comment" in self.row.data:
+            comment = await info.context.loaders.comment.load(self.row.subject_id)
+            hidden = comment is None or comment.hidden_at is not None  # gone or hidden: its text is no news
+        return JSON(shown_event_data(info.context.principal, self.row, comment_hidden=hidden))
 
     @strawberry.field(description="Role of whoever caused it (SYSTEM changes show ADMIN).")
     def actor_role(self) -> Role:

@@ -99,6 +99,7 @@ class Subscription:
                     if (place and event.collectivity_id != place) or (subject and event.subject_id != subject):
                         continue
                     if await _readable(context, event):
+                        await context.forget_loaded()  # its fields read the records as they are now
                         yield Event.from_row(event)
 
     @strawberry.subscription(description="A plan's progress now, then again each time a change moves it.")
