@@ -35,6 +35,11 @@ query($filter: EventFilter) { events(filter: $filter, first: 100) { edges { node
 ROLES = ("ADMIN", "EDITOR_OWN", "EDITOR_OTHER", "MONITOR_OWN", "MONITOR_OTHER", "ANONYMOUS")
 
 
+async def _two_places(db: Database, status: PlanStatus = PlanStatus.ADOPTED) -> tuple[Place, Place]:
+    """Tiznit, whose events the tests are about, and Agadir, whose people are strangers to them."""
+    return await place_with_body(db, status=status), await place_with_body(db, slug="agadir")
+
+
 def _headers(client: Client, own: Place, other: Place, role: str) -> dict[str, str]:
     tokens = {
         "ADMIN": client.admin_token,
@@ -49,6 +54,10 @@ def _headers(client: Client, own: Place, other: Place, role: str) -> dict[str, s
 async def _events(client: Client, headers: dict[str, str], slug: str = "tiznit") -> list[dict[str, Any]]:
     data = await client.data(EVENTS, {"filter": {"collectivitySlug": slug}}, headers=headers)
     return [edge["node"] for edge in data["events"]["edges"]]
+
+
+async def _events_as(client: Client, places: tuple[Place, Place], role: str) -> list[dict[str, Any]]:
+    return await _events(client, _headers(client, *places, role))
 
 
 async def test_anonymous_readers_lose_the_events_of_a_plan_set_back_to_draft(client: Client, db: Database) -> None:
@@ -87,12 +96,11 @@ async def test_anonymous_readers_do_not_read_source_events(client: Client, db: D
 
 @pytest.mark.parametrize("role", ROLES)
 async def test_webhook_and_source_events_reach_only_who_manages_them(client: Client, db: Database, role: str) -> None:
-    own = await place_with_body(db)
-    other = await place_with_body(db, slug="agadir")
+    places = await _two_places(db)
     await disabled_webhook(db, "tiznit")
     with publisher() as site:
-        await failing_source(client, site, own.commitment_id)
-    types = {event["type"] for event in await _events(client, _headers(client, own, other, role))}
+        await failing_source(client, site, places[0].commitment_id)
+    types = {event["type"] for event in await _events_as(client, places, role)}
     managed = {"webhook.disabled", "source.failed"}
     assert types & managed == (managed if role in ("ADMIN", "EDITOR_OWN") else set())
     assert "milestone.created" in types
@@ -102,10 +110,9 @@ async def test_webhook_and_source_events_reach_only_who_manages_them(client: Cli
 async def test_the_events_of_a_plan_back_in_draft_reach_only_who_reads_drafts(
     client: Client, db: Database, role: str
 ) -> None:
-    own = await place_with_body(db)
-    other = await place_with_body(db, slug="agadir")
+    places = await _two_places(db)
     await set_back_to_draft_and_retitle(db, "tiznit")
-    events = await _events(client, _headers(client, own, other, role))
+    events = await _events_as(client, places, role)
     reads_drafts = role in ("ADMIN", "EDITOR_OWN", "MONITOR_OWN")
     assert ("milestone.created" in {event["type"] for event in events}) is reads_drafts
     assert (DRAFT_TITLE in json.dumps(events)) is reads_drafts
@@ -115,10 +122,9 @@ async def test_the_events_of_a_plan_back_in_draft_reach_only_who_reads_drafts(
 async def test_the_event_publishing_a_plan_shows_its_draft_values_only_to_who_reads_drafts(
     client: Client, db: Database, role: str
 ) -> None:
-    own = await place_with_body(db, status=PlanStatus.DRAFT)
-    other = await place_with_body(db, slug="agadir")
+    places = await _two_places(db, status=PlanStatus.DRAFT)
     await publish_with_a_new_title(db, "tiznit", "Plan adopté")
-    events = await _events(client, _headers(client, own, other, role))
+    events = await _events_as(client, places, role)
     published = next(event for event in events if event["type"] == "plan.updated")
     changes = published["data"]["changes"]
     assert changes["status"] == {"before": "DRAFT", "after": "ADOPTED"}
@@ -145,9 +151,8 @@ def test_a_redacted_url_keeps_scheme_host_and_port_only(url: str, shown: str) ->
 async def test_a_hidden_comments_text_leaves_its_event_except_for_admins(
     client: Client, db: Database, role: str
 ) -> None:
-    own = await place_with_body(db)
-    other = await place_with_body(db, slug="agadir")
+    places = await _two_places(db)
     await posted_then_hidden_comment(db, "tiznit", "Texte injurieux")
-    events = await _events(client, _headers(client, own, other, role))
+    events = await _events_as(client, places, role)
     created = next(event for event in events if event["type"] == "comment.created")
     assert created["data"]["comment"]["text"] == ("Texte injurieux" if role == "ADMIN" else None)
