@@ -19,6 +19,7 @@ from tracker import logs, migrate, plan_files
 from tracker.access import SYSTEM
 from tracker.db import Database
 from tracker.errors import TrackerError
+from tracker.models.base import utcnow
 from tracker.models.enums import Role
 from tracker.services import tokens
 from tracker.settings import get_settings
@@ -87,9 +88,9 @@ def token_list() -> None:
     """List tokens (never their secrets)."""
     migrate.upgrade(get_settings().database_url)
     rows = asyncio.run(_in_transaction(tokens.list_tokens))
+    now = utcnow()
     for row in rows:
-        state = "revoked" if row.revoked_at else (f"expires {row.expires_at:%Y-%m-%d}" if row.expires_at else "active")
-        typer.echo(f"{row.key_id}\t{row.role.value}\t{row.name}\t{state}")
+        typer.echo(f"{row.key_id}\t{row.role.value}\t{row.name}\t{tokens.token_state(row, now=now)}")
 
 
 @token_app.command("revoke")

@@ -13,8 +13,10 @@ import pytest
 import websockets
 
 from tests.support.builders import ait_melloul
+from tests.support.event_world import CREATE_SOURCE, INTERNAL_SOURCE_PATH, RUN_SOURCE
 from tests.support.graphql import operation
 from tests.support.loopback import serve
+from tests.support.publisher import Publisher, publisher
 from tests.support.tokens import token_for
 from tracker.app import create_app
 from tracker.db import Database
@@ -146,3 +148,62 @@ async def test_a_commit_wakes_the_dispatcher_without_waiting_for_its_tick(settin
             await _complete(base_url, token, milestone_id)
             payload = await next_payload(socket)
     assert payload["data"]["events"]["type"] == "milestone.completed"
+
+
+async def first_message(socket: Any) -> dict[str, Any]:
+    while True:
+        message: dict[str, Any] = json.loads(await asyncio.wait_for(socket.recv(), timeout=15))
+        if message["type"] not in ("ping", "pong"):
+            return message
+
+
+def _codes(message: dict[str, Any]) -> list[tuple[str, str | None]]:
+    errors = message["payload"] if message["type"] == "error" else message["payload"]["errors"]
+    return [(error["extensions"]["code"], error["extensions"].get("field")) for error in errors]
+
+
+@pytest.mark.parametrize(
+    ("query", "code"),
+    [
+        ('subscription { events(filter: {subjectId: "nope"}) { type } }', ("BAD_USER_INPUT", "subjectId")),
+        ('subscription { events(filter: {collectivitySlug: "nowhere"}) { type } }', ("NOT_FOUND", "collectivitySlug")),
+        ('subscription { planProgress(planId: "nope") { progress } }', ("BAD_USER_INPUT", "planId")),
+        ("subscription { events { nope } }", ("BAD_USER_INPUT", "nope")),
+    ],
+)
+async def test_subscription_errors_carry_their_code(
+    settings: Settings, db: Database, query: str, code: tuple[str, str | None]
+) -> None:
+    with live_server(settings) as base_url:
+        async with subscription(base_url, query) as socket:
+            message = await first_message(socket)
+    assert message["type"] in ("error", "next"), message
+    assert _codes(message) == [code]
+
+
+async def test_an_anonymous_subscriber_never_receives_source_failures(settings: Settings, db: Database) -> None:
+    await _demo_already_announced(db)
+    token = await token_for(db, Role.ADMIN)
+    query = 'subscription { events(filter: {types: ["source.*", "milestone.completed"]}) { type data } }'
+    with live_server(settings) as base_url, publisher() as site:
+        milestone_id = await _open_milestone(base_url)
+        async with subscription(base_url, query) as socket:
+            await asyncio.sleep(0.3)  # the subscription is registered before the changes
+            await _fail_a_source(base_url, token, site, milestone_id)
+            await _complete(base_url, token, milestone_id)
+            payload = await next_payload(socket)
+    assert payload["data"]["events"]["type"] == "milestone.completed"
+
+
+async def _fail_a_source(base_url: str, token: str, site: Publisher, milestone_id: str) -> None:
+    site.pages[INTERNAL_SOURCE_PATH] = (500, "text/plain", "upstream 10.0.0.7 refused")
+    headers = {"Authorization": f"Bearer {token}"}
+    source = {"kind": "DOCUMENT", "url": f"{site.url}{INTERNAL_SOURCE_PATH}", "schedule": "PT6H"}
+    async with httpx.AsyncClient(base_url=base_url, headers=headers, timeout=30) as http:
+        created = await http.post(
+            "/graphql", json={"query": CREATE_SOURCE, "variables": {"input": {**source, "targetId": milestone_id}}}
+        )
+        source_id = created.json()["data"]["createEvidenceSource"]["source"]["id"]
+        for _ in range(3):
+            ran = await http.post("/graphql", json={"query": RUN_SOURCE, "variables": {"id": source_id}})
+        assert ran.json()["data"]["runSourceNow"]["source"]["state"] == "FAILING"

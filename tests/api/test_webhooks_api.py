@@ -8,6 +8,7 @@ from standardwebhooks import Webhook
 
 from integrations.http import create_client
 from tests.support.builders import small_plan
+from tests.support.event_world import SECRET_HOOK
 from tests.support.graphql import Client, error_codes
 from tests.support.receiver import receiver
 from tests.support.tokens import token_for
@@ -113,11 +114,19 @@ async def test_a_private_address_is_refused_on_url_by_default(settings: Settings
 
 
 async def test_editors_list_only_their_collectivity_subscriptions(client: Client, db: Database) -> None:
-    await _create(client, db, "http://127.0.0.1:9/a")
+    created = await _create(client, db, "http://127.0.0.1:9/a")
     await client.data(CREATE, {"input": {"url": "http://127.0.0.1:9/network", "format": "STANDARD"}}, admin=True)
     editor = await token_for(db, Role.EDITOR, collectivity="tiznit")
-    query = "{ webhookSubscriptions { totalCount edges { node { url } } } }"
+    query = "{ webhookSubscriptions { totalCount edges { node { id } } } }"
     mine = await client.data(query, headers=client.bearer(editor))
     everything = await client.data(query, admin=True)
-    assert [edge["node"]["url"] for edge in mine["webhookSubscriptions"]["edges"]] == ["http://127.0.0.1:9/a"]
+    assert [edge["node"]["id"] for edge in mine["webhookSubscriptions"]["edges"]] == [created["subscription"]["id"]]
     assert everything["webhookSubscriptions"]["totalCount"] == 2
+
+
+async def test_a_subscription_url_reads_back_as_its_host_only(client: Client, db: Database) -> None:
+    created = await _create(client, db, f"{SECRET_HOOK}?x=1")
+    query = "query($id: ID!) { node(id: $id) { ... on WebhookSubscription { url } } }"
+    read = await client.data(query, {"id": created["subscription"]["id"]}, admin=True)
+    assert created["subscription"]["url"] == "http://127.0.0.1:9/…"
+    assert read["node"]["url"] == "http://127.0.0.1:9/…"

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import feedparser
+import pytest
 
 from tests.support.accountability import place_with_body
 from tests.support.builders import ait_melloul
+from tests.support.event_world import DRAFT_TITLE, INTERNAL_SOURCE_PATH, failing_source, set_back_to_draft_and_retitle
 from tests.support.graphql import Client
+from tests.support.publisher import publisher
 from tracker.db import Database
 from tracker.models import PlanStatus
 
@@ -74,3 +77,42 @@ async def test_unknown_collectivities_and_bad_parameters_are_client_errors(clien
     assert (await client.http.get("/feeds/ait-melloul/nope.atom")).status_code == 404
     assert (await client.http.get("/feeds/ait-melloul.atom?lang=!!")).status_code == 400
     assert (await client.http.get("/feeds/ait-melloul.atom?before=abc")).status_code == 400
+
+
+async def test_a_plan_set_back_to_draft_takes_its_entries_and_draft_title_out_of_the_feed(
+    client: Client, db: Database
+) -> None:
+    place = await place_with_body(db)
+    await set_back_to_draft_and_retitle(db, place.slug)
+    response = await client.http.get(f"/feeds/{place.slug}.atom?lang=fr")
+    parsed = feedparser.parse(response.content)
+    assert DRAFT_TITLE not in response.text
+    assert {tag.term for entry in parsed.entries for tag in entry.tags} == {"collectivity.created", "body.created"}
+
+
+async def test_source_failures_stay_out_of_the_feed(client: Client, db: Database) -> None:
+    place = await place_with_body(db)
+    with publisher() as site:
+        await failing_source(client, site, place.commitment_id)
+    response = await client.http.get(f"/feeds/{place.slug}.atom")
+    assert "source.failed" not in response.text
+    assert INTERNAL_SOURCE_PATH not in response.text
+
+
+@pytest.mark.parametrize(
+    "before",
+    ["99999999999999999999999", "9223372036854775808", "-1", "0", "1e3", "\u00b2", "\uff11\uff12", " 7", "", "%00"],
+)
+async def test_a_before_out_of_range_is_a_400_with_a_message(client: Client, db: Database, before: str) -> None:
+    await place_with_body(db)
+    response = await client.http.get(f"/feeds/tiznit.atom?before={before}")
+    assert response.status_code == 400
+    assert "before" in response.text
+
+
+@pytest.mark.parametrize("path", ["/feeds/%00x.atom", "/feeds/tiznit%00.atom", "/feeds/%C3%A9%00.atom"])
+async def test_a_slug_with_a_nul_byte_is_not_found(client: Client, db: Database, path: str) -> None:
+    await place_with_body(db)
+    response = await client.http.get(path)
+    assert response.status_code == 404
+    assert "collectivity" in response.text

@@ -12,7 +12,7 @@ from sqlmodel import col, select
 from strawberry.scalars import JSON
 
 from tracker import models
-from tracker.access import Principal
+from tracker.access import readable_events, shown_event_data
 from tracker.api.context import Info
 from tracker.api.relay import Connection, Node, PageArgs, connection, decode_id, encode_id, page_of_select
 from tracker.models.enums import Role
@@ -39,24 +39,21 @@ class Event(Node):
     def subject_id(self) -> strawberry.ID:
         return strawberry.ID(encode_id(self.row.subject_type, self.row.subject_id))
 
-    @strawberry.field(description="Details: before and after values, snapshots, links.")
-    def data(self) -> JSON:
-        return JSON(dict(self.row.data))
+    @strawberry.field(
+        description="Details: before and after values, snapshots, links. Webhook URLs show their host only; "
+        "a comment hidden since reads with a null text (except for administrators)."
+    )
+    async def data(self, info: Info) -> JSON:
+        hidden = False
+        if self.row.subject_type == "Comment" and "comment" in self.row.data:
+            comment = await info.context.loaders.comment.load(self.row.subject_id)
+            hidden = comment is None or comment.hidden_at is not None  # gone or hidden: its text is no news
+        return JSON(shown_event_data(info.context.principal, self.row, comment_hidden=hidden))
 
     @strawberry.field(description="Role of whoever caused it (SYSTEM changes show ADMIN).")
     def actor_role(self) -> Role:
         role = self.row.actor.split(":", 1)[0].upper()
         return Role(role) if role in Role.__members__ else Role.ADMIN
-
-
-def readable_events(principal: Principal) -> Any:
-    """SQL condition: public events for all; a collectivity's private ones for its own people."""
-    if principal.role is Role.ADMIN:
-        return True
-    public = col(models.OutboxEvent.public).is_(True)
-    if principal.collectivity_id is not None:
-        return or_(public, col(models.OutboxEvent.collectivity_id) == principal.collectivity_id)
-    return public
 
 
 @strawberry.input(description="Which events to list; every condition given must hold.")
@@ -80,7 +77,8 @@ def type_condition(patterns: list[str]) -> Any:
 @strawberry.type
 class EventQuery:
     @strawberry.field(
-        description="Events, newest first: public ones, and private ones for their collectivity's people."
+        description="Events, newest first, as the caller may read them: those of published plans for "
+        "everyone; drafts' for the collectivity's people; webhook and source events for who manages them."
     )
     async def events(
         self,

@@ -4,23 +4,39 @@ and a plan's progress as it moves."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncGenerator, AsyncIterator
+from collections.abc import AsyncGenerator, AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 from datetime import datetime
 
 import strawberry
 from sqlmodel import select
+from strawberry.extensions import SchemaExtension
+from strawberry.types import StreamExecutionResult
 
 from tracker import models
-from tracker.access import Principal, can_read_plan
+from tracker.access import can_read_plan, readable_events
 from tracker.api.context import Context, Info
+from tracker.api.errors import classify
 from tracker.api.events import Event, EventFilter
 from tracker.api.plans import plan_progress
 from tracker.api.relay import decode_id
 from tracker.errors import BadInput, NotFound, TrackerError
 from tracker.events.pubsub import Hub
-from tracker.models.enums import Role
 from tracker.services.webhooks import type_matches
+
+
+class StreamErrorCodes(SchemaExtension):
+    """Each result a subscription streams leaves with `extensions.code`, as a query's does.
+
+    `ErrorCodes` classifies when the operation ends, which for a subscription is after its
+    results (and its errors) were sent: here each one is classified on its way out.
+    """
+
+    def on_stream_result(self, result: StreamExecutionResult) -> Iterator[None]:
+        errors = getattr(result, "errors", None)
+        if errors:
+            result.errors = [classify(error) for error in errors]  # type: ignore[union-attr]
+        yield
 
 
 def _hub(context: Context) -> Hub:
@@ -29,10 +45,15 @@ def _hub(context: Context) -> Hub:
     return context.hub
 
 
-def visible(principal: Principal, event: models.OutboxEvent) -> bool:
-    if event.public or principal.role is Role.ADMIN:
-        return True
-    return principal.collectivity_id is not None and principal.collectivity_id == event.collectivity_id
+async def _readable(context: Context, event: models.OutboxEvent) -> bool:
+    """The `events` query's rule, asked of the database for this one event (its plan may have
+    gone back to draft since). A short read of its own: the subscription's session would keep
+    one snapshot for as long as the socket lives."""
+    query = select(models.OutboxEvent.seq).where(
+        models.OutboxEvent.seq == event.seq, readable_events(context.principal)
+    )
+    async with context.db.reader() as session:
+        return (await session.exec(query)).first() is not None
 
 
 @asynccontextmanager
@@ -65,38 +86,50 @@ class Subscription:
     @strawberry.subscription(description="Events as they are dispatched (public ones, or your collectivity's).")
     async def events(self, info: Info, filter: EventFilter | None = None) -> AsyncGenerator[Event, None]:
         context = info.context
-        hub = _hub(context)
-        place = (
-            await _collectivity_id(context, filter.collectivity_slug) if filter and filter.collectivity_slug else None
-        )
-        subject = decode_id(str(filter.subject_id), field="subjectId")[1] if filter and filter.subject_id else None
-        patterns = list(filter.types or []) if filter else []
-        async with hub.subscribe() as queue, _closing(context):
-            while (event := await queue.get()) is not None:
-                if not visible(context.principal, event) or not type_matches(patterns, event.type):
-                    continue
-                if (place and event.collectivity_id != place) or (subject and event.subject_id != subject):
-                    continue
-                yield Event.from_row(event)
+        async with _closing(context):
+            hub = _hub(context)
+            slug = filter.collectivity_slug if filter else None
+            place = await _collectivity_id(context, slug) if slug else None
+            subject = decode_id(str(filter.subject_id), field="subjectId")[1] if filter and filter.subject_id else None
+            patterns = list(filter.types or []) if filter else []
+            async with hub.subscribe() as queue:
+                while (event := await queue.get()) is not None:
+                    if not type_matches(patterns, event.type):
+                        continue
+                    if (place and event.collectivity_id != place) or (subject and event.subject_id != subject):
+                        continue
+                    if await _readable(context, event):
+                        await context.forget_loaded()  # its fields read the records as they are now
+                        yield Event.from_row(event)
 
     @strawberry.subscription(description="A plan's progress now, then again each time a change moves it.")
     async def plan_progress(self, info: Info, plan_id: strawberry.ID) -> AsyncGenerator[PlanProgressUpdate, None]:
         context = info.context
-        hub = _hub(context)
-        key = decode_id(str(plan_id), field="planId", expect="ActionPlan")[1]
-        plan = await context.loaders.plan.load(key)
-        if plan is None or not can_read_plan(
-            context.principal, status=plan.status, collectivity_id=plan.collectivity_id
-        ):
-            raise BadInput("planId is not a plan you may read", field="planId")
-        async with hub.subscribe() as queue, _closing(context):
-            last = await plan_progress(context, key)
-            yield PlanProgressUpdate(plan_id=plan_id, progress=last, at=plan.updated_at, cause=None)
-            while (event := await queue.get()) is not None:
-                if event.plan_id != key:
-                    continue
-                await context.forget_loaded()  # read the plan as it is now
-                current = await plan_progress(context, key)
-                if abs(current - last) > 1e-9:
-                    last = current
-                    yield PlanProgressUpdate(plan_id=plan_id, progress=current, at=event.occurred_at, cause=event.type)
+        async with _closing(context):
+            hub = _hub(context)
+            key = decode_id(str(plan_id), field="planId", expect="ActionPlan")[1]
+            plan = await _readable_plan(context, key)
+            if plan is None:
+                raise BadInput("planId is not a plan you may read", field="planId")
+            async with hub.subscribe() as queue:
+                last = await plan_progress(context, key)
+                yield PlanProgressUpdate(plan_id=plan_id, progress=last, at=plan.updated_at, cause=None)
+                while (event := await queue.get()) is not None:
+                    if event.plan_id != key:
+                        continue
+                    await context.forget_loaded()  # read the plan as it is now
+                    if await _readable_plan(context, key) is None:
+                        continue  # set back to draft (or deleted): nothing to tell who may not read it
+                    current = await plan_progress(context, key)
+                    if abs(current - last) > 1e-9:
+                        last = current
+                        yield PlanProgressUpdate(
+                            plan_id=plan_id, progress=current, at=event.occurred_at, cause=event.type
+                        )
+
+
+async def _readable_plan(context: Context, key: uuid.UUID) -> models.ActionPlan | None:
+    plan = await context.loaders.plan.load(key)
+    if plan is None or not can_read_plan(context.principal, status=plan.status, collectivity_id=plan.collectivity_id):
+        return None
+    return plan

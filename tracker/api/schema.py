@@ -21,7 +21,7 @@ from tracker.api.events import Event, EventQuery
 from tracker.api.evidence import Evidence
 from tracker.api.history import AuditEntry, AuditQuery
 from tracker.api.indicators import Indicator, Measurement
-from tracker.api.live import Subscription
+from tracker.api.live import StreamErrorCodes, Subscription
 from tracker.api.milestone_search import MilestoneQuery
 from tracker.api.milestones import Milestone
 from tracker.api.network import NetworkQuery
@@ -95,6 +95,7 @@ def build_schema(settings: Settings) -> strawberry.Schema:
         config=StrawberryConfig(auto_camel_case=True),
         extensions=[
             ErrorCodes,
+            StreamErrorCodes,
             # Limits first: the cheapest refusal, before anything walks the document.
             lambda: DocumentLimits(limits=limits, shapes=shapes),
             TextRules,

@@ -10,6 +10,7 @@ from sqlmodel import col, select
 from strawberry.scalars import JSON
 
 from tracker import models
+from tracker.access import can_manage, redacted_url
 from tracker.api.context import Context, Info
 from tracker.api.inputs import required
 from tracker.api.relay import Connection, Node, PageArgs, connection, decode_id, encode_id, page_of_select
@@ -34,11 +35,16 @@ class SourceRun:
     measurements: int = strawberry.field(description="Values recorded on the indicator fed.")
     http_status: int | None = strawberry.field(description="HTTP status of the main request.")
     bytes_read: int = strawberry.field(description="Bytes read.")
-    error: str | None = strawberry.field(description="Why the poll failed.")
-    warnings: list[str] = strawberry.field(description="What was odd but not fatal.")
+    error: str | None = strawberry.field(
+        description="Why the poll failed (null for who may not manage the source: it names addresses)."
+    )
+    warnings: list[str] = strawberry.field(
+        description="What was odd but not fatal (empty for who may not manage the source)."
+    )
 
     @classmethod
-    def from_row(cls, row: models.SourceRun) -> SourceRun:
+    def from_row(cls, row: models.SourceRun, *, managed: bool = True) -> SourceRun:
+        """`managed`: read by who may manage the source; others get no error text nor warnings."""
         return cls(
             started_at=row.started_at,
             finished_at=row.finished_at,
@@ -48,8 +54,8 @@ class SourceRun:
             measurements=row.measurements,
             http_status=row.http_status,
             bytes_read=row.bytes_read,
-            error=row.error,
-            warnings=list(row.warnings),
+            error=row.error if managed else None,
+            warnings=list(row.warnings) if managed else [],
         )
 
 
@@ -57,14 +63,12 @@ class SourceRun:
 class EvidenceSource(Node):
     row: strawberry.Private[models.EvidenceSource]
     kind: models.SourceKind = strawberry.field(description="What kind of publication is read.")
-    url: str = strawberry.field(description="Portal base URL, or the feed, API or document URL.")
     schedule: str = strawberry.field(description="ISO 8601 duration (PT6H) or five-field cron expression.")
     state: models.SourceState = strawberry.field(description="ACTIVE, PAUSED, or FAILING after repeated failures.")
     next_run_at: datetime | None = strawberry.field(description="When it is next due.")
     last_run_at: datetime | None = strawberry.field(description="When it last ran.")
     last_success_at: datetime | None = strawberry.field(description="When it last succeeded.")
     consecutive_failures: int = strawberry.field(description="Failures in a row since the last success.")
-    last_error: str | None = strawberry.field(description="Why the last run failed.")
 
     @classmethod
     def from_row(cls, row: models.EvidenceSource) -> EvidenceSource:
@@ -72,19 +76,35 @@ class EvidenceSource(Node):
             id=strawberry.ID(encode_id("EvidenceSource", row.id)),
             row=row,
             kind=row.kind,
-            url=row.url,
             schedule=row.schedule,
             state=row.state,
             next_run_at=row.next_run_at,
             last_run_at=row.last_run_at,
             last_success_at=row.last_success_at,
             consecutive_failures=row.consecutive_failures,
-            last_error=row.last_error,
         )
 
-    @strawberry.field(description="Options of the kind (dataset, q, keywords, valuePath...).")
-    def options(self) -> JSON:
-        return JSON(dict(self.row.options))
+    def _managed(self, info: Info) -> bool:
+        return can_manage(info.context.principal, self.row.collectivity_id)
+
+    @strawberry.field(
+        description="Portal base URL, or the feed, API or document URL; `scheme://host/…` for who may not "
+        "manage the source (paths and queries may carry keys)."
+    )
+    def url(self, info: Info) -> str:
+        return self.row.url if self._managed(info) else redacted_url(self.row.url)
+
+    @strawberry.field(
+        description="Options of the kind (dataset, q, keywords, valuePath...); null for who may not manage the source."
+    )
+    def options(self, info: Info) -> JSON | None:
+        return JSON(dict(self.row.options)) if self._managed(info) else None
+
+    @strawberry.field(
+        description="Why the last run failed; null for who may not manage the source (errors name addresses)."
+    )
+    def last_error(self, info: Info) -> str | None:
+        return self.row.last_error if self._managed(info) else None
 
     @strawberry.field(description="The indicator, milestone or commitment it feeds.")
     def target_id(self) -> strawberry.ID:
@@ -105,7 +125,8 @@ class EvidenceSource(Node):
             rows, start, total = await page_of_select(
                 session, query, args, col(models.SourceRun.started_at).desc(), col(models.SourceRun.id)
             )
-        return connection([SourceRun.from_row(row) for row in rows], start=start, total=total)
+        managed = self._managed(info)
+        return connection([SourceRun.from_row(row, managed=managed) for row in rows], start=start, total=total)
 
 
 async def sources_of(context: Context, commitment_id: uuid.UUID) -> list[EvidenceSource]:

@@ -9,24 +9,16 @@ import strawberry
 from sqlmodel import col, select
 
 from tracker import models
-from tracker.access import Principal
+from tracker.access import can_manage, redacted_url
 from tracker.api.context import Context, Info
 from tracker.api.inputs import required
 from tracker.api.relay import Connection, Node, PageArgs, connection, decode_id, encode_id, page_of_select
 from tracker.api.writes import perform
-from tracker.errors import Forbidden, TrackerError, Unauthenticated
+from tracker.errors import Forbidden, Unauthenticated
 from tracker.models.enums import Role
 from tracker.services import webhooks
 
 SCOPE_TYPES = ("Collectivity", "ActionPlan", "Commitment")
-
-
-def may_manage(principal: Principal, collectivity_id: uuid.UUID | None) -> bool:
-    try:
-        webhooks.ensure_can_manage(principal, collectivity_id)
-    except TrackerError:
-        return False
-    return True
 
 
 @strawberry.type(description="One try at delivering a webhook.")
@@ -87,7 +79,10 @@ class WebhookDelivery(Node):
 @strawberry.type(description="Where and what to announce, signed with a secret shown once.")
 class WebhookSubscription(Node):
     row: strawberry.Private[models.WebhookSubscription]
-    url: str = strawberry.field(description="Receiver URL.")
+    url: str = strawberry.field(
+        description="Receiver, as `scheme://host/…`: the full URL is a credential (chat platforms keep a "
+        "token in its path), so it is never read back, only replaced."
+    )
     format: models.WebhookFormat = strawberry.field(description="Body format: Standard Webhooks, CloudEvents, chat...")
     event_types: list[str] = strawberry.field(description="Event types or patterns (milestone.*); empty = all.")
     lang: str = strawberry.field(description="Language of chat text.")
@@ -102,7 +97,7 @@ class WebhookSubscription(Node):
         return cls(
             id=strawberry.ID(encode_id("WebhookSubscription", row.id)),
             row=row,
-            url=row.url,
+            url=redacted_url(row.url),
             format=row.format,
             event_types=list(row.event_types),
             lang=row.lang,
@@ -322,13 +317,13 @@ async def load_node(context: Context, type_name: str, key: uuid.UUID) -> Node | 
     loaders = context.loaders
     if type_name == "WebhookSubscription":
         subscription = await loaders.subscription.load(key)
-        if subscription is None or not may_manage(context.principal, subscription.collectivity_id):
+        if subscription is None or not can_manage(context.principal, subscription.collectivity_id):
             return None
         return WebhookSubscription.from_row(subscription)
     delivery = await loaders.delivery.load(key)
     if delivery is None:
         return None
     owner = await loaders.subscription.load(delivery.subscription_id)
-    if owner is None or not may_manage(context.principal, owner.collectivity_id):
+    if owner is None or not can_manage(context.principal, owner.collectivity_id):
         return None
     return WebhookDelivery.from_row(delivery)

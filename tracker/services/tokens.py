@@ -79,6 +79,19 @@ async def create_token(
     return token, f"trk_{key_id}_{secret}"
 
 
+def is_expired(token: ApiToken, now: datetime) -> bool:
+    return token.expires_at is not None and token.expires_at <= now
+
+
+def token_state(token: ApiToken, *, now: datetime) -> str:
+    """How `tracker token list` shows a token: revoked, expired, expires <date>, or active."""
+    if token.revoked_at is not None:
+        return "revoked"
+    if is_expired(token, now):
+        return "expired"
+    return f"expires {token.expires_at:%Y-%m-%d}" if token.expires_at else "active"
+
+
 async def list_tokens(session: AsyncSession) -> list[ApiToken]:
     return list((await session.exec(select(ApiToken).order_by(col(ApiToken.created_at)))).all())
 
@@ -103,7 +116,7 @@ async def authenticate(session: AsyncSession, presented: str) -> Principal:
     expected = token.secret_hash if token else _hash("")
     secret_ok = hmac.compare_digest(expected, _hash(match.group(2) if match else ""))
     now = utcnow()
-    if token is None or not secret_ok or token.revoked_at is not None or (token.expires_at and token.expires_at <= now):
+    if token is None or not secret_ok or token.revoked_at is not None or is_expired(token, now):
         raise Unauthenticated("the bearer token is invalid, expired or revoked")
     return Principal(
         role=token.role,

@@ -7,7 +7,9 @@ Conditional GET: the ETag covers the newest event, so an unchanged feed answers 
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
+import re
 import uuid
 import xml.etree.ElementTree as ET
 from datetime import datetime
@@ -19,15 +21,21 @@ from starlette.responses import Response
 
 from integrations.webhooks import messages
 from tracker import i18n
+from tracker.access import ANONYMOUS, can_read_plan, readable_events, shown_event_data
 from tracker.db import Database
 from tracker.errors import BadInput
 from tracker.events import envelopes
 from tracker.ids import decode_id
-from tracker.models import ActionPlan, Collectivity, OutboxEvent, PlanStatus
+from tracker.models import ActionPlan, Collectivity, OutboxEvent
 
 ATOM = "http://www.w3.org/2005/Atom"
 PAGE = 50
 MEDIA_TYPE = "application/atom+xml; charset=utf-8"
+# Sequences are positive 64-bit integers (BIGINT): anything else is no position in the feed.
+_SEQUENCE = re.compile(r"[0-9]{1,19}")
+_MAX_SEQUENCE = 2**63 - 1
+# The shape of a slug, checked before any query (a NUL byte is refused by PostgreSQL itself).
+_SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 
 ET.register_namespace("", ATOM)
 
@@ -53,23 +61,39 @@ def _not_found(message: str) -> Response:
     return Response(message, status_code=404, media_type="text/plain; charset=utf-8")
 
 
+def _bad_request(message: str) -> Response:
+    return Response(message, status_code=400, media_type="text/plain; charset=utf-8")
+
+
+def _sequence(value: str) -> int | None:
+    """A `before` parameter as a sequence number, or None when it is not one."""
+    if not _SEQUENCE.fullmatch(value):
+        return None
+    number = int(value)
+    return number if 1 <= number <= _MAX_SEQUENCE else None
+
+
 async def feed(request: Request) -> Response:
     db: Database = request.app.state.db
     base_url: str = request.app.state.settings.base_url.rstrip("/")
     slug = request.path_params["slug"]
+    if not _SLUG.fullmatch(slug):
+        return _not_found(f"no collectivity {slug!r}")
     lang_param = request.query_params.get("lang")
     if lang_param is not None and not i18n.is_valid_tag(lang_param):
-        return Response("lang must be a language tag such as ar or fr", status_code=400)
+        return _bad_request("lang must be a language tag such as ar or fr")
     order = i18n.preference(lang_param, i18n.parse_accept_language(request.headers.get("accept-language")))
     lang = order[0]
     before_param = request.query_params.get("before")
-    if before_param is not None and not before_param.isdigit():
-        return Response("before must be an event sequence number", status_code=400)
+    before = None if before_param is None else _sequence(before_param)
+    if before_param is not None and before is None:
+        return _bad_request(f"before must be an event sequence number from 1 to {_MAX_SEQUENCE}")
     async with db.reader() as session:
         place = (await session.exec(select(Collectivity).where(Collectivity.slug == slug))).first()
         if place is None:
             return _not_found(f"no collectivity {slug!r}")
-        query = select(OutboxEvent).where(OutboxEvent.collectivity_id == place.id, col(OutboxEvent.public).is_(True))
+        # Feeds are public documents, cached by anyone: they show what anonymous readers may read.
+        query = select(OutboxEvent).where(OutboxEvent.collectivity_id == place.id, readable_events(ANONYMOUS))
         plan: ActionPlan | None = None
         plan_param = request.path_params.get("plan")
         if plan_param is not None:
@@ -78,11 +102,15 @@ async def feed(request: Request) -> Response:
             except BadInput:
                 return _not_found("no such plan")
             plan = await session.get(ActionPlan, plan_key)
-            if plan is None or plan.collectivity_id != place.id or plan.status == PlanStatus.DRAFT:
+            if (
+                plan is None
+                or plan.collectivity_id != place.id
+                or not can_read_plan(ANONYMOUS, status=plan.status, collectivity_id=plan.collectivity_id)
+            ):
                 return _not_found("no such plan")
             query = query.where(OutboxEvent.plan_id == plan.id)
-        if before_param is not None:
-            query = query.where(col(OutboxEvent.seq) < int(before_param))
+        if before is not None:
+            query = query.where(col(OutboxEvent.seq) < before)
         scope = query.subquery()
         newest = (await session.exec(select(func.max(scope.c.seq), func.count()).select_from(scope))).one()
         etag = _etag(request.url.path, lang, before_param, *newest)
@@ -107,7 +135,7 @@ async def feed(request: Request) -> Response:
         _element(root, "link", rel="next", href=next_url, type="application/atom+xml")
     _element(root, "generator", messages.tracker_name(lang))
     for event in page:
-        envelope = built[event.id]
+        envelope = dataclasses.replace(built[event.id], data=shown_event_data(ANONYMOUS, event))
         entry = _element(root, "entry")
         _element(entry, "id", uuid.UUID(str(event.id)).urn)
         _element(entry, "title", messages.sentence(envelope, lang, with_place=False))
