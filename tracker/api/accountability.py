@@ -8,7 +8,7 @@ from datetime import datetime
 import strawberry
 
 from tracker import models
-from tracker.access import Principal
+from tracker.access import Principal, can_read_hidden_text
 from tracker.api.bodies import ConsultativeBody
 from tracker.api.context import Context, Info
 from tracker.api.history import Audited
@@ -19,10 +19,6 @@ from tracker.errors import BadInput
 from tracker.models.enums import Role
 from tracker.rendering import render
 from tracker.services import assessments, comments
-
-
-def _sees_hidden_text(principal: Principal) -> bool:
-    return principal.role is Role.ADMIN
 
 
 @strawberry.type(description="Why and by whom a comment's text was hidden; it stays visible to all.")
@@ -51,7 +47,7 @@ class Comment(Node, Audited):
 
     @strawberry.field(description="The text as written (null once hidden, except for administrators).")
     def body(self, info: Info) -> str | None:
-        if self.row.hidden_at is not None and not _sees_hidden_text(info.context.principal):
+        if self.row.hidden_at is not None and not can_read_hidden_text(info.context.principal):
             return None
         return self.row.text
 
