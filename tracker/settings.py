@@ -54,6 +54,11 @@ class Settings(BaseSettings):
     compiled_reads: bool = Field(
         default=True, description="Answer persisted dashboard reads by their compiled read path"
     )
+    max_body_bytes: int = Field(
+        default=1_000_000,
+        ge=1,
+        description="Largest request body accepted (1 MB); a larger one is refused with 413 before it is read",
+    )
     max_query_depth: int = Field(default=12, gt=0)
     max_aliases: int = Field(default=30, gt=0)
     max_tokens: int = Field(default=5000, gt=0)

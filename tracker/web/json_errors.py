@@ -1,0 +1,50 @@
+"""The one shape of an error answered over HTTP before or around GraphQL execution.
+
+`{"errors": [{"message": ..., "extensions": {"code": ..., "field": ...}}]}`, the shape GraphQL
+errors have, so a client reads a refused request the same way as a refused operation.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import orjson
+from starlette.responses import Response
+from starlette.types import Send
+
+JSON_UTF8 = b"application/json; charset=utf-8"
+
+
+def error_document(message: str, code: str, *, field: str | None = None) -> dict[str, Any]:
+    extensions: dict[str, Any] = {"code": code}
+    if field is not None:
+        extensions["field"] = field
+    return {"errors": [{"message": message, "extensions": extensions}]}
+
+
+async def send_error(
+    send: Send,
+    status: int,
+    message: str,
+    code: str,
+    *,
+    field: str | None = None,
+    headers: Sequence[tuple[bytes, bytes]] = (),
+) -> None:
+    """Answer with an error document on a raw ASGI `send`."""
+    body = orjson.dumps(error_document(message, code, field=field))
+    start = [(b"content-type", JSON_UTF8), (b"content-length", str(len(body)).encode()), *headers]
+    await send({"type": "http.response.start", "status": status, "headers": start})
+    await send({"type": "http.response.body", "body": body})
+
+
+def error_response(
+    status: int, message: str, code: str, *, field: str | None = None, headers: dict[str, str] | None = None
+) -> Response:
+    return Response(
+        orjson.dumps(error_document(message, code, field=field)),
+        status_code=status,
+        headers=headers,
+        media_type="application/json",
+    )
