@@ -108,27 +108,6 @@ async def test_a_query_string_over_the_limit_is_refused(client: Client, db: Data
 
 
 @pytest.mark.parametrize(
-    ("content_type", "payload"),
-    [
-        ("application/json", b"{not json"),
-        ("application/json", b'{"query": 42}'),
-        ("application/json", b"[]"),
-        ("application/json", b'"a string"'),
-        ("application/json", b'{"query": "{ network { planCount } }", "variables": [1]}'),
-        ("text/plain", b"query { network { planCount } }"),
-        ("application/x-www-form-urlencoded", b"query=x"),
-    ],
-)
-async def test_a_malformed_body_is_a_json_error_with_a_code(
-    client: Client, db: Database, content_type: str, payload: bytes
-) -> None:
-    response = await client.http.post("/graphql", content=payload, headers={"Content-Type": content_type})
-    status, codes = _json_error(response)
-    assert 400 <= status < 500
-    assert codes and codes[0][0] == "BAD_USER_INPUT"
-
-
-@pytest.mark.parametrize(
     "params",
     [{"variables": "{not json"}, {}, {"query": NETWORK, "variables": "[1]"}],
 )
