@@ -7,6 +7,7 @@ get only requests that passed:
 * a body of at most `max_body_bytes`: a larger `Content-Length` is refused before anything is
   read, a chunked body as soon as the bytes counted pass the limit (413);
 * a JSON body in UTF-8, well formed, nested at most `max_json_depth` deep (400);
+* subscription messages over WebSocket within the same size and depth (the socket is closed);
 * GraphQL-over-HTTP parameters (`query`, `variables`, `extensions`, from the body or the query
   string) that are well formed, not too deep, and without U+0000, which PostgreSQL cannot store
   and a client never needs (400, naming the variable).
@@ -52,6 +53,10 @@ class Refused(Exception):
         self.status = status
         self.message = message
         self.field = field
+
+
+class TooDeep(Refused):
+    pass
 
 
 def is_json(content_type: str | None) -> bool:
@@ -119,12 +124,12 @@ def _json(body: bytes, field: str | None, max_depth: int) -> Any:
         value = orjson.loads(text)
     except orjson.JSONDecodeError as error:
         if "depth" in error.msg:
-            raise Refused(400, f"JSON nested more than {max_depth} deep", field=field) from None
+            raise TooDeep(400, f"JSON nested more than {max_depth} deep", field=field) from None
         raise Refused(400, f"not valid JSON: {error.msg}", field=field) from None
     if too_deep(value, max_depth):
         if field is None and isinstance(value, dict):  # name the parameter at fault, `variables` say
             field = next((str(key) for key, child in value.items() if too_deep(child, max_depth - 1)), None)
-        raise Refused(400, f"JSON nested more than {max_depth} deep", field=field)
+        raise TooDeep(400, f"JSON nested more than {max_depth} deep", field=field)
     return value
 
 
@@ -143,6 +148,9 @@ class RequestLimits:
         self.max_query_string_bytes = max_query_string_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "websocket":
+            await self.app(scope, self._websocket_messages(receive, send), send)
+            return
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
@@ -162,6 +170,32 @@ class RequestLimits:
             await send_error(send, refusal.status, refusal.message, BAD_USER_INPUT, field=refusal.field, headers=close)
             return
         await self._guarded(scope, replay(body), send)
+
+    def _websocket_messages(self, receive: Receive, send: Send) -> Receive:
+        """Subscriptions' messages meet the body's limits: past them the socket is closed, with
+        1009 (message too big) or 4400 (graphql-transport-ws: invalid message)."""
+
+        async def receiving() -> Message:
+            message = await receive()
+            if message["type"] != "websocket.receive":
+                return message
+            data = message.get("bytes") or (message.get("text") or "").encode()
+            code = None
+            if len(data) > self.max_body_bytes:
+                code = 1009
+            else:
+                try:
+                    _json(data, None, self.max_json_depth)
+                except TooDeep:
+                    code = 4400
+                except Refused:
+                    pass  # not JSON: strawberry reports it
+            if code is None:
+                return message
+            await send({"type": "websocket.close", "code": code})
+            return {"type": "websocket.disconnect", "code": code}
+
+        return receiving
 
     def _check_query_string(self, query_string: bytes) -> None:
         if len(query_string) > self.max_query_string_bytes:
