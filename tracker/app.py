@@ -8,6 +8,7 @@ from typing import Any
 
 import orjson
 from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.middleware.authentication import AuthenticationMiddleware
 from starlette.requests import Request
@@ -35,6 +36,7 @@ from tracker.web.feeds import feed
 from tracker.web.graphql_http import GraphQLOverHTTP
 from tracker.web.graphql_view import GraphQLView
 from tracker.web.health import healthz, readyz
+from tracker.web.json_errors import http_error
 from tracker.web.limits import RequestLimits
 from tracker.web.persisted_http import PersistedReads
 from tracker.web.read_cache import ReadCache
@@ -130,6 +132,7 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None) 
             Route("/readyz", readyz),
         ],
         lifespan=lifespan,
+        exception_handlers={HTTPException: http_error},  # the HTTP edge: refusals as JSON errors
         middleware=[
             # The HTTP edge, outermost so that every route, the cached reads and authentication
             # included, answers with these headers and sees only requests within the limits.

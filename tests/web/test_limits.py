@@ -170,3 +170,13 @@ async def test_a_nul_character_in_a_variable_is_refused_by_name(client: Client, 
 async def test_a_nul_escape_in_a_query_text_is_refused(client: Client, db: Database) -> None:
     response = await client.http.post("/graphql", json={"query": '{ collectivity(slug: "\\u0000") { slug } }'})
     assert _json_error(response) == (400, [("BAD_USER_INPUT", "query")])
+
+
+async def test_an_unknown_path_is_a_json_not_found(client: Client, db: Database) -> None:
+    assert _json_error(await client.http.get("/no/such/page")) == (404, [("NOT_FOUND", None)])
+
+
+async def test_a_method_a_route_does_not_take_is_a_json_error_with_allow(client: Client, db: Database) -> None:
+    response = await client.http.delete("/graphql")
+    assert _json_error(response) == (405, [("BAD_USER_INPUT", None)])
+    assert "POST" in response.headers["allow"]

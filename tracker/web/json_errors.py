@@ -10,8 +10,12 @@ from collections.abc import Sequence
 from typing import Any
 
 import orjson
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import Send
+
+from tracker.errors import ErrorCode
 
 JSON_UTF8 = b"application/json; charset=utf-8"
 
@@ -48,3 +52,11 @@ def error_response(
         headers=headers,
         media_type="application/json",
     )
+
+
+def http_error(_request: Request, error: Exception) -> Response:
+    """Starlette's own refusals (no such route, method not allowed) in the same shape."""
+    assert isinstance(error, HTTPException)
+    status = error.status_code
+    code = ErrorCode.NOT_FOUND if status == 404 else ErrorCode.BAD_USER_INPUT if status < 500 else ErrorCode.INTERNAL
+    return error_response(status, error.detail, code.value, headers=dict(error.headers or {}))
