@@ -180,3 +180,14 @@ async def test_a_method_a_route_does_not_take_is_a_json_error_with_allow(client:
     response = await client.http.delete("/graphql")
     assert _json_error(response) == (405, [("BAD_USER_INPUT", None)])
     assert "POST" in response.headers["allow"]
+
+
+@pytest.mark.parametrize(
+    ("variables", "field"),
+    [('{"slug": "a\\u0000b"}', "slug"), ('{"slug": "a\x00b"}', "variables")],  # raw, it is not even JSON
+)
+async def test_a_nul_character_in_query_string_variables_is_refused(
+    client: Client, db: Database, variables: str, field: str
+) -> None:
+    response = await client.http.get("/graphql", params={"query": PLAN, "variables": variables})
+    assert _json_error(response) == (400, [("BAD_USER_INPUT", field)])

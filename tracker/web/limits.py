@@ -30,7 +30,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from tracker.errors import ErrorCode
 from tracker.web.json_errors import send_error
-from tracker.web.persisted_http import replay
+from tracker.web.persisted_http import CHECKED_QUERY_PARAMS, replay
 from tracker.web.unavailable import is_outage, send_unavailable
 
 log = logging.getLogger("tracker.web")
@@ -105,14 +105,16 @@ def check_graphql_params(params: dict[str, Any], *, nul_possible: bool = True) -
         raise Refused(400, "the query holds the character U+0000", field="query")
 
 
-def _query_params(query_string: bytes, max_depth: int) -> dict[str, Any]:
-    # Decoded as Starlette and the routes decode it, so what is checked is what they read.
-    params: dict[str, Any] = dict(parse_qsl(query_string.decode("latin-1"), keep_blank_values=True))
+def _query_params(query_string: bytes, max_depth: int) -> tuple[dict[str, Any], bool]:
+    """The parameters, JSON ones decoded, and whether a U+0000 may hide in the variables."""
+    # Decoded as the GraphQL path decodes it, so what is checked is what it reads.
+    params: dict[str, Any] = dict(parse_qsl(query_string.decode("latin-1")))
+    raw_variables = params.get("variables", "")
     for name in JSON_PARAMS:
         raw = params.get(name)
-        if isinstance(raw, str) and raw:
+        if isinstance(raw, str):
             params[name] = _json(raw.encode(), name, max_depth)
-    return params
+    return params, "\x00" in raw_variables or "\\u0000" in raw_variables
 
 
 def _json(body: bytes, field: str | None, max_depth: int) -> Any:
@@ -156,7 +158,7 @@ class RequestLimits:
             return
         headers = Headers(scope=scope)
         try:
-            self._check_query_string(scope.get("query_string", b""))
+            self._check_query_string(scope)
             body = await self._read_body(headers, receive)
             if body is None:
                 return  # the client went away
@@ -197,11 +199,14 @@ class RequestLimits:
 
         return receiving
 
-    def _check_query_string(self, query_string: bytes) -> None:
+    def _check_query_string(self, scope: Scope) -> None:
+        query_string = scope.get("query_string", b"")
         if len(query_string) > self.max_query_string_bytes:
             raise Refused(414, f"the query string is longer than {self.max_query_string_bytes} bytes")
         if query_string:
-            check_graphql_params(_query_params(query_string, self.max_json_depth))
+            params, nul_possible = _query_params(query_string, self.max_json_depth)
+            check_graphql_params(params, nul_possible=nul_possible)
+            scope[CHECKED_QUERY_PARAMS] = (query_string, params)
 
     async def _read_body(self, headers: Headers, receive: Receive) -> bytes | None:
         lengths = headers.getlist("content-length")

@@ -42,6 +42,8 @@ log = logging.getLogger("tracker.persisted")
 
 JSON = "application/json"
 BAD_USER_INPUT = ErrorCode.BAD_USER_INPUT.value
+# Scope key of (query string, its GraphQL parameters) as the edge's limits parsed them.
+CHECKED_QUERY_PARAMS = "tracker.query_params"
 CACHE_HEADERS = [
     (b"cache-control", b"public, no-cache"),
     (b"vary", b"Accept, Accept-Language, Authorization"),
@@ -96,7 +98,11 @@ def _json_params(raw: str) -> Any:
 
 
 def _query_params(scope: Scope) -> dict[str, Any]:
-    params: dict[str, Any] = dict(parse_qsl(scope.get("query_string", b"").decode("latin-1")))
+    query_string = scope.get("query_string", b"")
+    checked = scope.get(CHECKED_QUERY_PARAMS)
+    if checked is not None and checked[0] is query_string:
+        return dict(checked[1])  # parsed (and checked) once already, by the edge's limits
+    params: dict[str, Any] = dict(parse_qsl(query_string.decode("latin-1")))
     for name in ("variables", "extensions"):
         if name in params:
             params[name] = _json_params(params[name])

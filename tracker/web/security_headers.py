@@ -7,22 +7,21 @@ cover). A page that needs another policy (GraphiQL) sets its own, and it is kept
 
 from __future__ import annotations
 
-from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 PAGE_POLICY = (
     "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; "
     "base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
 )
-EVERY_ANSWER = {
-    "x-content-type-options": "nosniff",
-    "referrer-policy": "no-referrer",
-}
-HTML_ANSWER = {
-    "content-security-policy": PAGE_POLICY,
+EVERY_ANSWER = (
+    (b"x-content-type-options", b"nosniff"),
+    (b"referrer-policy", b"no-referrer"),
+)
+HTML_ANSWER = (
+    (b"content-security-policy", PAGE_POLICY.encode()),
     # For browsers older than CSP's frame-ancestors.
-    "x-frame-options": "DENY",
-}
+    (b"x-frame-options", b"DENY"),
+)
 
 
 class SecurityHeaders:
@@ -36,12 +35,15 @@ class SecurityHeaders:
 
         async def sending(message: Message) -> None:
             if message["type"] == "http.response.start":
-                headers = MutableHeaders(scope=message)
-                added = dict(EVERY_ANSWER)
-                if headers.get("content-type", "").startswith("text/html"):
-                    added.update(HTML_ANSWER)
-                for name, value in added.items():
-                    headers.setdefault(name, value)
+                headers = list(message.get("headers", ()))
+                present = {name.lower() for name, _ in headers}
+                html = any(
+                    name.lower() == b"content-type" and value.startswith(b"text/html") for name, value in headers
+                )
+                for name, value in (*EVERY_ANSWER, *(HTML_ANSWER if html else ())):
+                    if name not in present:
+                        headers.append((name, value))
+                message = {**message, "headers": headers}
             await send(message)
 
         await self.app(scope, receive, sending)
