@@ -191,3 +191,17 @@ async def test_a_nul_character_in_query_string_variables_is_refused(
 ) -> None:
     response = await client.http.get("/graphql", params={"query": PLAN, "variables": variables})
     assert _json_error(response) == (400, [("BAD_USER_INPUT", field)])
+
+
+async def test_a_content_length_in_other_digits_is_a_bad_request(client: Client, db: Database) -> None:
+    response = await client.http.post(
+        "/graphql",
+        content=b"{}",
+        headers={"Content-Type": "application/json", "Content-Length": "\u00b2".encode("latin-1")},
+    )
+    assert _json_error(response) == (400, [("BAD_USER_INPUT", "Content-Length")])
+
+
+async def test_a_subscription_sent_as_a_plain_http_request_is_refused(client: Client, db: Database) -> None:
+    response = await client.http.post("/graphql", json={"query": "subscription { events { type } }"})
+    assert _json_error(response) == (400, [("BAD_USER_INPUT", None)])

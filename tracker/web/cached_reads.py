@@ -65,4 +65,4 @@ class CachedReads:
                 if answer is not None:
                     await send_cached(send, answer, headers)
                     return
-        await self.app(scope, replay(body), send)
+        await self.app(scope, replay(body, receive), send)

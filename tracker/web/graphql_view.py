@@ -2,6 +2,7 @@
 
 * A request strawberry refuses (bad JSON, wrong content type, no query...) gets the JSON error
   document with a code, not strawberry's plain text.
+* A subscription sent as a plain HTTP request is refused (400), not failed as INTERNAL.
 * An operation that failed with INTERNAL while the database does not answer is an outage: 503
   with Retry-After, whoever asked.
 * GraphiQL gets a policy of its own: it is a script application loaded from unpkg, with one
@@ -21,6 +22,7 @@ from strawberry.asgi import GraphQL
 from strawberry.http import GraphQLRequestData
 from strawberry.types import ExecutionResult
 
+from graphql import GraphQLError, OperationType, get_operation_ast, parse
 from tracker.api.context import Context
 from tracker.db import Database
 from tracker.errors import ErrorCode
@@ -39,6 +41,17 @@ def graphiql_policy(nonce: str) -> str:
         f"img-src 'self' data: {GRAPHIQL_ORIGIN}; connect-src 'self'; "
         "base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
     )
+
+
+def _is_subscription(request_data: GraphQLRequestData) -> bool:
+    query = request_data.query
+    if not query or "subscription" not in query:  # most requests: no parse
+        return False
+    try:
+        operation = get_operation_ast(parse(query, no_location=True), request_data.operation_name)
+    except GraphQLError:
+        return False  # strawberry reports the syntax error
+    return operation is not None and operation.operation is OperationType.SUBSCRIPTION
 
 
 def _internal(result: ExecutionResult) -> bool:
@@ -68,6 +81,9 @@ class GraphQLView(GraphQL[Context, None]):
         root_value: None,
         request_data: GraphQLRequestData,
     ) -> ExecutionResult:
+        if _is_subscription(request_data):
+            # Executed as a single result, a subscription fails inside strawberry as INTERNAL.
+            raise HTTPException(400, "subscriptions are served over WebSocket (graphql-transport-ws)")
         result = await super().execute_single(request, request_adapter, sub_response, context, root_value, request_data)
         if _internal(result) and not await database_answers(self.db):
             sub_response.status_code = 503

@@ -45,6 +45,7 @@ JSON_PARAMS = ("variables", "extensions")
 # GraphQL string escapes that spell U+0000 in a query text.
 _NUL_ESCAPE = re.compile(r"\\u0000|\\u\{0+\}")
 BAD_USER_INPUT = ErrorCode.BAD_USER_INPUT.value
+_DIGITS = re.compile(r"[0-9]+")  # str.isdigit() takes "²", which int() refuses
 
 
 class Refused(Exception):
@@ -171,7 +172,7 @@ class RequestLimits:
             close = [(b"connection", b"close")] if refusal.status == 413 else []
             await send_error(send, refusal.status, refusal.message, BAD_USER_INPUT, field=refusal.field, headers=close)
             return
-        await self._guarded(scope, replay(body), send)
+        await self._guarded(scope, replay(body, receive), send)
 
     def _websocket_messages(self, receive: Receive, send: Send) -> Receive:
         """Subscriptions' messages meet the body's limits: past them the socket is closed, with
@@ -211,7 +212,7 @@ class RequestLimits:
     async def _read_body(self, headers: Headers, receive: Receive) -> bytes | None:
         lengths = headers.getlist("content-length")
         if lengths:
-            if len(set(lengths)) > 1 or not lengths[0].strip().isdigit():
+            if len(set(lengths)) > 1 or not _DIGITS.fullmatch(lengths[0].strip()):
                 raise Refused(400, "Content-Length is not one number", field="Content-Length")
             if int(lengths[0]) > self.max_body_bytes:
                 raise Refused(413, f"the body is larger than {self.max_body_bytes} bytes")

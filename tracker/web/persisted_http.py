@@ -149,7 +149,7 @@ class PersistedReads:
                 # Valid JSON (the edge checked), but not an object: strawberry would crash on it.
                 await send_error(send, 400, "the body must be a JSON object", BAD_USER_INPUT)
                 return
-            await self.app(scope, replay(body), send)
+            await self.app(scope, replay(body, receive), send)
             return
         request = GraphQLRequest(params)
         operation, error = request.persisted(self.operations)
@@ -164,7 +164,7 @@ class PersistedReads:
             await send_error(send, 400, message, BAD_USER_INPUT, field=undeclared)
             return
         if operation is None or variables is None:
-            await self.app(scope, replay(body), send)
+            await self.app(scope, replay(body, receive), send)
             return
         if not operation.is_query and method == "GET":
             message = "mutations must be sent with POST"
@@ -315,7 +315,9 @@ async def read_body(receive: Receive) -> bytes:
     return b"".join(chunks)
 
 
-def replay(body: bytes) -> Receive:
+def replay(body: bytes, then: Receive | None = None) -> Receive:
+    """The body read already, then what `then` receives (the client's disconnect, which a
+    streamed answer listens for), or at once a disconnect without `then`."""
     sent = False
 
     async def receive() -> Message:
@@ -323,6 +325,8 @@ def replay(body: bytes) -> Receive:
         if not sent:
             sent = True
             return {"type": "http.request", "body": body, "more_body": False}
+        if then is not None:
+            return await then()
         return {"type": "http.disconnect"}
 
     return receive
