@@ -205,3 +205,8 @@ async def test_a_content_length_in_other_digits_is_a_bad_request(client: Client,
 async def test_a_subscription_sent_as_a_plain_http_request_is_refused(client: Client, db: Database) -> None:
     response = await client.http.post("/graphql", json={"query": "subscription { events { type } }"})
     assert _json_error(response) == (400, [("BAD_USER_INPUT", None)])
+
+
+@pytest.mark.parametrize("path", ["/feeds/%00.atom", "/feeds/tiznit/%00.atom", "/%00"])
+async def test_a_nul_character_in_the_path_is_a_bad_request(client: Client, db: Database, path: str) -> None:
+    assert _json_error(await client.http.get(path)) == (400, [("BAD_USER_INPUT", None)])

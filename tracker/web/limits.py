@@ -3,7 +3,8 @@
 Mounted outermost, so the cached-read fast path, the authentication middleware and every route
 get only requests that passed:
 
-* a query string of at most `max_query_string_bytes` (414 otherwise);
+* a path without U+0000 (no resource is named with it: 400) and a query string of at most
+  `max_query_string_bytes` (414 otherwise);
 * a body of at most `max_body_bytes`: a larger `Content-Length` is refused before anything is
   read, a chunked body as soon as the bytes counted pass the limit (413);
 * a JSON body in UTF-8, well formed, nested at most `max_json_depth` deep (400);
@@ -159,7 +160,7 @@ class RequestLimits:
             return
         headers = Headers(scope=scope)
         try:
-            self._check_query_string(scope)
+            self._check_url(scope)
             body = await self._read_body(headers, receive)
             if body is None:
                 return  # the client went away
@@ -200,7 +201,9 @@ class RequestLimits:
 
         return receiving
 
-    def _check_query_string(self, scope: Scope) -> None:
+    def _check_url(self, scope: Scope) -> None:
+        if "\x00" in scope["path"]:
+            raise Refused(400, "the path holds the character U+0000")
         query_string = scope.get("query_string", b"")
         if len(query_string) > self.max_query_string_bytes:
             raise Refused(414, f"the query string is longer than {self.max_query_string_bytes} bytes")
