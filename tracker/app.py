@@ -8,13 +8,13 @@ from typing import Any
 
 import orjson
 from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.middleware.authentication import AuthenticationMiddleware
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route, WebSocketRoute
 from starlette.websockets import WebSocket
-from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError
 from strawberry.types.unset import UNSET, UnsetType
 
@@ -34,13 +34,17 @@ from tracker.web.cached_reads import CachedReads
 from tracker.web.dashboard import dashboard
 from tracker.web.feeds import feed
 from tracker.web.graphql_http import GraphQLOverHTTP
+from tracker.web.graphql_view import GraphQLView
 from tracker.web.health import healthz, readyz
+from tracker.web.json_errors import http_error
+from tracker.web.limits import RequestLimits
 from tracker.web.persisted_http import PersistedReads
 from tracker.web.read_cache import ReadCache
 from tracker.web.request_ids import add_request_ids
+from tracker.web.security_headers import SecurityHeaders
 
 
-class TrackerGraphQL(GraphQL[Context, None]):
+class TrackerGraphQL(GraphQLView):
     def __init__(
         self,
         db: Database,
@@ -102,6 +106,7 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None) 
         operations=PersistedOperations.load(graphql.graphql_schema),
         cache=ReadCache(max_bytes=settings.read_cache_megabytes * 1024 * 1024, ttl_seconds=settings.read_cache_seconds),
         compiled_reads=settings.compiled_reads,
+        max_tokens=settings.max_tokens,
     )
 
     @asynccontextmanager
@@ -128,7 +133,13 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None) 
             Route("/readyz", readyz),
         ],
         lifespan=lifespan,
+        exception_handlers={HTTPException: http_error},  # the HTTP edge: refusals as JSON errors
         middleware=[
+            # The HTTP edge, outermost so that every route, the cached reads and authentication
+            # included, answers with these headers and sees only requests within the limits.
+            Middleware(SecurityHeaders),
+            Middleware(RequestLimits, max_body_bytes=settings.max_body_bytes),
+            # End of the HTTP edge.
             Middleware(CachedReads, reads=persisted),
             Middleware(AuthenticationMiddleware, backend=BearerTokens(database), on_error=refuse),
         ],

@@ -69,6 +69,11 @@ class Settings(BaseSettings):
     compiled_reads: bool = Field(
         default=True, description="Answer persisted dashboard reads by their compiled read path"
     )
+    max_body_bytes: int = Field(
+        default=1_000_000,
+        ge=1,
+        description="Largest request body accepted (1 MB); a larger one is refused with 413 before it is read",
+    )
     log_format: Literal["text", "json"] = Field(
         default="text", description="Log lines as text or as JSON objects, one a line, each with its request id"
     )

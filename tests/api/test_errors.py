@@ -137,12 +137,20 @@ async def test_invalid_language_tag_is_refused_on_lang(client: Client, db: Datab
         ("application/json", b"{not json"),
         ("application/json", b'{"query": 42}'),
         ("application/json", b"[]"),
+        ("application/json", b'"a string"'),
+        ("application/json", b""),
+        ("application/json", b'{"query": "{ network { planCount } }", "variables": [1]}'),
         ("text/plain", b"query { network { planCount } }"),
+        ("application/x-www-form-urlencoded", b"query=x"),
     ],
 )
-async def test_malformed_http_requests_never_answer_500(client: Client, content: str, payload: bytes) -> None:
+async def test_malformed_http_requests_are_json_errors_with_a_code(
+    client: Client, content: str, payload: bytes
+) -> None:
     response = await client.http.post("/graphql", content=payload, headers={"Content-Type": content})
     assert 400 <= response.status_code < 500
+    assert response.headers["content-type"].startswith("application/json")
+    assert error_codes(response.json())[0][0] == "BAD_USER_INPUT"
 
 
 async def test_mutation_over_get_is_refused(client: Client) -> None:

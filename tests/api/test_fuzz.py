@@ -1,7 +1,10 @@
-"""Random client input never yields HTTP 500 or an INTERNAL error (a bounded, seeded fuzz)."""
+"""Random client input never yields HTTP 500 or an INTERNAL error (a bounded, seeded fuzz).
+
+Inputs of mutations, variables operations do not declare, and JSON nested to any depth."""
 
 from __future__ import annotations
 
+import json
 import random
 from typing import Any
 
@@ -13,6 +16,7 @@ from tracker.access import SYSTEM
 from tracker.api.relay import encode_id
 from tracker.db import Database
 from tracker.services.sources import create_source
+from tracker.web.limits import MAX_JSON_DEPTH
 
 WEIRD: list[Any] = [
     None,
@@ -110,3 +114,69 @@ async def test_random_input_is_answered_without_a_server_error(client: Client, d
         assert response.status_code < 500, (variables, response.text)
         codes = {error.get("extensions", {}).get("code") for error in response.json().get("errors", [])}
         assert "INTERNAL" not in codes, (variables, response.text)
+
+
+DECLARED = {
+    "query($slug: String!, $lang: String) { collectivity(slug: $slug) { name(lang: $lang) } }": ["slug", "lang"],
+    "{ network { planCount } }": [],
+}
+
+
+def _junk_name(rng: random.Random) -> str:
+    return rng.choice("abcxyz_") + "".join(rng.choice("abcdefghijklmnopqrstuvwxyz0123456789_") for _ in range(8))
+
+
+async def test_random_undeclared_variables_are_refused_by_name(client: Client, db: Database) -> None:
+    rng = random.Random("undeclared-2024")
+    for _ in range(40):
+        query, declared = rng.choice(sorted(DECLARED.items()))
+        junk = {_junk_name(rng) for _ in range(rng.randint(1, 4))}
+        variables = {name: rng.choice(WEIRD) for name in [*declared, *junk]}
+        names = list(variables)
+        rng.shuffle(names)
+        variables = {name: variables[name] for name in names}
+        if rng.random() < 0.5:
+            response = await client.http.post("/graphql", json={"query": query, "variables": variables})
+        else:
+            params = {"query": query, "variables": json.dumps(variables)}
+            response = await client.http.get("/graphql", params=params)
+        assert response.status_code == 400, (variables, response.text)
+        (error,) = response.json()["errors"]
+        assert error["extensions"]["code"] == "BAD_USER_INPUT"
+        assert error["extensions"]["field"] in junk
+
+
+def _nested_json(rng: random.Random, depth: int) -> tuple[str, int]:
+    """JSON text of containers nested `depth` deep or one more, arrays and objects mixed (the json
+    module cannot write it past ~1000), with its true depth."""
+    openings = [rng.choice(['{"k":', "["]) for _ in range(depth)]
+    closings = ["}" if opening.startswith("{") else "]" for opening in reversed(openings)]
+    innermost = rng.choice(['"x"', "1", "null", "{}", "[]"])
+    return "".join(openings) + innermost + "".join(closings), depth + (innermost in ("{}", "[]"))
+
+
+async def test_random_nesting_depths_are_refused_past_the_limit_and_never_crash(client: Client, db: Database) -> None:
+    rng = random.Random("nesting-2024")
+    query = (
+        "mutation($options: JSON) { createEvidenceSource(input: "
+        '{kind: DOCUMENT, url: "https://example.org/", schedule: "PT6H", targetId: "x", options: $options})'
+        " { source { id } } }"
+    )
+    for _ in range(40):
+        nested, depth = _nested_json(rng, rng.choice([rng.randint(1, 70), rng.randint(MAX_JSON_DEPTH, 5000)]))
+        where = rng.choice(["variables", "extensions", "extra"])
+        if where == "variables":  # inside the body's object and the variables' object
+            payload, depth = '{"query": ' + json.dumps(query) + ', "variables": {"options": ' + nested + "}}", depth + 2
+        else:
+            payload, depth = '{"query": ' + json.dumps(query) + ', "' + where + '": ' + nested + "}", depth + 1
+        response = await client.http.post(
+            "/graphql",
+            content=payload,
+            headers={"Content-Type": "application/json", **client.bearer(client.admin_token)},
+        )
+        assert response.status_code < 500, (depth, where, response.text)
+        errors = response.json().get("errors", [])
+        codes = {error.get("extensions", {}).get("code") for error in errors}
+        assert "INTERNAL" not in codes, (depth, where, response.text)
+        refused = response.status_code == 400 and any("nested more than" in error["message"] for error in errors)
+        assert refused == (depth > MAX_JSON_DEPTH), (depth, where, response.text)

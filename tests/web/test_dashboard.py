@@ -62,3 +62,22 @@ async def test_titles_are_escaped(client: Client, db: Database) -> None:
 async def _collectivity_id(client: Client, slug: str) -> str:
     data = await client.data("query($slug: String!) { collectivity(slug: $slug) { id } }", {"slug": slug})
     return str(data["collectivity"]["id"])
+
+
+async def test_a_nul_character_in_the_collectivity_is_a_404_page(client: Client, db: Database) -> None:
+    response = await client.http.get("/?collectivity=%00")
+    assert response.status_code == 404
+    assert response.headers["content-type"].startswith("text/html")
+
+
+async def test_a_very_long_collectivity_is_a_404_page_that_does_not_echo_it(client: Client, db: Database) -> None:
+    response = await client.http.get("/", params={"collectivity": "a" * 20_000})
+    assert response.status_code == 404
+    assert response.headers["content-type"].startswith("text/html")
+    assert "a" * 100 not in response.text
+
+
+async def test_a_collectivity_with_markup_is_a_404_page(client: Client, db: Database) -> None:
+    response = await client.http.get("/", params={"collectivity": '"><script>alert(1)</script>'})
+    assert response.status_code == 404
+    assert "<script>" not in response.text

@@ -58,3 +58,20 @@ async def test_a_reader_goes_from_the_network_to_the_plan_and_switches_language(
         assert await page.get_attribute("html", "dir") == "ltr"
         assert await page.locator("article").count() == 7
         await page.close()
+
+
+async def test_the_plan_page_breaks_no_rule_of_its_content_security_policy(
+    settings: Settings, db: Database, browser: Browser
+) -> None:
+    await ait_melloul(db)
+    with serve(create_app(settings.model_copy(update={"scheduler_enabled": False})), lifespan="on") as base_url:
+        page = await browser.new_page()
+        console: list[str] = []
+        page.on("console", lambda message: console.append(message.text))
+        await page.goto(f"{base_url}/?collectivity=ait-melloul&lang=fr")
+        await page.wait_for_selector("article")
+        # The progress bars are drawn by inline styles: the policy lets them through.
+        width = await page.evaluate("getComputedStyle(document.querySelector('.bar span')).width")
+        await page.close()
+    assert [text for text in console if "Content Security Policy" in text] == []
+    assert width != "0px"

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from starlette.authentication import AuthCredentials, AuthenticationBackend, AuthenticationError, BaseUser
 from starlette.requests import HTTPConnection
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
 
 from tracker.access import ANONYMOUS, Principal
 from tracker.db import Database
-from tracker.errors import Unauthenticated
+from tracker.errors import ErrorCode, Unauthenticated
 from tracker.services.tokens import authenticate
+from tracker.web.json_errors import error_response
 
 
 class PrincipalUser(BaseUser):
@@ -45,8 +46,8 @@ class BearerTokens(AuthenticationBackend):
 
 
 def refuse(_conn: HTTPConnection, error: AuthenticationError) -> Response:
-    body = {"errors": [{"message": str(error), "extensions": {"code": "UNAUTHENTICATED"}}]}
-    return JSONResponse(body, status_code=401, headers={"WWW-Authenticate": 'Bearer error="invalid_token"'})
+    headers = {"WWW-Authenticate": 'Bearer error="invalid_token"'}
+    return error_response(401, str(error), ErrorCode.UNAUTHENTICATED.value, headers=headers)
 
 
 def principal_of(conn: HTTPConnection) -> Principal:

@@ -51,11 +51,18 @@ class CachedReads:
             request = GraphQLRequest(params)
             operation, error = request.persisted(self.reads.operations)
             variables = request.variables()
-            if operation is not None and error is None and variables is not None and operation.is_query:
+            if (
+                operation is not None
+                and error is None
+                and variables is not None
+                and operation.is_query
+                # Refused further in, never looked up: no key is made of what the operation ignores.
+                and self.reads.declared.undeclared(params, operation, variables) is None
+            ):
                 languages = parse_accept_language(headers.get("accept-language"))
                 key = answer_key(operation, variables, languages, media_type_for(headers), today())
                 answer = cache.get(key)
                 if answer is not None:
                     await send_cached(send, answer, headers)
                     return
-        await self.app(scope, replay(body), send)
+        await self.app(scope, replay(body, receive), send)

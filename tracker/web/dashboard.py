@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.requests import Request
@@ -16,6 +17,11 @@ from starlette.responses import HTMLResponse, Response
 from tracker import i18n
 from tracker.access import ANONYMOUS
 from tracker.api.context import Context
+from tracker.services.collectivities import SLUG
+from tracker.web.unavailable import RETRY_AFTER_SECONDS, database_answers
+
+# As long as a collectivity's slug may be (its column's length).
+MAX_SLUG_LENGTH = 80
 
 TEMPLATES = Environment(
     loader=FileSystemLoader(Path(__file__).with_name("templates")),
@@ -100,6 +106,11 @@ def _statuses(lang: str) -> dict[str, str]:
     return {key: texts.get(ui) or texts["fr"] for key, texts in STATUS.items()}
 
 
+def _known_form(slug: str) -> bool:
+    """Whether `slug` could name a collectivity; any other value is unknown without asking."""
+    return len(slug) <= MAX_SLUG_LENGTH and SLUG.match(slug) is not None
+
+
 async def dashboard(request: Request) -> Response:
     settings = request.app.state.settings
     requested = request.query_params.get("lang")
@@ -107,16 +118,20 @@ async def dashboard(request: Request) -> Response:
         requested = None
     lang = i18n.preference(requested, i18n.parse_accept_language(request.headers.get("accept-language")))[0]
     slug = request.query_params.get("collectivity")
-    context = Context(db=request.app.state.db, settings=settings, principal=ANONYMOUS, accept_languages=(lang,))
-    schema = request.app.state.schema
-    document, variables = (PLAN, {"slug": slug, "lang": lang}) if slug else (NETWORK, {"lang": lang})
-    try:
-        result = await schema.execute(document, variable_values=variables, context_value=context)
-    finally:
-        await context.close()
-    if result.errors:
-        return HTMLResponse("<h1>Service unavailable</h1>", status_code=503)
-    data: dict[str, Any] = result.data or {}
+    data: dict[str, Any] = {}
+    if not slug or _known_form(slug):
+        context = Context(db=request.app.state.db, settings=settings, principal=ANONYMOUS, accept_languages=(lang,))
+        document, variables = (PLAN, {"slug": slug, "lang": lang}) if slug else (NETWORK, {"lang": lang})
+        try:
+            result = await request.app.state.schema.execute(document, variable_values=variables, context_value=context)
+        finally:
+            await context.close()
+        if result.errors:
+            if await database_answers(request.app.state.db):
+                return HTMLResponse("<h1>Internal error</h1>", status_code=500)
+            retry = {"Retry-After": str(RETRY_AFTER_SECONDS)}
+            return HTMLResponse("<h1>Service unavailable</h1>", status_code=503, headers=retry)
+        data = result.data or {}
     status_code = 404 if slug and data.get("collectivity") is None else 200
     html = TEMPLATES.get_template("dashboard.html").render(
         lang=lang,
@@ -124,7 +139,8 @@ async def dashboard(request: Request) -> Response:
         words=_words(lang),
         statuses=_statuses(lang),
         languages=LANGUAGE_NAMES,
-        slug=slug,
+        # A slug of no known form is shown as the not-found page, cut short and URL-quoted.
+        slug=slug if not slug or _known_form(slug) else quote(slug[:MAX_SLUG_LENGTH], safe=""),
         data=data,
     )
     return HTMLResponse(html, status_code=status_code)

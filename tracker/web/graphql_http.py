@@ -8,10 +8,11 @@ from typing import Any
 import orjson
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.requests import Request
-from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from graphql import GraphQLError, OperationType, get_operation_ast, parse
+from tracker.errors import ErrorCode
+from tracker.web.json_errors import error_response
 
 GRAPHQL_RESPONSE = "application/graphql-response+json"
 
@@ -47,13 +48,8 @@ class GraphQLOverHTTP:
             return
         request = Request(scope)
         if _is_get_mutation(request):
-            body = {
-                "errors": [{"message": "mutations must be sent with POST", "extensions": {"code": "BAD_USER_INPUT"}}]
-            }
-            response = Response(
-                orjson.dumps(body), status_code=405, headers={"Allow": "POST"}, media_type="application/json"
-            )
-            await response(scope, receive, send)
+            message, code = "mutations must be sent with POST", ErrorCode.BAD_USER_INPUT.value
+            await error_response(405, message, code, headers={"Allow": "POST"})(scope, receive, send)
             return
         if not accepts(request.headers, GRAPHQL_RESPONSE):
             await self.app(scope, receive, send)

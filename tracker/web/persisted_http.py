@@ -12,9 +12,9 @@ Everything else passes through untouched.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from collections import Counter
-from collections.abc import Hashable
 from datetime import date
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
@@ -28,15 +28,22 @@ from tracker.access import Principal
 from tracker.api import compiled
 from tracker.api.persisted import PersistedOperation, PersistedOperations
 from tracker.db import Database
+from tracker.errors import ErrorCode
 from tracker.i18n import parse_accept_language
 from tracker.services.common import today
 from tracker.web.auth import principal_of
 from tracker.web.graphql_http import GRAPHQL_RESPONSE, accepts
+from tracker.web.json_errors import error_document, send_error
 from tracker.web.read_cache import CachedAnswer, ReadCache
+from tracker.web.unavailable import is_outage, send_unavailable
+from tracker.web.variables import DeclaredVariables
 
 log = logging.getLogger("tracker.persisted")
 
 JSON = "application/json"
+BAD_USER_INPUT = ErrorCode.BAD_USER_INPUT.value
+# Scope key of (query string, its GraphQL parameters) as the edge's limits parsed them.
+CHECKED_QUERY_PARAMS = "tracker.query_params"
 CACHE_HEADERS = [
     (b"cache-control", b"public, no-cache"),
     (b"vary", b"Accept, Accept-Language, Authorization"),
@@ -80,10 +87,7 @@ class GraphQLRequest:
 
 
 def _error(message: str, code: str) -> dict[str, Any]:
-    extensions: dict[str, Any] = {"code": code}
-    if code == "BAD_USER_INPUT":
-        extensions["field"] = "documentId"
-    return {"errors": [{"message": message, "extensions": extensions}]}
+    return error_document(message, code, field="documentId" if code == BAD_USER_INPUT else None)
 
 
 def _json_params(raw: str) -> Any:
@@ -94,7 +98,11 @@ def _json_params(raw: str) -> Any:
 
 
 def _query_params(scope: Scope) -> dict[str, Any]:
-    params: dict[str, Any] = dict(parse_qsl(scope.get("query_string", b"").decode("latin-1")))
+    query_string = scope.get("query_string", b"")
+    checked = scope.get(CHECKED_QUERY_PARAMS)
+    if checked is not None and checked[0] is query_string:
+        return dict(checked[1])  # parsed (and checked) once already, by the edge's limits
+    params: dict[str, Any] = dict(parse_qsl(query_string.decode("latin-1")))
     for name in ("variables", "extensions"):
         if name in params:
             params[name] = _json_params(params[name])
@@ -116,10 +124,12 @@ class PersistedReads:
         operations: PersistedOperations,
         cache: ReadCache,
         compiled_reads: bool = True,
+        max_tokens: int = 5000,
     ) -> None:
         self.app = app
         self.db = db
         self.operations = operations
+        self.declared = DeclaredVariables(operations, max_tokens=max_tokens)
         self.cache = cache
         self.compiled_reads = compiled_reads
         # How requests were answered: compiled, fallback (normal path by design), failed (a bug).
@@ -135,29 +145,36 @@ class PersistedReads:
         body = b"" if method == "GET" else await read_body(receive)
         params = parse_request(scope, headers, body)
         if params is None:
-            await self.app(scope, replay(body), send)
+            if method == "POST" and _media_type(headers) == JSON:
+                # Valid JSON (the edge checked), but not an object: strawberry would crash on it.
+                await send_error(send, 400, "the body must be a JSON object", BAD_USER_INPUT)
+                return
+            await self.app(scope, replay(body, receive), send)
             return
         request = GraphQLRequest(params)
         operation, error = request.persisted(self.operations)
         if error is not None:
-            status = 400 if error["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT" else 200
+            status = 400 if error["errors"][0]["extensions"]["code"] == BAD_USER_INPUT else 200
             await _send(send, status, orjson.dumps(error), JSON, [])
             return
         variables = request.variables()
+        undeclared = None if variables is None else self.declared.undeclared(params, operation, variables)
+        if undeclared is not None:
+            message = f"the operation declares no variable ${undeclared}"
+            await send_error(send, 400, message, BAD_USER_INPUT, field=undeclared)
+            return
         if operation is None or variables is None:
-            await self.app(scope, replay(body), send)
+            await self.app(scope, replay(body, receive), send)
             return
         if not operation.is_query and method == "GET":
-            refusal = {
-                "errors": [{"message": "mutations must be sent with POST", "extensions": {"code": "BAD_USER_INPUT"}}]
-            }
-            await _send(send, 405, orjson.dumps(refusal), JSON, [(b"allow", b"POST")])
+            message = "mutations must be sent with POST"
+            await send_error(send, 405, message, BAD_USER_INPUT, headers=[(b"allow", b"POST")])
             return
         await self._answer(scope, send, headers, request, operation, variables)
 
     @staticmethod
     def _body_params(headers: Headers, body: bytes) -> dict[str, Any] | None:
-        if headers.get("content-type", "").split(";")[0].strip().lower() != JSON:
+        if _media_type(headers) != JSON:
             return None
         try:
             params = orjson.loads(body)
@@ -179,7 +196,7 @@ class PersistedReads:
         languages = parse_accept_language(headers.get("accept-language"))
         day = today()
         cacheable = operation.is_query and not principal.is_authenticated and self.cache.enabled
-        key: Hashable = ()
+        key = b""
         started = self.cache.version
         if cacheable:
             key = answer_key(operation, variables, languages, media_type, day)
@@ -199,7 +216,10 @@ class PersistedReads:
                 )
             except compiled.Fallback:
                 self.answers["fallback"] += 1
-            except Exception:
+            except Exception as failure:
+                if is_outage(failure):
+                    await send_unavailable(send)
+                    return
                 self.answers["failed"] += 1
                 log.exception("compiled read of %s failed; answering by the normal path", operation.name)
             else:
@@ -219,7 +239,7 @@ class PersistedReads:
         send: Send,
         request: GraphQLRequest,
         operation: PersistedOperation,
-        key: Hashable | None,
+        key: bytes | None,
         started: int,
     ) -> None:
         params = request.standard(operation)
@@ -252,9 +272,16 @@ class PersistedReads:
 
 def answer_key(
     operation: PersistedOperation, variables: dict[str, Any], languages: tuple[str, ...], media_type: str, day: date
-) -> Hashable:
-    """What an anonymous answer depends on besides the data: the same key, the same bytes."""
-    return (operation.sha256, orjson.dumps(variables, option=orjson.OPT_SORT_KEYS), languages, media_type, day)
+) -> bytes:
+    """What an anonymous answer depends on besides the data: the same key, the same bytes.
+
+    A digest of fixed size whatever the variables weigh, so an entry's key costs the cache
+    the same few bytes whoever chose it."""
+    digest = hashlib.blake2b(digest_size=32)
+    for part in (operation.sha256, ",".join(languages), media_type, day.isoformat()):
+        digest.update(part.encode() + b"\x00")
+    digest.update(orjson.dumps(variables, option=orjson.OPT_SORT_KEYS))
+    return digest.digest()
 
 
 def parse_request(scope: Scope, headers: Headers, body: bytes) -> dict[str, Any] | None:
@@ -262,6 +289,10 @@ def parse_request(scope: Scope, headers: Headers, body: bytes) -> dict[str, Any]
     if scope["method"] == "GET":
         return _query_params(scope)
     return PersistedReads._body_params(headers, body)
+
+
+def _media_type(headers: Headers) -> str:
+    return headers.get("content-type", "").split(";")[0].strip().lower()
 
 
 def media_type_for(headers: Headers) -> str:
@@ -284,7 +315,9 @@ async def read_body(receive: Receive) -> bytes:
     return b"".join(chunks)
 
 
-def replay(body: bytes) -> Receive:
+def replay(body: bytes, then: Receive | None = None) -> Receive:
+    """The body read already, then what `then` receives (the client's disconnect, which a
+    streamed answer listens for), or at once a disconnect without `then`."""
     sent = False
 
     async def receive() -> Message:
@@ -292,6 +325,8 @@ def replay(body: bytes) -> Receive:
         if not sent:
             sent = True
             return {"type": "http.request", "body": body, "more_body": False}
+        if then is not None:
+            return await then()
         return {"type": "http.disconnect"}
 
     return receive

@@ -1,0 +1,49 @@
+"""Headers every answer carries, and the Content-Security-Policy of the HTML ones.
+
+The pages are server-rendered and run no script: their policy allows none, only inline styles
+(the dashboard's `<style>` and its progress bars' `style="width: …"`, which a nonce cannot
+cover). A page that needs another policy (GraphiQL) sets its own, and it is kept.
+"""
+
+from __future__ import annotations
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+PAGE_POLICY = (
+    "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; "
+    "base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+)
+EVERY_ANSWER = (
+    (b"x-content-type-options", b"nosniff"),
+    (b"referrer-policy", b"no-referrer"),
+)
+HTML_ANSWER = (
+    (b"content-security-policy", PAGE_POLICY.encode()),
+    # For browsers older than CSP's frame-ancestors.
+    (b"x-frame-options", b"DENY"),
+)
+
+
+class SecurityHeaders:
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def sending(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", ()))
+                present = {name.lower() for name, _ in headers}
+                html = any(
+                    name.lower() == b"content-type" and value.startswith(b"text/html") for name, value in headers
+                )
+                for name, value in (*EVERY_ANSWER, *(HTML_ANSWER if html else ())):
+                    if name not in present:
+                        headers.append((name, value))
+                message = {**message, "headers": headers}
+            await send(message)
+
+        await self.app(scope, receive, sending)
