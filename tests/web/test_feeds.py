@@ -111,7 +111,15 @@ async def test_a_before_out_of_range_is_a_400_with_a_message(client: Client, db:
 
 
 @pytest.mark.parametrize("path", ["/feeds/%00x.atom", "/feeds/tiznit%00.atom", "/feeds/%C3%A9%00.atom"])
-async def test_a_slug_with_a_nul_byte_is_not_found(client: Client, db: Database, path: str) -> None:
+async def test_a_path_with_a_nul_byte_is_refused_at_the_edge(client: Client, db: Database, path: str) -> None:
+    await place_with_body(db)
+    response = await client.http.get(path)
+    assert response.status_code == 400
+    assert response.json()["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
+
+
+@pytest.mark.parametrize("path", ["/feeds/x%20y.atom", "/feeds/%C3%A9t%C3%A9.atom", "/feeds/" + "a" * 200 + ".atom"])
+async def test_a_slug_that_cannot_be_a_collectivity_is_not_found(client: Client, db: Database, path: str) -> None:
     await place_with_body(db)
     response = await client.http.get(path)
     assert response.status_code == 404
