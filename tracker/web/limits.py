@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Iterator
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -30,6 +29,7 @@ from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from tracker.errors import ErrorCode
+from tracker.web.json_body import decode_json
 from tracker.web.json_errors import send_error
 from tracker.web.persisted_http import CHECKED_QUERY_PARAMS, replay
 from tracker.web.unavailable import is_outage, send_unavailable
@@ -43,8 +43,6 @@ MAX_JSON_DEPTH = 64
 # and keeps a long URL from costing more to parse than the body limit allows.
 MAX_QUERY_STRING_BYTES = 32 * 1024
 JSON_PARAMS = ("variables", "extensions")
-# GraphQL string escapes that spell U+0000 in a query text.
-_NUL_ESCAPE = re.compile(r"\\u0000|\\u\{0+\}")
 BAD_USER_INPUT = ErrorCode.BAD_USER_INPUT.value
 _DIGITS = re.compile(r"[0-9]+")  # str.isdigit() takes "²", which int() refuses
 
@@ -79,44 +77,16 @@ def too_deep(value: Any, limit: int) -> bool:
     return False
 
 
-def _strings(value: Any, path: str) -> Iterator[tuple[str, str]]:
-    """Every string inside `value` with the dotted path of where it sits (keys included)."""
-    stack: list[tuple[Any, str]] = [(value, path)]
-    while stack:
-        item, where = stack.pop()
-        if isinstance(item, str):
-            yield where, item
-        elif isinstance(item, dict):
-            for key, child in item.items():
-                inner = f"{where}.{key}" if where else str(key)
-                yield inner, str(key)
-                stack.append((child, inner))
-        elif isinstance(item, list):
-            stack.extend((child, f"{where}[{index}]") for index, child in enumerate(item))
-
-
-def check_graphql_params(params: dict[str, Any], *, nul_possible: bool = True) -> None:
-    """Refuse GraphQL-over-HTTP parameters that carry U+0000 (`nul_possible`: worth a walk)."""
-    variables = params.get("variables")
-    if nul_possible and isinstance(variables, dict):
-        for where, text in _strings(variables, ""):
-            if "\x00" in text:
-                raise Refused(400, "a variable holds the character U+0000", field=where)
-    query = params.get("query")
-    if isinstance(query, str) and ("\x00" in query or _NUL_ESCAPE.search(query)):
-        raise Refused(400, "the query holds the character U+0000", field="query")
-
-
-def _query_params(query_string: bytes, max_depth: int) -> tuple[dict[str, Any], bool]:
-    """The parameters, JSON ones decoded, and whether a U+0000 may hide in the variables."""
+def _query_params(query_string: bytes, max_depth: int) -> dict[str, Any]:
+    """The parameters, JSON ones decoded (U+0000 and other text rules are the GraphQL layer's,
+    which names the field: tracker/api/text_rules.py)."""
     # Decoded as the GraphQL path decodes it, so what is checked is what it reads.
     params: dict[str, Any] = dict(parse_qsl(query_string.decode("latin-1")))
-    raw_variables = params.get("variables", "")
     for name in JSON_PARAMS:
         raw = params.get(name)
         if isinstance(raw, str):
             params[name] = _json(raw.encode(), name, max_depth)
-    return params, "\x00" in raw_variables or "\\u0000" in raw_variables
+    return params
 
 
 def _json(body: bytes, field: str | None, max_depth: int) -> Any:
@@ -125,11 +95,12 @@ def _json(body: bytes, field: str | None, max_depth: int) -> Any:
     except UnicodeDecodeError:
         raise Refused(400, "the body is not valid UTF-8", field=field) from None
     try:
-        value = orjson.loads(text)
-    except orjson.JSONDecodeError as error:
-        if "depth" in error.msg:
+        value = decode_json(text)
+    except (ValueError, RecursionError) as error:
+        message = error.msg if isinstance(error, orjson.JSONDecodeError) else str(error)
+        if isinstance(error, RecursionError) or "depth" in message:
             raise TooDeep(400, f"JSON nested more than {max_depth} deep", field=field) from None
-        raise Refused(400, f"not valid JSON: {error.msg}", field=field) from None
+        raise Refused(400, f"not valid JSON: {message}", field=field) from None
     if too_deep(value, max_depth):
         if field is None and isinstance(value, dict):  # name the parameter at fault, `variables` say
             field = next((str(key) for key, child in value.items() if too_deep(child, max_depth - 1)), None)
@@ -165,9 +136,7 @@ class RequestLimits:
             if body is None:
                 return  # the client went away
             if body and is_json(headers.get("content-type")):
-                params = _json(body, None, self.max_json_depth)
-                if isinstance(params, dict):
-                    check_graphql_params(params, nul_possible=b"\\u0000" in body)
+                _json(body, None, self.max_json_depth)
         except Refused as refusal:
             # A refused body may be partly unread: the connection cannot carry another request.
             close = [(b"connection", b"close")] if refusal.status == 413 else []
@@ -208,8 +177,7 @@ class RequestLimits:
         if len(query_string) > self.max_query_string_bytes:
             raise Refused(414, f"the query string is longer than {self.max_query_string_bytes} bytes")
         if query_string:
-            params, nul_possible = _query_params(query_string, self.max_json_depth)
-            check_graphql_params(params, nul_possible=nul_possible)
+            params = _query_params(query_string, self.max_json_depth)
             scope[CHECKED_QUERY_PARAMS] = (query_string, params)
 
     async def _read_body(self, headers: Headers, receive: Receive) -> bytes | None:

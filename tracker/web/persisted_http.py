@@ -33,6 +33,7 @@ from tracker.i18n import parse_accept_language
 from tracker.services.common import today
 from tracker.web.auth import principal_of
 from tracker.web.graphql_http import GRAPHQL_RESPONSE, accepts
+from tracker.web.json_body import decode_json, encode_json
 from tracker.web.json_errors import error_document, send_error
 from tracker.web.read_cache import CachedAnswer, ReadCache
 from tracker.web.unavailable import is_outage, send_unavailable
@@ -92,8 +93,8 @@ def _error(message: str, code: str) -> dict[str, Any]:
 
 def _json_params(raw: str) -> Any:
     try:
-        return orjson.loads(raw)
-    except orjson.JSONDecodeError:
+        return decode_json(raw)
+    except (ValueError, RecursionError):
         return raw  # strawberry reports it
 
 
@@ -177,8 +178,8 @@ class PersistedReads:
         if _media_type(headers) != JSON:
             return None
         try:
-            params = orjson.loads(body)
-        except orjson.JSONDecodeError:
+            params = decode_json(body)
+        except (ValueError, RecursionError):
             return None
         return params if isinstance(params, dict) else None
 
@@ -246,12 +247,12 @@ class PersistedReads:
         body = b""
         if scope["method"] == "GET":
             query = {
-                name: value if isinstance(value, str) else orjson.dumps(value).decode()
+                name: value if isinstance(value, str) else encode_json(value).decode()
                 for name, value in params.items()
             }
             scope = {**scope, "query_string": urlencode(query).encode()}
         else:
-            body = orjson.dumps(params)
+            body = encode_json(params)
             scope = {
                 **scope,
                 "headers": [(n, v) for n, v in scope["headers"] if n != b"content-length"]
@@ -280,7 +281,7 @@ def answer_key(
     digest = hashlib.blake2b(digest_size=32)
     for part in (operation.sha256, ",".join(languages), media_type, day.isoformat()):
         digest.update(part.encode() + b"\x00")
-    digest.update(orjson.dumps(variables, option=orjson.OPT_SORT_KEYS))
+    digest.update(encode_json(variables, sort_keys=True))
     return digest.digest()
 
 
