@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -15,7 +16,7 @@ from strawberry.types import Info as StrawberryInfo
 
 from tracker import i18n
 from tracker.access import Principal
-from tracker.db import Database
+from tracker.db import Database, on_commit
 from tracker.errors import BadInput
 from tracker.services.common import today
 from tracker.settings import Settings
@@ -24,6 +25,8 @@ if TYPE_CHECKING:
     from tracker.api.loaders import Loaders
     from tracker.events.pubsub import Hub
     from tracker.jobs.sources import SourceRunner
+
+log = logging.getLogger("tracker.api")
 
 
 @dataclass
@@ -58,6 +61,14 @@ class Context:
         async with self._lock:
             yield self._read_session
 
+    @asynccontextmanager
+    async def writing(self) -> AsyncIterator[AsyncSession]:
+        """A mutation's transaction."""
+        async with self.db.transaction() as session:
+            if self.after_commit is not None:
+                on_commit(session, self.after_commit)
+            yield session
+
     @property
     def loaders(self) -> Loaders:
         if self._loaders is None:
@@ -73,8 +84,13 @@ class Context:
 
     async def close(self) -> None:
         if self._session is not None:
-            await self._session.close()
-            self._session = None
+            session, self._session = self._session, None
+            try:
+                await session.close()
+            except Exception:
+                # A read session only ever reads: failing to end it (its connection lost, say)
+                # loses nothing, and must not fail a request whose mutation has committed.
+                log.warning("closing a read session failed", exc_info=True)
 
     @cached_property
     def today(self) -> date:
