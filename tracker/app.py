@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from datetime import timedelta
 from typing import Any
 
 import orjson
@@ -35,6 +36,7 @@ from tracker.web.dashboard import dashboard
 from tracker.web.feeds import feed
 from tracker.web.graphql_http import GraphQLOverHTTP
 from tracker.web.health import healthz, readyz
+from tracker.web.idempotency import Idempotency, transaction_of
 from tracker.web.persisted_http import PersistedReads
 from tracker.web.read_cache import ReadCache
 
@@ -67,6 +69,7 @@ class TrackerGraphQL(GraphQL[Context, None]):
             hub=self.hub,
             after_commit=self.after_commit,
             source_runner=self.source_runner,
+            transaction=transaction_of(request),
         )
 
     async def on_ws_connect(self, context: Context) -> UnsetType | dict[str, object] | None:
@@ -130,6 +133,13 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None) 
         middleware=[
             Middleware(CachedReads, reads=persisted),
             Middleware(AuthenticationMiddleware, backend=BearerTokens(database), on_error=refuse),
+            # Idempotency-Key (issue 12): after authentication, which decides whose key it is.
+            Middleware(
+                Idempotency,
+                db=database,
+                operations=persisted.operations,
+                keep=timedelta(hours=settings.idempotency_key_hours),
+            ),
         ],
     )
     app.state.db = database

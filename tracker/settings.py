@@ -57,6 +57,10 @@ class Settings(BaseSettings):
     max_query_depth: int = Field(default=12, gt=0)
     max_aliases: int = Field(default=30, gt=0)
     max_tokens: int = Field(default=5000, gt=0)
+    # Idempotent mutations and rate limits (issue 12).
+    idempotency_key_hours: float = Field(
+        default=24.0, gt=0, description="How long the answer to a mutation sent with an Idempotency-Key is kept"
+    )
 
 
 @lru_cache

@@ -40,6 +40,10 @@ class Context:
     after_commit: Callable[[], None] | None = None
     source_runner: SourceRunner | None = None
     connection_params: dict[str, object] | None = None
+    # The request's one transaction when its answer must commit with its changes (a request with
+    # an Idempotency-Key, see tracker/web/idempotency.py): mutations and reads share it, and
+    # whoever opened it commits it.
+    transaction: AsyncSession | None = None
     _session: AsyncSession | None = field(default=None, repr=False)
     _loaders: Loaders | None = field(default=None, repr=False)
 
@@ -47,6 +51,8 @@ class Context:
 
     @property
     def _read_session(self) -> AsyncSession:
+        if self.transaction is not None:
+            return self.transaction
         if self._session is None:
             self._session = self.db.sessions()
         return self._session
@@ -63,11 +69,18 @@ class Context:
 
     @asynccontextmanager
     async def writing(self) -> AsyncIterator[AsyncSession]:
-        """A mutation's transaction."""
-        async with self.db.transaction() as session:
+        """A mutation's transaction: its own, or a savepoint of the request's (a failing mutation
+        changes nothing either way)."""
+        if self.transaction is None:
+            async with self.db.transaction() as session:
+                if self.after_commit is not None:
+                    on_commit(session, self.after_commit)
+                yield session
+            return
+        async with self._lock, self.transaction.begin_nested():
             if self.after_commit is not None:
-                on_commit(session, self.after_commit)
-            yield session
+                on_commit(self.transaction, self.after_commit)
+            yield self.transaction
 
     @property
     def loaders(self) -> Loaders:
