@@ -38,6 +38,7 @@ from tracker.web.graphql_http import GraphQLOverHTTP
 from tracker.web.health import healthz, readyz
 from tracker.web.idempotency import Idempotency, transaction_of
 from tracker.web.persisted_http import PersistedReads
+from tracker.web.rate_limits import CounterStorage, rate_limit_middleware
 from tracker.web.read_cache import ReadCache
 
 
@@ -106,8 +107,12 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None) 
         compiled_reads=settings.compiled_reads,
     )
 
+    rate_limit_counters = CounterStorage.configured(settings, database)
+
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[dict[str, Any]]:
+        if rate_limit_counters is not None:
+            rate_limit_counters.open()
         await hub.start()
         if settings.scheduler_enabled:
             await scheduler.start()
@@ -116,6 +121,8 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None) 
         finally:
             await scheduler.shutdown()
             await hub.stop()
+            if rate_limit_counters is not None:
+                await rate_limit_counters.close()
             if db is None:
                 await database.dispose()
 
@@ -131,6 +138,8 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None) 
         ],
         lifespan=lifespan,
         middleware=[
+            # Rate limits (issue 12): first, so cached reads and refused tokens count too.
+            *rate_limit_middleware(settings, rate_limit_counters),
             Middleware(CachedReads, reads=persisted),
             Middleware(AuthenticationMiddleware, backend=BearerTokens(database), on_error=refuse),
             # Idempotency-Key (issue 12): after authentication, which decides whose key it is.
