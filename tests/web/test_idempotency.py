@@ -16,12 +16,13 @@ from sqlmodel import col, select
 from tests.support.builders import small_plan
 from tests.support.graphql import Client, error_codes, operation
 from tests.support.tokens import token_for
-from tracker.access import ANONYMOUS
+from tracker.access import ANONYMOUS, SYSTEM
 from tracker.api.context import Context
 from tracker.api.relay import encode_id
 from tracker.db import Database
 from tracker.models import Commitment, EvidenceSource, IdempotencyKey, Milestone, Role
 from tracker.services import idempotency as keys
+from tracker.services import indicators
 from tracker.web.idempotency import Idempotency
 
 CREATE_COMMITMENT = """
@@ -291,3 +292,46 @@ async def test_run_source_now_with_a_key_leaves_the_run_to_the_next_tick(client:
     async with db.reader() as session:
         source = (await session.exec(select(EvidenceSource))).one()
     assert source.next_run_at is not None and source.next_run_at <= datetime.now(UTC)
+
+
+async def test_an_answer_read_inside_the_transaction_shows_the_change(client: Client, db: Database) -> None:
+    """Derived values in the payload (a commitment's progress) are those after the change, as without a key."""
+    _plan, commitments = await small_plan(db)
+    query = "query($id: ID!) { node(id: $id) { ... on Commitment { milestones(first: 1) { edges { node { id } } } } } }"
+    commitment_id = encode_id("Commitment", commitments[0].id)
+    found = await client.data(query, {"id": commitment_id}, admin=True)
+    milestone_id = found["node"]["milestones"]["edges"][0]["node"]["id"]
+    variables = {"input": {"id": milestone_id, "status": "COMPLETED"}}
+    response = await _send(client, variables, str(uuid.uuid4()), query=operation("UpdateMilestone"))
+    answered = response.json()["data"]["updateMilestone"]["milestone"]
+    assert answered["status"] == "COMPLETED"
+    assert answered["commitment"]["progress"] == 100.0
+    fresh = await client.data(
+        "query($id: ID!) { node(id: $id) { ... on Commitment { progress } } }", {"id": commitment_id}
+    )
+    assert fresh["node"]["progress"] == answered["commitment"]["progress"]
+
+
+async def test_a_measurement_answered_inside_the_transaction_is_the_latest(client: Client, db: Database) -> None:
+    _plan, commitments = await small_plan(db)
+    async with db.transaction() as session:
+        indicator = await indicators.create_indicator(
+            session,
+            actor=SYSTEM,
+            commitment_id=commitments[0].id,
+            name={"fr": "Demandes traitées"},
+            unit="%",
+            baseline=0,
+            target=100,
+        )
+    variables = {
+        "input": {
+            "indicatorId": encode_id("Indicator", indicator.id),
+            "value": 40,
+            "observedAt": "2025-01-15T10:00:00Z",
+        }
+    }
+    response = await _send(client, variables, str(uuid.uuid4()), query=operation("RecordMeasurement"))
+    answered = response.json()["data"]["recordMeasurement"]["indicator"]
+    assert answered["latest"]["value"] == 40
+    assert answered["progress"] == 40.0
