@@ -18,6 +18,7 @@ from tests.support.graphql import Client, error_codes, operation
 from tests.support.tokens import token_for
 from tracker.access import ANONYMOUS, SYSTEM
 from tracker.api.context import Context
+from tracker.api.persisted import sha256_of
 from tracker.api.relay import encode_id
 from tracker.db import Database
 from tracker.models import Commitment, EvidenceSource, IdempotencyKey, Milestone, Role
@@ -335,3 +336,22 @@ async def test_a_measurement_answered_inside_the_transaction_is_the_latest(clien
     answered = response.json()["data"]["recordMeasurement"]["indicator"]
     assert answered["latest"]["value"] == 40
     assert answered["progress"] == 40.0
+
+
+async def test_a_persisted_mutation_sent_by_document_id_is_replayed(client: Client, db: Database) -> None:
+    _plan, commitments = await small_plan(db)
+    variables = {
+        "input": {
+            "commitmentId": encode_id("Commitment", commitments[0].id),
+            "title": {"fr": "Étape persistée"},
+            "dueOn": "2025-06-30",
+        }
+    }
+    payload = {"documentId": "sha256:" + sha256_of(operation("CreateMilestone")), "variables": variables}
+    headers = {"Idempotency-Key": str(uuid.uuid4()), **Client.bearer(client.admin_token)}
+    first = await client.http.post("/graphql", json=payload, headers=headers)
+    again = await client.http.post("/graphql", json=payload, headers=headers)
+    assert "errors" not in first.json(), first.text
+    assert again.content == first.content
+    assert again.headers.get("idempotent-replayed") == "true"
+    assert await _count(db, Milestone, col(Milestone.commitment_id) == commitments[0].id) == 2
