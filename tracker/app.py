@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from datetime import timedelta
 from typing import Any
 
 import orjson
@@ -36,9 +37,11 @@ from tracker.web.feeds import feed
 from tracker.web.graphql_http import GraphQLOverHTTP
 from tracker.web.graphql_view import GraphQLView
 from tracker.web.health import healthz, readyz
+from tracker.web.idempotency import Idempotency, transaction_of
 from tracker.web.json_errors import http_error
 from tracker.web.limits import RequestLimits
 from tracker.web.persisted_http import PersistedReads
+from tracker.web.rate_limits import CounterStorage, rate_limit_middleware
 from tracker.web.read_cache import ReadCache
 from tracker.web.request_ids import add_request_ids
 from tracker.web.security_headers import SecurityHeaders
@@ -72,6 +75,7 @@ class TrackerGraphQL(GraphQLView):
             hub=self.hub,
             after_commit=self.after_commit,
             source_runner=self.source_runner,
+            transaction=transaction_of(request),
         )
 
     async def on_ws_connect(self, context: Context) -> UnsetType | dict[str, object] | None:
@@ -109,8 +113,12 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None) 
         max_tokens=settings.max_tokens,
     )
 
+    rate_limit_counters = CounterStorage.configured(settings, database)
+
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[dict[str, Any]]:
+        if rate_limit_counters is not None:
+            rate_limit_counters.open()
         await hub.start()
         if settings.scheduler_enabled:
             await scheduler.start()
@@ -119,6 +127,8 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None) 
         finally:
             await scheduler.shutdown()
             await hub.stop()
+            if rate_limit_counters is not None:
+                await rate_limit_counters.close()
             if db is None:
                 await database.dispose()
 
@@ -136,12 +146,21 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None) 
         exception_handlers={HTTPException: http_error},  # the HTTP edge: refusals as JSON errors
         middleware=[
             # The HTTP edge, outermost so that every route, the cached reads and authentication
-            # included, answers with these headers and sees only requests within the limits.
+            # included, answers with these headers and sees only requests within the limits;
+            # rate limits before the body is read, so that a flood costs no reading.
             Middleware(SecurityHeaders),
+            *rate_limit_middleware(settings, rate_limit_counters),
             Middleware(RequestLimits, max_body_bytes=settings.max_body_bytes),
             # End of the HTTP edge.
             Middleware(CachedReads, reads=persisted),
             Middleware(AuthenticationMiddleware, backend=BearerTokens(database), on_error=refuse),
+            # Idempotency-Key (issue 12): after authentication, which decides whose key it is.
+            Middleware(
+                Idempotency,
+                db=database,
+                operations=persisted.operations,
+                keep=timedelta(hours=settings.idempotency_key_hours),
+            ),
         ],
     )
     # Request ids: add_middleware puts this one in front of those above, outermost.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterable
 from contextlib import asynccontextmanager
@@ -16,6 +17,8 @@ from sqlmodel import create_engine, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from tracker.settings import get_settings
+
+log = logging.getLogger("tracker.db")
 
 
 def _async_url(url: str) -> URL:
@@ -105,8 +108,19 @@ CHANGES_CHANNEL = "tracker_changes"
 ChangeListener = Callable[[frozenset[uuid.UUID | None]], None]
 
 
+# Callbacks to run once the session's transaction has committed (never if it rolls back).
+AFTER_COMMIT = "tracker.after_commit"
+
+
 def note_change(session: AsyncSession, collectivity_id: uuid.UUID | None) -> None:
     session.info.setdefault(CHANGED, set()).add(collectivity_id)
+
+
+def on_commit(session: AsyncSession, callback: Callable[[], None]) -> None:
+    """Run `callback` after this transaction commits: a wake-up, never part of the change itself."""
+    callbacks: list[Callable[[], None]] = session.info.setdefault(AFTER_COMMIT, [])
+    if callback not in callbacks:
+        callbacks.append(callback)
 
 
 def changes_payload(origin: str, changed: Iterable[uuid.UUID | None]) -> str:
@@ -142,7 +156,11 @@ class Database:
 
     def announce(self, changed: frozenset[uuid.UUID | None]) -> None:
         for listener in list(self.change_listeners):
-            listener(changed)
+            try:
+                listener(changed)
+            except Exception:
+                # The change has committed: a listener failing must not report it as failed.
+                log.exception("a change listener failed after a commit")
 
     @property
     def dialect(self) -> str:
@@ -151,14 +169,21 @@ class Database:
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncSession]:
         """A session whose work commits on success and rolls back entirely on any error."""
-        async with self.sessions() as session:
-            async with session.begin():
-                yield session
-                changed = frozenset(session.info.pop(CHANGED, ()))
-                if changed and self.dialect == "postgresql":
-                    await session.exec(select(func.pg_notify(CHANGES_CHANNEL, changes_payload(self.origin, changed))))
-            if changed:
-                self.announce(changed)
+        async with self.sessions() as session, session.begin():
+            yield session
+            changed = frozenset(session.info.pop(CHANGED, ()))
+            callbacks: list[Callable[[], None]] = session.info.pop(AFTER_COMMIT, [])
+            if changed and self.dialect == "postgresql":
+                await session.exec(select(func.pg_notify(CHANGES_CHANNEL, changes_payload(self.origin, changed))))
+        # Committed: what follows tells others about it and must never turn it into an error
+        # (a client told "failed" would retry, and record twice).
+        if changed:
+            self.announce(changed)
+        for callback in callbacks:
+            try:
+                callback()
+            except Exception:
+                log.exception("an after-commit callback failed")
 
     @asynccontextmanager
     async def reader(self) -> AsyncIterator[AsyncSession]:

@@ -6,7 +6,8 @@ from datetime import date
 from functools import lru_cache
 from typing import Literal
 
-from pydantic import Field
+from limits import parse_many
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -109,6 +110,25 @@ class Settings(BaseSettings):
     max_cost_authenticated: int = Field(
         default=200_000, gt=0, description="Most objects a query with a token may resolve (see max_cost_anonymous)"
     )
+    # Idempotent mutations and rate limits (issue 12).
+    idempotency_key_hours: float = Field(
+        default=24.0, gt=0, description="How long the answer to a mutation sent with an Idempotency-Key is kept"
+    )
+    rate_limit_storage: str | None = Field(
+        default=None,
+        description="Where rate limit counters live: unset (no limits), memory:// (this process), "
+        "redis://host:port (shared), or postgresql (the tracker's own database, shared)",
+    )
+    rate_limit_anonymous: str = Field(
+        default="60/minute", description="Requests a client address may send without a token (e.g. 60/minute)"
+    )
+    rate_limit_authenticated: str = Field(default="600/minute", description="Requests a token may send")
+
+    @field_validator("rate_limit_anonymous", "rate_limit_authenticated")
+    @classmethod
+    def _rate(cls, value: str) -> str:
+        parse_many(value)  # "60/minute", "10/second;600/hour": a typo stops the start, not the first request
+        return value
 
 
 @lru_cache

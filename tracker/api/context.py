@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -15,7 +16,7 @@ from strawberry.types import Info as StrawberryInfo
 
 from tracker import i18n
 from tracker.access import Principal
-from tracker.db import Database
+from tracker.db import Database, on_commit
 from tracker.errors import BadInput
 from tracker.services.common import today
 from tracker.settings import Settings
@@ -24,6 +25,8 @@ if TYPE_CHECKING:
     from tracker.api.loaders import Loaders
     from tracker.events.pubsub import Hub
     from tracker.jobs.sources import SourceRunner
+
+log = logging.getLogger("tracker.api")
 
 
 @dataclass
@@ -37,6 +40,10 @@ class Context:
     after_commit: Callable[[], None] | None = None
     source_runner: SourceRunner | None = None
     connection_params: dict[str, object] | None = None
+    # The request's one transaction when its answer must commit with its changes (a request with
+    # an Idempotency-Key, see tracker/web/idempotency.py): mutations and reads share it, and
+    # whoever opened it commits it.
+    transaction: AsyncSession | None = None
     _session: AsyncSession | None = field(default=None, repr=False)
     _loaders: Loaders | None = field(default=None, repr=False)
 
@@ -44,6 +51,8 @@ class Context:
 
     @property
     def _read_session(self) -> AsyncSession:
+        if self.transaction is not None:
+            return self.transaction
         if self._session is None:
             self._session = self.db.sessions()
         return self._session
@@ -57,6 +66,21 @@ class Context:
         """
         async with self._lock:
             yield self._read_session
+
+    @asynccontextmanager
+    async def writing(self) -> AsyncIterator[AsyncSession]:
+        """A mutation's transaction: its own, or a savepoint of the request's (a failing mutation
+        changes nothing either way)."""
+        if self.transaction is None:
+            async with self.db.transaction() as session:
+                if self.after_commit is not None:
+                    on_commit(session, self.after_commit)
+                yield session
+            return
+        async with self._lock, self.transaction.begin_nested():
+            if self.after_commit is not None:
+                on_commit(self.transaction, self.after_commit)
+            yield self.transaction
 
     @property
     def loaders(self) -> Loaders:
@@ -73,8 +97,13 @@ class Context:
 
     async def close(self) -> None:
         if self._session is not None:
-            await self._session.close()
-            self._session = None
+            session, self._session = self._session, None
+            try:
+                await session.close()
+            except Exception:
+                # A read session only ever reads: failing to end it (its connection lost, say)
+                # loses nothing, and must not fail a request whose mutation has committed.
+                log.warning("closing a read session failed", exc_info=True)
 
     @cached_property
     def today(self) -> date:

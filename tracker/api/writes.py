@@ -12,9 +12,7 @@ R = TypeVar("R")
 
 async def perform(info: Info, service: Callable[..., Awaitable[R]], **arguments: Any) -> R:
     context = info.context
-    async with context.db.transaction() as session:
+    async with context.writing() as session:
         result = await service(session, actor=context.principal, **arguments)
     await context.forget_loaded()
-    if context.after_commit is not None:
-        context.after_commit()
     return result

@@ -33,9 +33,11 @@ from tracker.models.enums import (
     WorkStatus,
 )
 from tracker.models.evidence import Evidence
+from tracker.models.idempotency import IdempotencyKey
 from tracker.models.indicator import Indicator, Measurement
 from tracker.models.outbox import OutboxEvent
 from tracker.models.plan import ActionPlan, Commitment, Milestone, MilestoneReminder
+from tracker.models.rate_limits import RateLimitCounter
 from tracker.models.sources import EvidenceSource, MilestoneProposal, SourceRun
 from tracker.models.webhooks import WebhookAttempt, WebhookDelivery, WebhookSubscription
 
@@ -62,6 +64,7 @@ __all__ = [
     "Evidence",
     "EvidenceKind",
     "EvidenceSource",
+    "IdempotencyKey",
     "Indicator",
     "Measurement",
     "MeasurementOrigin",
@@ -74,6 +77,7 @@ __all__ = [
     "PlanStatus",
     "PotentialImpact",
     "ProposalStatus",
+    "RateLimitCounter",
     "Role",
     "RunOutcome",
     "SourceKind",

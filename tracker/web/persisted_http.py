@@ -247,8 +247,7 @@ class PersistedReads:
         body = b""
         if scope["method"] == "GET":
             query = {
-                name: value if isinstance(value, str) else encode_json(value).decode()
-                for name, value in params.items()
+                name: value if isinstance(value, str) else encode_json(value).decode() for name, value in params.items()
             }
             scope = {**scope, "query_string": urlencode(query).encode()}
         else:

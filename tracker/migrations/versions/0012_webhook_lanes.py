@@ -1,6 +1,6 @@
 """webhook delivery lanes and circuit breaker
 
-Revision ID: 0012_webhooks
+Revision ID: 0012
 Revises: 0011
 Create Date: 2026-12-02 17:30:00
 
@@ -15,7 +15,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = '0012_webhooks'
+revision: str = '0012'
 down_revision: str | None = '0011'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
