@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import random
 import sqlite3
 import uuid
 from collections.abc import AsyncIterator, Iterator
@@ -21,6 +22,10 @@ from tracker.models import Role
 from tracker.settings import Settings
 
 POSTGRES_URL = os.environ.get("TRACKER_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+# Each test process (each xdist worker) has a scheduler lock of its own, passed on to the servers
+# it starts: schedulers of two processes on one PostgreSQL would take turns leading, and one of
+# them would poll no source.
+os.environ["TRACKER_LEADER_LOCK_KEY"] = str(random.SystemRandom().randrange(1, 2**62))
 
 
 @pytest.fixture(scope="session")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterable
 from contextlib import asynccontextmanager
@@ -105,6 +106,18 @@ def create_sync_engine_for(url: str) -> Engine:
 CHANGED = "tracker.changed"
 # PostgreSQL delivers this notification to every replica when, and only if, the change commits.
 CHANGES_CHANNEL = "tracker_changes"
+_SEARCH_PATH = re.compile(r"search_path\s*=\s*\"?([A-Za-z0-9_]+)")
+
+
+def changes_channel(url: str) -> str:
+    """The channel of a deployment's changes. NOTIFY reaches every session of the database, so a
+    deployment living in a schema of its own (a `search_path` in the URL's options) has its own
+    channel, and other deployments' changes do not empty its caches."""
+    options = make_url(url).query.get("options", "")
+    match = _SEARCH_PATH.search(options if isinstance(options, str) else " ".join(options))
+    return f"{CHANGES_CHANNEL}_{match.group(1)}".lower()[:63] if match else CHANGES_CHANNEL
+
+
 ChangeListener = Callable[[frozenset[uuid.UUID | None]], None]
 
 
@@ -153,6 +166,7 @@ class Database:
         self.change_listeners: list[ChangeListener] = []
         # Names this process in its change notifications: it hears them too, and has acted on them.
         self.origin = uuid.uuid4().hex
+        self.changes_channel = changes_channel(url)
 
     def announce(self, changed: frozenset[uuid.UUID | None]) -> None:
         for listener in list(self.change_listeners):
@@ -174,7 +188,7 @@ class Database:
             changed = frozenset(session.info.pop(CHANGED, ()))
             callbacks: list[Callable[[], None]] = session.info.pop(AFTER_COMMIT, [])
             if changed and self.dialect == "postgresql":
-                await session.exec(select(func.pg_notify(CHANGES_CHANNEL, changes_payload(self.origin, changed))))
+                await session.exec(select(func.pg_notify(self.changes_channel, changes_payload(self.origin, changed))))
         # Committed: what follows tells others about it and must never turn it into an error
         # (a client told "failed" would retry, and record twice).
         if changed:

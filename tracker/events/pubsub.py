@@ -22,7 +22,7 @@ import psycopg
 from sqlalchemy.engine import make_url
 from sqlmodel import col, select
 
-from tracker.db import CHANGES_CHANNEL, Database, parse_changes
+from tracker.db import Database, parse_changes
 from tracker.events.dispatcher import CHANNEL
 from tracker.models import OutboxEvent
 from tracker.models.base import utcnow
@@ -93,12 +93,12 @@ class Hub:
             try:
                 async with await psycopg.AsyncConnection.connect(url, autocommit=True) as connection:
                     await connection.execute(f"LISTEN {CHANNEL}")
-                    await connection.execute(f"LISTEN {CHANGES_CHANNEL}")
+                    await connection.execute(f'LISTEN "{self.db.changes_channel}"')
                     # Changes committed while not listening were not heard: forget every cached read.
                     self.db.announce(frozenset({None}))
                     self.listening.set()
                     async for notice in connection.notifies():
-                        if notice.channel == CHANGES_CHANNEL:
+                        if notice.channel == self.db.changes_channel:
                             origin, changed = parse_changes(notice.payload)
                             if origin != self.db.origin:  # announced by this Database at commit
                                 self.db.announce(changed)
