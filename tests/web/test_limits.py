@@ -223,3 +223,20 @@ async def test_a_lone_surrogate_in_a_persisted_read_is_refused_by_name(client: C
     body = json.dumps({"query": operation("PlanDashboard"), "variables": {"slug": "a\ud800"}})  # escaped
     response = await client.http.post("/graphql", content=body, headers={"Content-Type": "application/json"})
     assert error_codes(response.json()) == [("BAD_USER_INPUT", "slug")]
+
+
+async def test_a_lone_surrogate_in_a_query_text_with_variables_is_bad_input(client: Client, db: Database) -> None:
+    body = json.dumps({"query": "query($s: String) { network { planCount } } # \ud800", "variables": {"s": "a"}})
+    response = await client.http.post("/graphql", content=body, headers={"Content-Type": "application/json"})
+    assert response.status_code < 500
+    assert error_codes(response.json()) == [("BAD_USER_INPUT", None)]
+
+
+async def test_a_query_text_over_the_document_limit_with_variables_is_refused_for_its_length(
+    client: Client, db: Database
+) -> None:
+    limit = client.app.state.settings.max_document_bytes
+    query = "query($s: String) { network { planCount } }\n#" + "x" * limit
+    response = await client.http.post("/graphql", json={"query": query, "variables": {"s": "a"}})
+    [error] = response.json()["errors"]
+    assert (error["extensions"]["code"], error["extensions"]["measure"]) == ("QUERY_TOO_COMPLEX", "documentBytes")

@@ -126,11 +126,12 @@ class PersistedReads:
         cache: ReadCache,
         compiled_reads: bool = True,
         max_tokens: int = 5000,
+        max_document_bytes: int = 100_000,
     ) -> None:
         self.app = app
         self.db = db
         self.operations = operations
-        self.declared = DeclaredVariables(operations, max_tokens=max_tokens)
+        self.declared = DeclaredVariables(operations, max_tokens=max_tokens, max_document_bytes=max_document_bytes)
         self.cache = cache
         self.compiled_reads = compiled_reads
         # How requests were answered: compiled, fallback (normal path by design), failed (a bug).

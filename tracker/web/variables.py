@@ -8,13 +8,13 @@ digest of their text (a bounded cache, so the memory stays small whatever client
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Mapping
 from typing import Any
 
 from cachetools import LRUCache
 
 from graphql import DocumentNode, GraphQLError, OperationDefinitionNode, parse
+from tracker.api.core.analysis import document_digest
 from tracker.api.persisted import PersistedOperation, PersistedOperations
 
 # Operation name (None: the only operation of the document) -> the variables it declares.
@@ -34,9 +34,12 @@ def declarations(document: DocumentNode) -> Declarations:
 
 
 class DeclaredVariables:
-    def __init__(self, operations: PersistedOperations, *, max_tokens: int, remembered: int = 512) -> None:
+    def __init__(
+        self, operations: PersistedOperations, *, max_tokens: int, max_document_bytes: int, remembered: int = 512
+    ) -> None:
         self._persisted = {operation.sha256: declarations(operation.document) for operation in operations}
         self._max_tokens = max_tokens
+        self._max_document_bytes = max_document_bytes
         self._texts: LRUCache[bytes, Declarations] = LRUCache(maxsize=remembered)
 
     def undeclared(
@@ -57,9 +60,11 @@ class DeclaredVariables:
         return next((variable for variable in variables if variable not in names), None)
 
     def _of_text(self, text: object) -> Declarations | None:
-        if not isinstance(text, str):
+        # Texts over the document limit are refused, unparsed, by the GraphQL layer's limits:
+        # parsing them here would cost what that limit saves.
+        if not isinstance(text, str) or len(text) > self._max_document_bytes:
             return None
-        digest = hashlib.blake2b(text.encode(), digest_size=16).digest()
+        digest = document_digest(text)
         declared = self._texts.get(digest)
         if declared is None:
             try:

@@ -341,6 +341,12 @@ def shape_of(schema: GraphQLSchema, document: DocumentNode) -> Shape:
     return Shape(operations=operations, fragments=analyser.fragments, cycle=cycle)
 
 
+def document_digest(text: str) -> bytes:
+    """The key of a document's text in the caches that spare parsing it again. A text decoded from
+    JSON may hold a lone surrogate (the lexer refuses it later): it is hashed as it came."""
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).digest()
+
+
 class ShapeCache:
     """Shapes by the SHA-256 of the document's text, so that a document is measured once."""
 
@@ -350,7 +356,7 @@ class ShapeCache:
     def get(self, schema: GraphQLSchema, text: str | None, document: DocumentNode) -> Shape:
         if text is None:
             return shape_of(schema, document)
-        key = hashlib.sha256(text.encode("utf-8", "surrogatepass")).digest()
+        key = document_digest(text)
         shape = self.shapes.get(key)
         if shape is None:
             shape = shape_of(schema, document)
