@@ -86,3 +86,8 @@ async def test_many_fields_under_one_name_are_refused_before_validation(client: 
     extensions = too_complex(await client.execute("{" + " network { planCount }" * 400 + "}"))
     assert extensions["measure"] == "sameNameFields"
     assert extensions["sameNameFields"] == 400
+
+
+async def test_a_document_over_the_token_limit_is_too_complex(client: Client, db: Database) -> None:
+    document = "{" + " __typename" * client.app.state.settings.max_tokens + " }"
+    too_complex(await client.execute(document))

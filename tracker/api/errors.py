@@ -17,7 +17,9 @@ from tracker.errors import ErrorCode, TrackerError
 
 log = logging.getLogger("tracker.api")
 
-_TOO_COMPLEX = ("exceeds maximum operation depth", "aliases found. Allowed", "tokens. Parsing aborted")
+# graphql-core's parser stops past TRACKER_MAX_TOKENS with this; the other limits set the code
+# themselves (tracker/api/core/limits.py).
+_TOO_MANY_TOKENS = "tokens. Parsing aborted"
 _VARIABLE_PATH = re.compile(r"invalid value at '?\.?([A-Za-z0-9_.\[\]]+?)'?:|at '([A-Za-z0-9_.\[\]]+)'")
 _ARGUMENT = re.compile(r"[Aa]rgument '([A-Za-z0-9_.]+)'")
 _FIELD_IN_INPUT = re.compile(r"[Ff]ield '(?:[A-Za-z0-9_]+\.)?([A-Za-z0-9_]+)'")
@@ -50,7 +52,7 @@ def classify(error: GraphQLError, literals: Mapping[int, str] | None = None) -> 
         return _with(error, original.message, extensions)
     if "code" in extensions:
         return error
-    if original is None and any(marker in error.message for marker in _TOO_COMPLEX):
+    if original is None and _TOO_MANY_TOKENS in error.message:
         extensions["code"] = ErrorCode.QUERY_TOO_COMPLEX.value
         return _with(error, error.message, extensions)
     if original is None or not error.path:
