@@ -31,7 +31,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from tracker.errors import ErrorCode
 from tracker.web.json_body import decode_json
 from tracker.web.json_errors import send_error
-from tracker.web.persisted_http import CHECKED_QUERY_PARAMS, replay
+from tracker.web.persisted_http import CHECKED_BODY_PARAMS, CHECKED_QUERY_PARAMS, replay
 from tracker.web.unavailable import is_outage, send_unavailable
 
 log = logging.getLogger("tracker.web")
@@ -136,7 +136,9 @@ class RequestLimits:
             if body is None:
                 return  # the client went away
             if body and is_json(headers.get("content-type")):
-                _json(body, None, self.max_json_depth)
+                params = _json(body, None, self.max_json_depth)
+                if isinstance(params, dict):
+                    scope[CHECKED_BODY_PARAMS] = (body, params)
         except Refused as refusal:
             # A refused body may be partly unread: the connection cannot carry another request.
             close = [(b"connection", b"close")] if refusal.status == 413 else []

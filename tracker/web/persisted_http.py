@@ -43,8 +43,10 @@ log = logging.getLogger("tracker.persisted")
 
 JSON = "application/json"
 BAD_USER_INPUT = ErrorCode.BAD_USER_INPUT.value
-# Scope key of (query string, its GraphQL parameters) as the edge's limits parsed them.
+# Scope keys of (query string or body, its GraphQL parameters) as the edge's limits parsed them:
+# the readers after it (cached reads, persisted reads, idempotency keys) take them from there.
 CHECKED_QUERY_PARAMS = "tracker.query_params"
+CHECKED_BODY_PARAMS = "tracker.body_params"
 CACHE_HEADERS = [
     (b"cache-control", b"public, no-cache"),
     (b"vary", b"Accept, Accept-Language, Authorization"),
@@ -174,16 +176,6 @@ class PersistedReads:
             return
         await self._answer(scope, send, headers, request, operation, variables)
 
-    @staticmethod
-    def _body_params(headers: Headers, body: bytes) -> dict[str, Any] | None:
-        if _media_type(headers) != JSON:
-            return None
-        try:
-            params = decode_json(body)
-        except (ValueError, RecursionError):
-            return None
-        return params if isinstance(params, dict) else None
-
     async def _answer(
         self,
         scope: Scope,
@@ -289,7 +281,16 @@ def parse_request(scope: Scope, headers: Headers, body: bytes) -> dict[str, Any]
     """The parameters of a GraphQL request (query string or JSON body); None when not JSON."""
     if scope["method"] == "GET":
         return _query_params(scope)
-    return PersistedReads._body_params(headers, body)
+    if _media_type(headers) != JSON:
+        return None
+    checked = scope.get(CHECKED_BODY_PARAMS)
+    if checked is not None and checked[0] == body:
+        return dict(checked[1])  # parsed (and checked) once already, by the edge's limits
+    try:
+        params = decode_json(body)
+    except (ValueError, RecursionError):
+        return None
+    return params if isinstance(params, dict) else None
 
 
 def _media_type(headers: Headers) -> str:
