@@ -44,9 +44,9 @@ from tracker.models.base import utcnow
 from tracker.services import idempotency
 from tracker.web.auth import principal_of
 from tracker.web.clients import client_address, credential_of
+from tracker.web.json_errors import send_error
 from tracker.web.persisted_http import GraphQLRequest, parse_request, read_body, replay
 from tracker.web.persisted_http import _Captured as Captured  # the same capture, kept for a commit instead
-from tracker.web.refusals import send_refusal
 
 log = logging.getLogger("tracker.idempotency")
 
@@ -168,11 +168,11 @@ class Idempotency:
             return
         key = parse_key(raw_key)
         if key is None:
-            await send_refusal(
+            await send_error(
                 send,
                 400,
                 "Idempotency-Key must be 1 to 255 printable ASCII characters",
-                ErrorCode.BAD_USER_INPUT,
+                ErrorCode.BAD_USER_INPUT.value,
                 field="Idempotency-Key",
             )
             return
@@ -235,11 +235,11 @@ class Idempotency:
             # The database failed around the operation, maybe during the commit: whether it
             # committed is unknown, but the answer committed with it if it did.
             log.warning("an idempotent request could not be confirmed", exc_info=True)
-            await send_refusal(
+            await send_error(
                 send,
                 503,
                 "the change could not be confirmed: send the same request with the same Idempotency-Key again",
-                ErrorCode.INTERNAL,
+                ErrorCode.INTERNAL.value,
                 headers=((b"retry-after", b"1"),),
             )
             return
@@ -259,7 +259,7 @@ class Idempotency:
 
 
 async def _conflict(send: Send, status: int, message: str) -> None:
-    await send_refusal(send, status, message, ErrorCode.CONFLICT)
+    await send_error(send, status, message, ErrorCode.CONFLICT.value)
 
 
 async def _send_stored(send: Send, answer: idempotency.StoredAnswer) -> None:

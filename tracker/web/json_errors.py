@@ -20,11 +20,11 @@ from tracker.errors import ErrorCode
 JSON_UTF8 = b"application/json; charset=utf-8"
 
 
-def error_document(message: str, code: str, *, field: str | None = None) -> dict[str, Any]:
+def error_document(message: str, code: str, *, field: str | None = None, **more: Any) -> dict[str, Any]:
     extensions: dict[str, Any] = {"code": code}
     if field is not None:
         extensions["field"] = field
-    return {"errors": [{"message": message, "extensions": extensions}]}
+    return {"errors": [{"message": message, "extensions": {**extensions, **more}}]}
 
 
 async def send_error(
@@ -35,9 +35,10 @@ async def send_error(
     *,
     field: str | None = None,
     headers: Sequence[tuple[bytes, bytes]] = (),
+    **extensions: Any,
 ) -> None:
-    """Answer with an error document on a raw ASGI `send`."""
-    body = orjson.dumps(error_document(message, code, field=field))
+    """Answer with an error document on a raw ASGI `send` (`extensions`: more than code and field)."""
+    body = orjson.dumps(error_document(message, code, field=field, **extensions))
     start = [(b"content-type", JSON_UTF8), (b"content-length", str(len(body)).encode()), *headers]
     await send({"type": "http.response.start", "status": status, "headers": start})
     await send({"type": "http.response.body", "body": body})

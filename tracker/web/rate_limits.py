@@ -38,8 +38,8 @@ from tracker.db import Database
 from tracker.errors import ErrorCode
 from tracker.settings import Settings
 from tracker.web.clients import client_address, credential_of
+from tracker.web.json_errors import send_error
 from tracker.web.rate_limit_storage import DatabaseStorage
-from tracker.web.refusals import send_refusal
 
 log = logging.getLogger("tracker.rate_limits")
 
@@ -125,11 +125,11 @@ class RateLimits:
                 self.authenticated, "token", credential
             )
         if refused is not None:
-            await send_refusal(
+            await send_error(
                 send,
                 429,
                 f"too many requests: retry in {refused} seconds",
-                ErrorCode.RATE_LIMITED,
+                ErrorCode.RATE_LIMITED.value,
                 headers=((b"retry-after", str(refused).encode()),),
                 retryAfter=refused,
             )
