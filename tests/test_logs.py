@@ -113,6 +113,19 @@ def test_client_text_in_an_error_cannot_forge_log_lines(captured: Captured) -> N
     assert "fr\\x0a2026" in captured.text
 
 
+def test_a_lone_surrogate_in_an_error_is_written_escaped(captured: Captured) -> None:
+    refused = GraphQLError("unknown slug a\ud800b", path=["a"])
+    log_errors([refused], [classify(refused)], "query Q")
+    assert "a\\ud800b" in captured.text
+    captured.text.encode("utf-8")  # a raw lone surrogate would make this, and the log stream, fail
+
+
+async def test_graphql_errors_are_logged_by_the_tracker_alone(client: Client, caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.DEBUG)
+    await client.post("{ nothing }")
+    assert [record.name for record in caplog.records if record.name.startswith("strawberry")] == []
+
+
 async def test_database_errors_hide_sql_parameters(db: Database) -> None:
     with pytest.raises(DBAPIError) as raised:
         async with db.engine.connect() as connection:

@@ -25,9 +25,6 @@ MAX_TRACEBACK_CHARS = 8000
 
 # Loggers of libraries whose level is ours to decide.
 LEVELS = {
-    # strawberry logs every GraphQL error at ERROR with its traceback, before tracker.api.errors
-    # has classified it; ErrorCodes logs each operation's errors once, at the level they deserve.
-    "strawberry.execution": logging.CRITICAL,
     # A malformed incoming X-Request-Id is the client's doing: it is replaced, nothing to repair.
     "asgi_correlation_id": logging.ERROR,
 }

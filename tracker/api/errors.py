@@ -125,11 +125,13 @@ def _one_line(text: str, limit: int = 300) -> str:
     return text.translate(_ESCAPES)
 
 
-# C0 and C1 controls, DEL and the line and paragraph separators, written as escapes.
-_ESCAPES = {code: f"\\x{code:02x}" for code in (*range(0x20), *range(0x7F, 0xA0))} | {
-    0x2028: "\\u2028",
-    0x2029: "\\u2029",
-}
+# C0 and C1 controls, DEL and the line and paragraph separators, written as escapes; and lone
+# surrogates, which a UTF-8 log stream cannot write (the line would be lost to a logging error).
+_ESCAPES = (
+    {code: f"\\x{code:02x}" for code in (*range(0x20), *range(0x7F, 0xA0))}
+    | {0x2028: "\\u2028", 0x2029: "\\u2029"}
+    | {code: f"\\u{code:04x}" for code in range(0xD800, 0xE000)}
+)
 
 
 def _operation(context: ExecutionContext) -> str:

@@ -7,7 +7,9 @@ from collections.abc import AsyncIterator
 import strawberry
 from strawberry.extensions import SchemaExtension
 from strawberry.schema.config import StrawberryConfig
+from strawberry.types import ExecutionContext
 
+from graphql import GraphQLError
 from tracker.api.access_requests import AccessRequest, AccessRequestMutation
 from tracker.api.accountability import AccountabilityMutation, Assessment, Comment
 from tracker.api.bodies import BodyMutation, ConsultativeBody
@@ -67,9 +69,16 @@ class CloseReadSession(SchemaExtension):
             await context.close()
 
 
+class TrackerSchema(strawberry.Schema):
+    def process_errors(self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None) -> None:
+        """Nothing: strawberry would log every error at ERROR with its traceback, unclassified and
+        with the client's text as sent; ErrorCodes logs each operation's errors once, at the level
+        they deserve (tracker/api/errors.py)."""
+
+
 def build_schema(settings: Settings) -> strawberry.Schema:
     limits, shapes = Limits.from_settings(settings), ShapeCache()
-    return strawberry.Schema(
+    return TrackerSchema(
         query=Query,
         mutation=Mutation,
         subscription=Subscription,
