@@ -537,6 +537,10 @@ def table(report: dict[str, Any]) -> str:
         from bench import hostile
 
         lines += ["", hostile.table(report["hostile"])]
+    if "embedded" in report:
+        from bench import embedded
+
+        lines += ["", embedded.table(report["embedded"])]
     return "\n".join(lines)
 
 
@@ -551,6 +555,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sources", type=int, default=2_000, help="evidence sources of the throughput bench")
     parser.add_argument("--no-throughput", dest="throughput", action="store_false")
     parser.add_argument("--no-profile", dest="profile", action="store_false")
+    parser.add_argument("--no-embedded", dest="embedded", action="store_false", help="skip the SQLite write load")
+    parser.add_argument("--embedded-clients", type=int, default=16, help="clients of the SQLite write load")
+    parser.add_argument("--embedded-seconds", type=float, default=20.0, help="length of the SQLite write load")
     args = parser.parse_args(argv)
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is missing: apt-get install wrk (make bench does it)")
@@ -564,10 +571,13 @@ def main(argv: list[str] | None = None) -> int:
         "settings": dict(vars(args)),
         "sizes": [bench_size(size, args, stamp) for size in args.sizes],
     }
-    from bench import hostile
+    from bench import embedded, hostile
 
     _say("hostile documents: the time to refuse each")
     report["hostile"] = hostile.run()
+    if args.embedded:
+        _say(f"embedded SQLite: {args.embedded_clients} clients writing and reading for {args.embedded_seconds:g} s")
+        report["embedded"] = embedded.run(clients=args.embedded_clients, seconds=args.embedded_seconds)
     if args.throughput:
         import asyncio
 

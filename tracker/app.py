@@ -98,7 +98,7 @@ class TrackerGraphQL(GraphQLView):
 
 def create_app(settings: Settings | None = None, *, db: Database | None = None) -> Starlette:
     settings = settings or get_settings()
-    database = db or Database(settings.database_url)
+    database = db or Database(settings.database_url, lock_timeout=settings.database_lock_timeout_seconds)
 
     hub = Hub(database, poll_interval=settings.live_poll_seconds)
     scheduler = Scheduler(database, settings, hub=hub)

@@ -295,7 +295,7 @@ def worker() -> None:
     migrate.upgrade(settings.database_url)
 
     async def run() -> None:
-        db = Database(settings.database_url)
+        db = Database(settings.database_url, lock_timeout=settings.database_lock_timeout_seconds)
         scheduler = Scheduler(db, settings)
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()

@@ -2,21 +2,26 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
+import sqlite3
 import uuid
+import weakref
 from collections.abc import AsyncIterator, Callable, Iterable
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager, nullcontext
+from contextvars import ContextVar
 from typing import Any
 
 import orjson
 from psycopg.types.json import set_json_loads
-from sqlalchemy import event, func
-from sqlalchemy.engine import URL, Engine, make_url
+from sqlalchemy import event, exc, func
+from sqlalchemy.engine import URL, Connection, Engine, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlmodel import create_engine, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from tracker.errors import Unavailable
 from tracker.settings import get_settings
 
 log = logging.getLogger("tracker.db")
@@ -40,13 +45,81 @@ def sync_url(url: str) -> URL:
     raise ValueError(f"unsupported database URL {parsed.render_as_string(hide_password=True)}")
 
 
-def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any, lock_timeout: float | None = None) -> None:
     # WAL lets readers proceed during a write; foreign keys are off by default in SQLite.
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=5000")
+    timeout = get_settings().database_lock_timeout_seconds if lock_timeout is None else lock_timeout
+    cursor.execute(f"PRAGMA busy_timeout={round(timeout * 1000)}")
     cursor.close()
+
+
+# SQLite refuses at once, whatever busy_timeout says, a transaction that has read and then writes
+# after another writer got in first (its snapshot is out of date): "database is locked". So a write
+# transaction takes the write lock when it begins (BEGIN IMMEDIATE, which does wait), readers stay
+# deferred and never wait, and in a process writers queue for their turn (see `_Writers`).
+_WRITE_OPTION = "tracker_write"
+
+
+def _sqlite_own_transactions(lock_timeout: float) -> Callable[[Any, Any], None]:
+    def connected(dbapi_connection: Any, record: Any) -> None:
+        _sqlite_pragmas(dbapi_connection, record, lock_timeout)
+        # The sqlite3 module would open transactions itself, deferred and only before a write
+        # statement; `_sqlite_begin` opens them instead (SQLAlchemy's documented recipe).
+        dbapi_connection.isolation_level = None
+
+    return connected
+
+
+def _sqlite_begin(connection: Connection) -> None:
+    write = connection.get_execution_options().get(_WRITE_OPTION, False)
+    connection.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+
+
+_BUSY = ("database is locked", "database table is locked", "database is busy")
+BUSY_MESSAGE = "The database is busy; try again shortly."
+
+
+def is_busy(error: BaseException) -> bool:
+    """Whether `error` is SQLite's lock wait running out."""
+    original = error.orig if isinstance(error, exc.DBAPIError) else error
+    return isinstance(original, sqlite3.OperationalError) and str(original).startswith(_BUSY)
+
+
+# The task holding this process's SQLite write turn, to refuse a nested write transaction, which
+# would wait for itself forever.
+_TURN_HOLDER: ContextVar[asyncio.Task[Any] | None] = ContextVar("tracker_write_turn", default=None)
+
+
+class _Writers:
+    """SQLite has one writer at a time. Queued here, a process's writers take turns in arrival
+    order without holding a pooled connection while they wait (SQLite's own busy wait polls with
+    growing sleeps, and would keep up to the whole pool waiting); BEGIN IMMEDIATE still orders
+    them against other processes (a CLI command, a worker)."""
+
+    def __init__(self, timeout: float) -> None:
+        self.timeout = timeout
+        # One lock per event loop: an asyncio lock belongs to the loop that first waits on it.
+        self._locks: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock] = weakref.WeakKeyDictionary()
+
+    @asynccontextmanager
+    async def turn(self) -> AsyncIterator[None]:
+        task = asyncio.current_task()
+        if task is not None and _TURN_HOLDER.get() is task:
+            raise RuntimeError("a write transaction was opened inside another one on SQLite")
+        lock = self._locks.setdefault(asyncio.get_running_loop(), asyncio.Lock())
+        try:
+            async with asyncio.timeout(self.timeout):
+                await lock.acquire()
+        except TimeoutError:
+            raise Unavailable(BUSY_MESSAGE) from None
+        holder = _TURN_HOLDER.set(task)
+        try:
+            yield
+        finally:
+            _TURN_HOLDER.reset(holder)
+            lock.release()
 
 
 def _json_text(value: Any) -> str:
@@ -74,7 +147,7 @@ def _hide_parameters() -> bool:
     return not get_settings().log_sql_parameters
 
 
-def create_engine_for(url: str) -> AsyncEngine:
+def create_engine_for(url: str, *, lock_timeout: float | None = None) -> AsyncEngine:
     pool: dict[str, Any] = {}
     if not is_sqlite(url):
         # psycopg decodes json columns itself, with the standard library unless told otherwise.
@@ -91,7 +164,9 @@ def create_engine_for(url: str) -> AsyncEngine:
         **pool,
     )
     if is_sqlite(url):
-        event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+        timeout = get_settings().database_lock_timeout_seconds if lock_timeout is None else lock_timeout
+        event.listen(engine.sync_engine, "connect", _sqlite_own_transactions(timeout))
+        event.listen(engine.sync_engine, "begin", _sqlite_begin)
     return engine
 
 
@@ -158,10 +233,20 @@ def parse_changes(payload: str) -> tuple[str, frozenset[uuid.UUID | None]]:
 class Database:
     """The engine and its session factory, created once per process."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, *, lock_timeout: float | None = None) -> None:
+        """`lock_timeout`: how long an SQLite write waits for its turn (default from the settings)."""
         self.url = url
-        self.engine = create_engine_for(url)
+        if lock_timeout is None:
+            lock_timeout = get_settings().database_lock_timeout_seconds
+        self.engine = create_engine_for(url, lock_timeout=lock_timeout)
         self.sessions = async_sessionmaker(self.engine, class_=AsyncSession, expire_on_commit=False, autoflush=False)
+        self._write_sessions = async_sessionmaker(
+            self.engine.execution_options(**{_WRITE_OPTION: True}),
+            class_=AsyncSession,
+            expire_on_commit=False,
+            autoflush=False,
+        )
+        self._writers = _Writers(lock_timeout) if is_sqlite(url) else None
         # Called after a transaction that changed data commits (the read cache listens).
         self.change_listeners: list[ChangeListener] = []
         # Names this process in its change notifications: it hears them too, and has acted on them.
@@ -182,13 +267,23 @@ class Database:
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncSession]:
-        """A session whose work commits on success and rolls back entirely on any error."""
-        async with self.sessions() as session, session.begin():
-            yield session
-            changed = frozenset(session.info.pop(CHANGED, ()))
-            callbacks: list[Callable[[], None]] = session.info.pop(AFTER_COMMIT, [])
-            if changed and self.dialect == "postgresql":
-                await session.exec(select(func.pg_notify(self.changes_channel, changes_payload(self.origin, changed))))
+        """A session whose work commits on success and rolls back entirely on any error.
+
+        On SQLite it holds the write lock from its start: a lock wait that runs out raises
+        `Unavailable` (503 for a client), and nothing of the transaction is written."""
+        async with self._write_turn():
+            try:
+                async with self._write_sessions() as session, session.begin():
+                    yield session
+                    changed = frozenset(session.info.pop(CHANGED, ()))
+                    callbacks: list[Callable[[], None]] = session.info.pop(AFTER_COMMIT, [])
+                    if changed and self.dialect == "postgresql":
+                        payload = changes_payload(self.origin, changed)
+                        await session.exec(select(func.pg_notify(self.changes_channel, payload)))
+            except exc.OperationalError as error:
+                if is_busy(error):
+                    raise Unavailable(BUSY_MESSAGE) from error
+                raise
         # Committed: what follows tells others about it and must never turn it into an error
         # (a client told "failed" would retry, and record twice).
         if changed:
@@ -198,6 +293,9 @@ class Database:
                 callback()
             except Exception:
                 log.exception("an after-commit callback failed")
+
+    def _write_turn(self) -> AbstractAsyncContextManager[None]:
+        return self._writers.turn() if self._writers is not None else nullcontext()
 
     @asynccontextmanager
     async def reader(self) -> AsyncIterator[AsyncSession]:

@@ -13,6 +13,9 @@ class ErrorCode(StrEnum):
     CONFLICT = "CONFLICT"
     RATE_LIMITED = "RATE_LIMITED"
     QUERY_TOO_COMPLEX = "QUERY_TOO_COMPLEX"
+    # Not the client's mistake nor a bug: the database is down or busy; the same request may be
+    # sent again after the Retry-After the HTTP answer carries (503).
+    UNAVAILABLE = "UNAVAILABLE"
     INTERNAL = "INTERNAL"
 
 
@@ -45,3 +48,7 @@ class Forbidden(TrackerError):
 
 class Unauthenticated(TrackerError):
     code = ErrorCode.UNAUTHENTICATED
+
+
+class Unavailable(TrackerError):
+    code = ErrorCode.UNAVAILABLE

@@ -24,6 +24,11 @@ class Settings(BaseSettings):
         description="PostgreSQL connections a process keeps open, and how many more it may open for a burst: "
         "beyond the kept ones, each is closed once used, and a new backend per query is a fork for PostgreSQL",
     )
+    database_lock_timeout_seconds: float = Field(
+        default=10.0,
+        gt=0,
+        description="SQLite only: how long a write waits for its turn before it is answered 503 UNAVAILABLE",
+    )
     base_url: str = Field(default="http://127.0.0.1:8000", description="Public URL of the tracker")
     allow_private_targets: bool = Field(
         default=False, description="Allow outbound requests to loopback and private addresses"

@@ -48,7 +48,7 @@ def _unavailable(response: httpx.Response) -> bool:
         response.status_code == 503
         and response.headers["retry-after"].isdigit()
         and response.headers["content-type"].startswith("application/json")
-        and error_codes(response.json())[0] == ("INTERNAL", None)
+        and error_codes(response.json())[0] == ("UNAVAILABLE", None)
     )
 
 

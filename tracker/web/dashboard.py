@@ -17,6 +17,7 @@ from starlette.responses import HTMLResponse, Response
 from tracker import i18n
 from tracker.access import ANONYMOUS
 from tracker.api.context import Context
+from tracker.errors import ErrorCode
 from tracker.services.collectivities import SLUG
 from tracker.web.unavailable import RETRY_AFTER_SECONDS, database_answers
 
@@ -127,7 +128,8 @@ async def dashboard(request: Request) -> Response:
         finally:
             await context.close()
         if result.errors:
-            if await database_answers(request.app.state.db):
+            busy = any((error.extensions or {}).get("code") == ErrorCode.UNAVAILABLE.value for error in result.errors)
+            if not busy and await database_answers(request.app.state.db):
                 return HTMLResponse("<h1>Internal error</h1>", status_code=500)
             retry = {"Retry-After": str(RETRY_AFTER_SECONDS)}
             return HTMLResponse("<h1>Service unavailable</h1>", status_code=503, headers=retry)

@@ -3,8 +3,9 @@
 * A request strawberry refuses (bad JSON, wrong content type, no query...) gets the JSON error
   document with a code, not strawberry's plain text.
 * A subscription sent as a plain HTTP request is refused (400), not failed as INTERNAL.
-* An operation that failed with INTERNAL while the database does not answer is an outage: 503
-  with Retry-After, whoever asked.
+* An operation that failed because the database is busy (SQLite's write lock) or does not answer
+  (an INTERNAL error while the database is down) is UNAVAILABLE: 503 with Retry-After, whoever
+  asked.
 * GraphiQL gets a policy of its own: it is a script application loaded from unpkg, with one
   inline script, which gets a fresh nonce per page.
 """
@@ -27,6 +28,7 @@ from tracker.api.context import Context
 from tracker.db import Database
 from tracker.errors import ErrorCode
 from tracker.web.json_errors import error_response
+from tracker.web.unavailable import MESSAGE as UNAVAILABLE_MESSAGE
 from tracker.web.unavailable import RETRY_AFTER_SECONDS, database_answers
 
 GRAPHIQL_ORIGIN = "https://unpkg.com"
@@ -54,8 +56,19 @@ def _is_subscription(request_data: GraphQLRequestData) -> bool:
     return operation is not None and operation.operation is OperationType.SUBSCRIPTION
 
 
-def _internal(result: ExecutionResult) -> bool:
-    return any((error.extensions or {}).get("code") == ErrorCode.INTERNAL.value for error in result.errors or ())
+def _has(result: ExecutionResult, code: ErrorCode) -> bool:
+    return any((error.extensions or {}).get("code") == code.value for error in result.errors or ())
+
+
+def _internal_as_unavailable(result: ExecutionResult) -> None:
+    """The database was down: what failed was not a bug, and the client may try again."""
+    unavailable = {"code": ErrorCode.UNAVAILABLE.value}
+    result.errors = [
+        GraphQLError(UNAVAILABLE_MESSAGE, nodes=error.nodes, path=error.path, extensions=unavailable)
+        if (error.extensions or {}).get("code") == ErrorCode.INTERNAL.value
+        else error
+        for error in result.errors or ()
+    ]
 
 
 class GraphQLView(GraphQL[Context, None]):
@@ -85,7 +98,9 @@ class GraphQLView(GraphQL[Context, None]):
             # Executed as a single result, a subscription fails inside strawberry as INTERNAL.
             raise HTTPException(400, "subscriptions are served over WebSocket (graphql-transport-ws)")
         result = await super().execute_single(request, request_adapter, sub_response, context, root_value, request_data)
-        if _internal(result) and not await database_answers(self.db):
+        if _has(result, ErrorCode.INTERNAL) and not await database_answers(self.db):
+            _internal_as_unavailable(result)
+        if _has(result, ErrorCode.UNAVAILABLE):
             sub_response.status_code = 503
             sub_response.headers["retry-after"] = str(RETRY_AFTER_SECONDS)
         return result

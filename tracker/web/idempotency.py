@@ -39,7 +39,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from graphql import GraphQLError, OperationType, get_operation_ast, parse
 from tracker.api.persisted import PersistedOperations
 from tracker.db import Database
-from tracker.errors import ErrorCode
+from tracker.errors import ErrorCode, Unavailable
 from tracker.models.base import utcnow
 from tracker.services import idempotency
 from tracker.web.auth import principal_of
@@ -239,7 +239,7 @@ class Idempotency:
                 send,
                 503,
                 "the change could not be confirmed: send the same request with the same Idempotency-Key again",
-                ErrorCode.INTERNAL.value,
+                ErrorCode.UNAVAILABLE.value,
                 headers=((b"retry-after", b"1"),),
             )
             return
@@ -254,7 +254,7 @@ class Idempotency:
         try:
             async with self.db.transaction() as session:
                 await idempotency.prune(session, now=now)
-        except (SQLAlchemyError, OSError):
+        except (SQLAlchemyError, OSError, Unavailable):
             log.warning("pruning expired idempotency keys failed", exc_info=True)
 
 

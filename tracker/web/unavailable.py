@@ -1,4 +1,5 @@
-"""A database that does not answer is an outage: 503 with Retry-After, never a 500 or a 401."""
+"""A database that does not answer, or is busy, is UNAVAILABLE: 503 with Retry-After, never a 500
+or a 401."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from sqlalchemy import exc, text
 from starlette.types import Send
 
 from tracker.db import Database
-from tracker.errors import ErrorCode
+from tracker.errors import ErrorCode, Unavailable
 from tracker.web.json_errors import send_error
 
 log = logging.getLogger("tracker.web")
@@ -26,6 +27,7 @@ _OUTAGES: tuple[type[BaseException], ...] = (
     exc.DisconnectionError,
     ConnectionError,
     TimeoutError,
+    Unavailable,
 )
 
 
@@ -52,4 +54,4 @@ async def database_answers(db: Database) -> bool:
 
 
 async def send_unavailable(send: Send) -> None:
-    await send_error(send, 503, MESSAGE, ErrorCode.INTERNAL.value, headers=[RETRY_AFTER])
+    await send_error(send, 503, MESSAGE, ErrorCode.UNAVAILABLE.value, headers=[RETRY_AFTER])
