@@ -27,7 +27,6 @@ import tempfile
 import time
 import urllib.parse
 import urllib.request
-import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -36,16 +35,15 @@ from typing import Any
 
 import psycopg
 
+from bench import catalogue, compare, planning, targets
+from bench.catalogue import Pair, Subject
 from bench.peer import peer
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
-OPERATIONS = ROOT / "graphql" / "operations"
 LUA = ROOT / "bench" / "request.lua"
 BIN = Path(sys.executable).parent
 SERVER = "postgresql+psycopg://postgres@127.0.0.1:5432"
-READS = ["PlanDashboard", "CommitmentDetail", "NetworkSummary", "CollectivitiesPage"]
-WRITES = ["UpdateMilestone"]
 LOG_STATEMENTS = "options=-c%20log_statement%3Dall"
 
 
@@ -120,50 +118,6 @@ def _tracker_command(url: str, *args: str) -> str:
     if done.returncode != 0:
         raise RuntimeError(f"tracker {' '.join(args)} failed:\n{done.stderr[-3000:]}")
     return done.stdout
-
-
-@dataclass
-class Subject:
-    slug: str
-    commitment: str
-    milestone: str
-    lang: str = "fr"
-
-
-def pick_subject(url: str) -> Subject:
-    """A commune of the synthetic network with a readable plan: what a dashboard reader opens."""
-    with _connect(url) as connection:
-        row = connection.execute(
-            """
-            SELECT c.slug, m.commitment_id, m.id FROM collectivity c
-            JOIN action_plan p ON p.collectivity_id = c.id AND p.status <> 'DRAFT'
-            JOIN commitment k ON k.plan_id = p.id
-            JOIN milestone m ON m.commitment_id = k.id
-            WHERE c.slug LIKE 'demo-commune-%%'
-            ORDER BY c.slug, k.position, m.due_on LIMIT 1
-            """
-        ).fetchone()
-    if row is None:
-        raise RuntimeError("the bench database holds no readable plan")
-    return Subject(slug=row[0], commitment=str(row[1]), milestone=str(row[2]))
-
-
-def _global_id(type_name: str, key: str) -> str:
-    from tracker.ids import encode_id
-
-    return encode_id(type_name, uuid.UUID(key))
-
-
-def tracker_variables(name: str, subject: Subject) -> dict[str, Any]:
-    if name == "PlanDashboard":
-        return {"slug": subject.slug, "lang": subject.lang}
-    if name == "CommitmentDetail":
-        return {"id": _global_id("Commitment", subject.commitment), "lang": subject.lang}
-    if name == "CollectivitiesPage":
-        return {"first": 50, "lang": subject.lang}
-    if name == "UpdateMilestone":
-        return {"input": {"id": _global_id("Milestone", subject.milestone), "status": "IN_PROGRESS"}}
-    return {}
 
 
 def free_port() -> int:
@@ -397,99 +351,191 @@ def _say(message: str) -> None:
     sys.stderr.flush()
 
 
+def _token(url: str, role: str, name: str, *options: str) -> str:
+    created = _tracker_command(url, "token", "create", "--role", role, "--name", name, *options)
+    return created.strip().splitlines()[-1]
+
+
+def answer_of(request: Request) -> dict[str, Any]:
+    """The parsed GraphQL response; a body that is not one becomes an error answer."""
+    status, body, _ = request.send()
+    try:
+        parsed = json.loads(body)
+    except ValueError:
+        parsed = None
+    if not isinstance(parsed, dict):
+        return {"errors": [{"message": f"HTTP {status}: {body[:200]!r}"}]}
+    return parsed
+
+
+# Paths whose values differ by nature: the id of the row each server has just created.
+IGNORED = {"RecordMeasurement": frozenset({"recordMeasurement.measurement.id"})}
+
+
+def _attempt(server: Server, request: Request, *, connections: int, seconds: float) -> dict[str, Any]:
+    """measure(), with a failure (errors in the answer, HTTP errors under load) kept as the result."""
+    try:
+        return measure(server, request, connections=connections, seconds=seconds)
+    except RuntimeError as error:
+        return {"error": str(error)[:500]}
+
+
+@dataclass
+class Servers:
+    uncached: Server
+    cached: Server
+    postgraphile: Server
+    admin: dict[str, str]  # Authorization header of an ADMIN token: the writes
+    editor: dict[str, str]  # of an EDITOR of the subject's collectivity: the reads again
+
+
+def bench_pair(pair: Pair, subject: Subject, servers: Servers, size: int, args: argparse.Namespace) -> dict[str, Any]:
+    """Check that both servers answer the same data, then measure each side (A B rounds)."""
+    ours = pair.tracker_variables(subject)
+    url = servers.uncached.url
+    sides: dict[str, tuple[Server, Request]] = {}
+    if pair.write:
+        sides["tracker"] = (servers.uncached, post(url, pair.ours, ours, servers.admin))
+    else:
+        sides["tracker"] = (servers.uncached, post(url, pair.ours, ours))
+        sides["tracker_editor"] = (servers.uncached, post(url, pair.ours, ours, servers.editor))
+    theirs = post(servers.postgraphile.url, pair.theirs, pair.peer_variables(subject))
+    entry: dict[str, Any] = {"write": pair.write, "check": {}, "check_details": {}}
+    answers = {side: answer_of(request) for side, (_server, request) in sides.items()}
+    their_answer = answer_of(theirs)
+    for side, answer in answers.items():
+        verdict = compare.compare(answer, their_answer, ignore=IGNORED.get(pair.name, frozenset()))
+        entry["check"][side] = verdict.summary()
+        entry["check_details"][side] = verdict.as_dict()
+        if not verdict.same:
+            _say(f"N={size} {pair.name} {side}: answers differ from PostGraphile's: {verdict.summary()}")
+        if not verdict.measurable:
+            entry.setdefault("refused", {})[side] = verdict.summary()
+            del sides[side]
+    if not sides:
+        return entry
+    sides["postgraphile"] = (servers.postgraphile, theirs)
+    load = {"connections": args.connections}
+    _say(f"N={size} {pair.name}: warm-up")
+    failed = {side: _attempt(server, request, **load, seconds=args.warmup) for side, (server, request) in sides.items()}
+    runs: dict[str, list[dict[str, Any]]] = {side: [] for side in sides}
+    for round_number in range(args.rounds):
+        _say(f"N={size} {pair.name}: round {round_number + 1} ({', '.join(sides)})")
+        for side, (server, request) in sides.items():
+            if "error" in failed[side]:
+                continue
+            figures = _attempt(server, request, **load, seconds=args.seconds)
+            if "error" in figures:
+                failed[side] = figures
+            else:
+                runs[side].append(figures)
+    for side in sides:
+        entry[side] = failed[side] if "error" in failed[side] else _median_run(runs[side])
+        if "error" in entry[side]:
+            _say(f"N={size} {pair.name} {side}: {entry[side]['error']}")
+    if pair.persisted:
+        persisted = get_persisted(servers.cached.url, pair.ours, ours)
+        _attempt(servers.cached, persisted, **load, seconds=args.warmup)
+        cached_runs = [_attempt(servers.cached, persisted, **load, seconds=args.seconds) for _ in range(args.rounds)]
+        errors = [run for run in cached_runs if "error" in run]
+        entry["tracker_cached"] = errors[0] if errors else _median_run(cached_runs)
+    return entry
+
+
+def bench_bare(
+    servers: Servers, pair: Pair, subject: Subject, args: argparse.Namespace
+) -> tuple[Server, dict[str, Any]]:
+    """A bare Starlette endpoint returning the bytes of the cached answer: the ceiling of a cached read."""
+    _status, body, _ = get_persisted(servers.cached.url, pair.ours, pair.tracker_variables(subject)).send()
+    bare = start_bare(body)
+    measure(bare, Request(bare.url), connections=args.connections, seconds=args.warmup)
+    runs = [
+        measure(bare, Request(bare.url), connections=args.connections, seconds=args.seconds) for _ in range(args.rounds)
+    ]
+    return bare, _median_run(runs)
+
+
+def planning_costs(url: str, pairs: list[Pair], subject: Subject) -> dict[str, Any]:
+    """What a new document costs (bench/planning.py), on a tracker started for it, cache off."""
+    server = start_tracker("planning", url, TRACKER_READ_CACHE_SECONDS="0", TRACKER_SCHEDULER_ENABLED="false")
+
+    def send(text: str, variables: dict[str, Any]) -> tuple[int, bytes]:
+        status, body, _ = post(server.url, text, variables).send()
+        return status, body
+
+    documents = {pair.name: (pair.ours, pair.tracker_variables(subject)) for pair in pairs if not pair.write}
+    try:
+        return {"documents": planning.measure(planning.Probe(send, server.pid), documents)}
+    except RuntimeError as error:
+        return {"error": str(error)[:500], "documents": {}}
+    finally:
+        server.stop()
+
+
 def bench_size(size: int, args: argparse.Namespace, stamp: str) -> dict[str, Any]:
     ensure_database(size)
     url = database_url(size)
     peer.prepare_database(url)
-    subject = pick_subject(url)
-    token = _tracker_command(url, "token", "create", "--role", "ADMIN", "--name", "bench").strip().splitlines()[-1]
-    texts = {name: (OPERATIONS / f"{name}.graphql").read_text() for name in READS + WRITES}
-    peer_texts = peer.operations()
-    peer_subject = {"slug": subject.slug, "commitment_uuid": subject.commitment, "milestone_uuid": subject.milestone}
-    peer_subject["lang"] = subject.lang
-    results: dict[str, Any] = {"size": size, "subject": subject.__dict__, "operations": {}}
-    servers: list[Server] = []
+    with _connect(url) as connection:
+        subject = catalogue.pick_subject(connection)
+    admin = {"Authorization": f"Bearer {_token(url, 'ADMIN', 'bench')}"}
+    editor = {"Authorization": f"Bearer {_token(url, 'EDITOR', 'bench-editor', '--collectivity', subject.slug)}"}
+    pairs = catalogue.pairs(args.only)
+    results: dict[str, Any] = {"size": size, "subject": subject.as_dict(), "operations": {}}
+    started: list[Server] = []
     try:
         uncached = start_tracker("uncached", url, TRACKER_READ_CACHE_SECONDS="0")
+        started.append(uncached)
         cached = start_tracker("cached", url)
+        started.append(cached)
         postgraphile = start_peer(url)
-        servers += [uncached, cached, postgraphile]
-        bearer = {"Authorization": f"Bearer {token}"}
-        for name in READS + WRITES:
-            ours = post(uncached.url, texts[name], tracker_variables(name, subject), bearer if name in WRITES else None)
-            theirs = post(postgraphile.url, peer_texts[name], peer.variables(name, peer_subject))
-            _say(f"N={size} {name}: warm-up")
-            measure(uncached, ours, connections=args.connections, seconds=args.warmup)
-            measure(postgraphile, theirs, connections=args.connections, seconds=args.warmup)
-            runs: dict[str, list[dict[str, Any]]] = {"tracker": [], "postgraphile": []}
-            for round_number in range(args.rounds):
-                _say(f"N={size} {name}: round {round_number + 1} (tracker, then PostGraphile)")
-                runs["tracker"].append(measure(uncached, ours, connections=args.connections, seconds=args.seconds))
-                runs["postgraphile"].append(
-                    measure(postgraphile, theirs, connections=args.connections, seconds=args.seconds)
-                )
-            entry: dict[str, Any] = {side: _median_run(items) for side, items in runs.items()}
-            if name in READS:
-                persisted = get_persisted(cached.url, texts[name], tracker_variables(name, subject))
-                measure(cached, persisted, connections=args.connections, seconds=args.warmup)
-                entry["tracker_cached"] = _median_run(
-                    [
-                        measure(cached, persisted, connections=args.connections, seconds=args.seconds)
-                        for _ in range(args.rounds)
-                    ]
-                )
-                if name == "PlanDashboard":
-                    _status, body, _ = persisted.send()
-                    bare = start_bare(body)
-                    servers.append(bare)
-                    measure(bare, Request(bare.url), connections=args.connections, seconds=args.warmup)
-                    entry["bare_starlette"] = _median_run(
-                        [
-                            measure(bare, Request(bare.url), connections=args.connections, seconds=args.seconds)
-                            for _ in range(args.rounds)
-                        ]
-                    )
-            results["operations"][name] = entry
-        if args.profile:
-            dashboard = post(uncached.url, texts["PlanDashboard"], tracker_variables("PlanDashboard", subject))
-            results["profile"] = profile(
-                uncached, dashboard, args.seconds, RESULTS / f"profile-PlanDashboard-{size}-{stamp}.json"
-            )
-        results["peak_rss_mb"] = {server.name: round(server.peak_rss_mb(), 1) for server in servers}
+        started.append(postgraphile)
+        servers = Servers(uncached, cached, postgraphile, admin=admin, editor=editor)
+        for pair in pairs:
+            results["operations"][pair.name] = bench_pair(pair, subject, servers, size, args)
+            if pair.name == "PlanDashboard":
+                bare, figures = bench_bare(servers, pair, subject, args)
+                started.append(bare)
+                results["operations"][pair.name]["bare_starlette"] = figures
+        if args.profile and any(pair.name == "PlanDashboard" for pair in pairs):
+            dashboard = next(pair for pair in pairs if pair.name == "PlanDashboard")
+            request = post(servers.uncached.url, dashboard.ours, dashboard.tracker_variables(subject))
+            output = RESULTS / f"profile-PlanDashboard-{size}-{stamp}.json"
+            results["profile"] = profile(servers.uncached, request, args.seconds, output)
+        results["peak_rss_mb"] = {server.name: round(server.peak_rss_mb(), 1) for server in started}
     finally:
-        for server in servers:
+        for server in started:
             server.stop()
-    results["sql_per_request"] = sql_counts(size, subject, token, texts, peer_texts, peer_subject)
+    _say(f"N={size}: the first request of each document, on a fresh tracker")
+    results["planning"] = planning_costs(url, pairs, subject)
+    results["sql_per_request"] = sql_counts(size, subject, admin, editor, pairs)
     return results
 
 
 def sql_counts(
-    size: int,
-    subject: Subject,
-    token: str,
-    texts: dict[str, str],
-    peer_texts: dict[str, str],
-    peer_subject: dict[str, str],
+    size: int, subject: Subject, admin: dict[str, str], editor: dict[str, str], pairs: list[Pair]
 ) -> dict[str, dict[str, float | None]]:
     """Statements per request, counted by PostgreSQL on connections that log every statement."""
     logged = f"{database_url(size)}?{LOG_STATEMENTS}"
-    counts: dict[str, dict[str, float | None]] = {}
+    counts: dict[str, dict[str, float | None]] = {pair.name: {} for pair in pairs}
     with statement_log(size) as log:
         tracker = start_tracker("sql", logged, TRACKER_READ_CACHE_SECONDS="0", TRACKER_SCHEDULER_ENABLED="false")
         try:
-            for name in READS + WRITES:
-                headers = {"Authorization": f"Bearer {token}"} if name in WRITES else None
-                request = post(tracker.url, texts[name], tracker_variables(name, subject), headers)
-                request.send()
-                counts.setdefault(name, {})["tracker"] = count_statements(log, request, 10)
+            for pair in pairs:
+                variables = pair.tracker_variables(subject)
+                sides = {"tracker": admin} if pair.write else {"tracker": {}, "tracker_editor": editor}
+                for side, headers in sides.items():
+                    request = post(tracker.url, pair.ours, variables, headers)
+                    request.send()
+                    counts[pair.name][side] = count_statements(log, request, 10)
         finally:
             tracker.stop()
         postgraphile = start_peer(logged)
         try:
-            for name in READS + WRITES:
-                request = post(postgraphile.url, peer_texts[name], peer.variables(name, peer_subject))
+            for pair in pairs:
+                request = post(postgraphile.url, pair.theirs, pair.peer_variables(subject))
                 request.send()
-                counts[name]["postgraphile"] = count_statements(log, request, 10)
+                counts[pair.name]["postgraphile"] = count_statements(log, request, 10)
         finally:
             postgraphile.stop()
     return counts
@@ -498,27 +544,36 @@ def sql_counts(
 def table(report: dict[str, Any]) -> str:
     lines = []
     header = (
-        f"{'N':>5} {'operation':<19} {'side':<15} {'req/s':>8} {'p50 ms':>7} {'p90 ms':>7} {'p99 ms':>7}"
+        f"{'N':>5} {'operation':<26} {'side':<15} {'req/s':>8} {'p50 ms':>7} {'p90 ms':>7} {'p99 ms':>7}"
         f" {'CPU ms/req':>10} {'SQL/req':>7} {'ratio':>6}"
     )
     for result in report["sizes"]:
         lines += [header, "-" * len(header)]
         for name, entry in result["operations"].items():
-            base = entry["postgraphile"]["rps"]
             sql = result.get("sql_per_request", {}).get(name, {})
-            for side in ("tracker", "tracker_cached", "postgraphile", "bare_starlette"):
-                if side not in entry:
+            for side in ("tracker", "tracker_editor", "tracker_cached", "postgraphile", "bare_starlette"):
+                run = entry.get(side)
+                if run is None:
+                    if side in entry.get("refused", {}):
+                        lines.append(f"{result['size']:>5} {name:<26} {side:<15} not measured: answers differ")
                     continue
-                run = entry[side]
-                statements = sql.get(side.split("_")[0] if side != "bare_starlette" else "", None)
+                if "error" in run:
+                    lines.append(f"{result['size']:>5} {name:<26} {side:<15} failed: {run['error'][:80]}")
+                    continue
+                statements = sql.get(side) if side in ("tracker", "tracker_editor", "postgraphile") else None
+                value = targets.ratio(entry, side)
                 lines.append(
-                    f"{result['size']:>5} {name:<19} {side:<15} {run['rps']:>8.1f} {run['p50_us'] / 1000:>7.1f}"
+                    f"{result['size']:>5} {name:<26} {side:<15} {run['rps']:>8.1f} {run['p50_us'] / 1000:>7.1f}"
                     f" {run['p90_us'] / 1000:>7.1f} {run['p99_us'] / 1000:>7.1f} {run['cpu_ms_per_request']:>10.2f}"
-                    f" {'' if statements is None or side == 'tracker_cached' else f'{statements:.1f}':>7}"
-                    f" {run['rps'] / base:>6.2f}"
+                    f" {'' if statements is None else f'{statements:.1f}':>7}"
+                    f" {'' if value is None else f'{value:.2f}':>6}"
                 )
         rss = ", ".join(f"{name} {value} MB" for name, value in result.get("peak_rss_mb", {}).items())
-        lines += [f"peak RSS at N={result['size']}: {rss}", ""]
+        lines += [f"peak RSS at N={result['size']}: {rss}", "", targets.ratio_table(result), ""]
+        if result.get("planning", {}).get("error"):
+            lines += [f"first requests at N={result['size']}: failed: {result['planning']['error']}", ""]
+        elif result.get("planning"):
+            lines += [targets.planning_table(result), ""]
     for name in ("webhooks", "sources", "sources_measuring"):
         figures = report.get("throughput", {}).get(name)
         if figures:
@@ -541,6 +596,8 @@ def table(report: dict[str, Any]) -> str:
         from bench import embedded
 
         lines += ["", embedded.table(report["embedded"])]
+    if "targets" in report:
+        lines += ["", targets.targets_table(report["targets"])]
     return "\n".join(lines)
 
 
@@ -557,6 +614,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-profile", dest="profile", action="store_false")
     parser.add_argument("--no-embedded", dest="embedded", action="store_false", help="skip the SQLite write load")
     parser.add_argument("--embedded-clients", type=int, default=16, help="clients of the SQLite write load")
+    parser.add_argument(
+        "--only", nargs="+", metavar="OPERATION", help="measure these operations only (names as in bench/catalogue.py)"
+    )
     parser.add_argument("--embedded-seconds", type=float, default=20.0, help="length of the SQLite write load")
     args = parser.parse_args(argv)
     if shutil.which("wrk") is None:
@@ -567,7 +627,13 @@ def main(argv: list[str] | None = None) -> int:
     peer.install()
     report: dict[str, Any] = {
         "started_at": stamp,
-        "machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform()},
+        "machine": {
+            "cpus": os.cpu_count(),
+            "python": platform.python_version(),
+            "platform": platform.platform(),
+            # The load others put on the machine: figures taken on a busy machine are indicative only.
+            "load_average_at_start": os.getloadavg(),
+        },
         "settings": dict(vars(args)),
         "sizes": [bench_size(size, args, stamp) for size in args.sizes],
     }
@@ -585,6 +651,8 @@ def main(argv: list[str] | None = None) -> int:
 
         _say(f"throughput: {args.events} webhook events, {args.sources} evidence sources")
         report["throughput"] = asyncio.run(throughput.run(events=args.events, sources=args.sources))
+    report["machine"]["load_average_at_end"] = os.getloadavg()
+    report["targets"] = targets.judge(report)
     output = RESULTS / f"bench-{stamp}.json"
     output.write_text(json.dumps(report, indent=2, default=str))
     sys.stdout.write(table(report) + f"\n\nresults: {output.relative_to(ROOT)}\n")

