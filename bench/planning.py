@@ -8,12 +8,17 @@ work in the tracker's process, and CPU time barely moves when other work shares 
 wall time of a 100 ms request swings by tens of ms.
 
 Two figures per document, each "first request minus the median of the next ones":
-- `cold`: on the freshly started tracker, in the bench's order. The first document also pays for
-  the process warming up (lazy imports, the first database connections), once per process;
+- `cold`: on the freshly started tracker, after one warm-up request (WARM_UP, a general-path read
+  of one collectivity, which pays what a process pays once whatever the document), in the bench's
+  order. This is the first request of the document as issue 13 means it, and the figure the
+  target is judged on (`first_ms`, server CPU). It holds everything a document new to the process
+  costs: parsing, validation, any plan, the first use of its types' resolvers and the first run
+  of SQL statements of a shape the process has not built yet (SQLAlchemy compiles each shape
+  once). A document measured after others that share its paths pays less: the order is the
+  bench's, the same in every run;
 - `new`: on the same tracker once warm, the document under a new operation name (a text the
-  server has never seen: parsing, validation, any plan are all new), the median over a few names.
-  This is what planning a new document costs a running server: the target is judged on its CPU
-  figure, `new_ms`.
+  server has never seen), the median over a few names: what the document's text alone costs
+  (parsing, validation, a plan cached per document), without new SQL shapes.
 
 A persisted operation renamed is no longer the persisted text: its `new` figure is that of the
 same query sent as an ad hoc document, which is what a frontend's own query is.
@@ -32,6 +37,9 @@ from typing import Any
 _OPERATION = re.compile(r"^(\s*(?:query|mutation)\s+)(\w+)", re.MULTILINE)
 
 Send = Callable[[str, dict[str, Any]], tuple[int, bytes]]
+
+# What the process pays once, whatever the document (without it the first document measured pays it).
+WARM_UP = 'query WarmUp { collectivity(slug: "-") { id } }'
 
 
 def renamed(text: str, suffix: str) -> str:
@@ -87,13 +95,15 @@ class Probe:
 def measure(
     probe: Probe, documents: dict[str, tuple[str, dict[str, Any]]], *, repeats: int = 5, names: int = 3
 ) -> dict[str, dict[str, Any]]:
-    """Per document: `cold` and `new` (see the module's docstring) and `new_ms`, the judged figure.
+    """Per document: `cold` and `new` (see the module's docstring) and `first_ms`, the judged figure.
 
     documents: name -> (text, variables), measured in that order on a freshly started server.
     """
     results: dict[str, dict[str, Any]] = {}
+    probe.time(WARM_UP, {})
     for name, (text, variables) in documents.items():
-        results[name] = {"cold": probe.first_request(text, variables, repeats=repeats)}
+        cold = probe.first_request(text, variables, repeats=repeats)
+        results[name] = {"cold": cold, "first_ms": cold["cpu_ms"]}
     for name, (text, variables) in documents.items():
         runs = [
             probe.first_request(renamed(text, f"_{uuid.uuid4().hex[:8]}"), variables, repeats=repeats)
@@ -102,5 +112,4 @@ def measure(
         results[name]["new"] = {
             key: round(statistics.median(run[key] for run in runs), 2) for key in ("cpu_ms", "wall_ms", "later_cpu_ms")
         }
-        results[name]["new_ms"] = results[name]["new"]["cpu_ms"]
     return results

@@ -10,6 +10,14 @@ counted), then rounds that alternate tracker and peer (A B A B). Figures per ope
 p50/p90/p99 latency, server CPU ms per request (from /proc), SQL statements per request (from
 PostgreSQL's own statement log on dedicated connections), peak RSS; and the ratio tracker/peer.
 A py-spy profile of the uncached plan dashboard is written beside the JSON results.
+
+What is measured (bench/catalogue.py): the operations of graphql/operations/ and the frontend-style
+reads of bench/queries/, each beside its PostGraphile twin; every read also with an EDITOR token of
+the subject's collectivity (uncached: the cache serves anonymous readers only; compared with
+PostGraphile's anonymous figure, the peer has no roles); the writes with an ADMIN token. Before
+a pair is measured, both answers are compared (bench/compare.py): a pair whose rows differ is not
+measured. Then the first request of each document on a fresh tracker (bench/planning.py), and
+issue 13's targets judged on the whole report (bench/targets.py).
 """
 
 from __future__ import annotations

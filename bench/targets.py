@@ -138,12 +138,13 @@ def judge(report: dict[str, Any]) -> list[dict[str, Any]]:
     slow, worst = [], 0.0
     for size, result in sizes.items():
         for name, figures in result.get("planning", {}).get("documents", {}).items():
-            worst = max(worst, figures["new_ms"])
-            if figures["new_ms"] >= PLANNING_MS:
-                slow.append(f"{name} N={size} {figures['new_ms']:.0f} ms")
+            worst = max(worst, figures["first_ms"])
+            if figures["first_ms"] >= PLANNING_MS:
+                slow.append(f"{name} N={size} {figures['first_ms']:.0f} ms")
     verdicts.append(
         {
-            "target": f"planning a new document < {PLANNING_MS:.0f} ms (server CPU, first request minus later ones)",
+            "target": f"planning a new document < {PLANNING_MS:.0f} ms"
+            " (server CPU of its first request on a fresh tracker, minus its later ones)",
             "met": _judged(slow, seen, TARGET_SIZES) if any("planning" in r for r in sizes.values()) else None,
             "detail": (f"{len(slow)} miss: " + ", ".join(slow) if slow else f"worst {worst:.1f} ms")
             + _missing_sizes(seen, TARGET_SIZES),
@@ -178,13 +179,13 @@ def planning_table(result: dict[str, Any]) -> str:
     lines = [
         f"N={result['size']:,}: first request of a document minus the median of its next ones, ms"
         " (server CPU; wall time in brackets)",
-        f"{'document':<26} {'new name':>18} {'fresh process':>18} {'later request':>18}",
+        f"{'document':<26} {'fresh process':>18} {'new name':>18} {'later request':>18}",
     ]
     for name, figures in documents.items():
         new, cold = figures["new"], figures["cold"]
         cells = [
-            f"{new['cpu_ms']:.1f} ({new['wall_ms']:.1f})",
             f"{cold['cpu_ms']:.1f} ({cold['wall_ms']:.1f})",
+            f"{new['cpu_ms']:.1f} ({new['wall_ms']:.1f})",
             f"{cold['later_cpu_ms']:.1f} ({cold['later_wall_ms']:.1f})",
         ]
         lines.append(f"{name:<26} {cells[0]:>18} {cells[1]:>18} {cells[2]:>18}")
