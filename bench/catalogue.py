@@ -43,6 +43,10 @@ PLAN_STATUS = "IN_IMPLEMENTATION"
 MILESTONE_STATUSES = ["DELAYED", "NOT_STARTED"]
 DUE_WINDOW = ("2025-01-01", "2025-06-30")
 
+# The indicators the bench adds for RecordMeasurement: recognised by this name, to remove leftovers.
+INDICATOR_NAME = "bench: recordMeasurement"
+BASELINE, TARGET = 0.0, 100.0
+
 
 @dataclass(frozen=True)
 class Subject:
@@ -53,9 +57,13 @@ class Subject:
     commitment: str  # its first commitment
     milestone: str  # that commitment's first milestone, the one UpdateMilestone sets
     province: str  # the commune's province, whose communes ProvinceCommunes lists
-    indicator: str  # an indicator of another commune, the one RecordMeasurement records
-    value: float  # that indicator's latest value: recorded again, it moves no progress
+    measured: str  # a commitment of another commune, where the bench adds the indicators it records
     observed_at: str  # when the bench started: each recorded value becomes the latest
+    # The indicators RecordMeasurement records, one per server (see bench.run.measured_indicators):
+    # made for the run, so that the values each server adds pile up on its own and are gone after.
+    indicator: str = ""
+    peer_indicator: str = ""
+    value: float = BASELINE  # the indicators' baseline: their progress stays 0
     lang: str = "fr"
 
     def for_peer(self) -> dict[str, object]:
@@ -65,7 +73,7 @@ class Subject:
             "commitment_uuid": self.commitment,
             "milestone_uuid": self.milestone,
             "province_slug": self.province,
-            "indicator_uuid": self.indicator,
+            "indicator_uuid": self.peer_indicator,
             "value": self.value,
             "observed_at": self.observed_at,
             "lang": self.lang,
@@ -97,28 +105,23 @@ def pick_subject(connection: psycopg.Connection[Any]) -> Subject:
     slug, plan, commitment, milestone, province = row
     measured = connection.execute(
         """
-        SELECT i.id, coalesce(
-          (SELECT v.value FROM measurement v WHERE v.indicator_id = i.id
-           ORDER BY v.observed_at DESC, v.created_at DESC LIMIT 1), i.baseline)
-        FROM collectivity c
+        SELECT k.id FROM collectivity c
         JOIN action_plan p ON p.collectivity_id = c.id AND p.status <> 'DRAFT'
         JOIN commitment k ON k.plan_id = p.id
-        JOIN indicator i ON i.commitment_id = k.id
         WHERE c.slug LIKE 'demo-commune-%%' AND c.slug <> %s
-        ORDER BY c.slug DESC, k.position, i.position LIMIT 1
+        ORDER BY c.slug DESC, k.position LIMIT 1
         """,
         (slug,),
     ).fetchone()
     if measured is None:
-        raise RuntimeError("the bench database holds no indicator outside the subject's plan")
+        raise RuntimeError("the bench database holds no commitment outside the subject's plan")
     return Subject(
         slug=slug,
         plan=str(plan),
         commitment=str(commitment),
         milestone=str(milestone),
         province=province,
-        indicator=str(measured[0]),
-        value=float(measured[1]),
+        measured=str(measured[0]),
         observed_at=datetime.now(UTC).replace(microsecond=0).isoformat(),
     )
 

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import dataclasses
 import json
 import os
 import platform
@@ -35,6 +36,7 @@ import tempfile
 import time
 import urllib.parse
 import urllib.request
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -376,8 +378,9 @@ def answer_of(request: Request) -> dict[str, Any]:
     return parsed
 
 
-# Paths whose values differ by nature: the id of the row each server has just created.
-IGNORED = {"RecordMeasurement": frozenset({"recordMeasurement.measurement.id"})}
+# Paths whose values differ by nature: the id of the row each server has just created, and of the
+# indicator each records on (one per server, see measured_indicators).
+IGNORED = {"RecordMeasurement": frozenset({"recordMeasurement.measurement.id", "recordMeasurement.indicator.id"})}
 
 
 def _attempt(server: Server, request: Request, *, connections: int, seconds: float) -> dict[str, Any]:
@@ -480,15 +483,87 @@ def planning_costs(url: str, pairs: list[Pair], subject: Subject) -> dict[str, A
         server.stop()
 
 
+CREATE_INDICATOR = """
+mutation BenchIndicator($input: CreateIndicatorInput!) { createIndicator(input: $input) { indicator { id } } }
+"""
+DELETE_INDICATOR = "mutation BenchCleanUp($id: ID!) { deleteIndicator(input: {id: $id}) { deletedId } }"
+
+
+def _graphql(server: Server, query: str, variables: dict[str, Any], headers: dict[str, str]) -> dict[str, Any]:
+    answer = answer_of(post(server.url, query, variables, headers))
+    if answer.get("errors") or not isinstance(answer.get("data"), dict):
+        raise RuntimeError(f"{server.name} answered {json.dumps(answer)[:500]}")
+    return dict(answer["data"])
+
+
+def _remove_bench_indicators(url: str, server: Server, admin: dict[str, str]) -> None:
+    """Through the tracker (its audit and outbox see it), with the values recorded on them."""
+    from tracker.ids import encode_id
+
+    with _connect(url) as connection:
+        rows = connection.execute(
+            "SELECT id FROM indicator WHERE name ->> 'en' = %s", (catalogue.INDICATOR_NAME,)
+        ).fetchall()
+    for (key,) in rows:
+        _graphql(server, DELETE_INDICATOR, {"id": encode_id("Indicator", key)}, admin)
+
+
+@contextlib.contextmanager
+def measured_indicators(url: str, subject: Subject, admin: dict[str, str]) -> Iterator[Subject]:
+    """Two indicators made for RecordMeasurement, one per server: the values each server records
+    pile up on its own indicator (the tracker's latest value is a window over all of them), and
+    are removed with them at the end, as are the leftovers of an interrupted run."""
+    from tracker.ids import decode_key, encode_id
+
+    server = start_tracker("indicators", url, TRACKER_READ_CACHE_SECONDS="0", TRACKER_SCHEDULER_ENABLED="false")
+    try:
+        _remove_bench_indicators(url, server, admin)
+        made = []
+        for _ in range(2):
+            fields = {
+                "commitmentId": encode_id("Commitment", uuid.UUID(subject.measured)),
+                "name": {"en": catalogue.INDICATOR_NAME},
+                "unit": "%",
+                "baseline": catalogue.BASELINE,
+                "target": catalogue.TARGET,
+            }
+            data = _graphql(server, CREATE_INDICATOR, {"input": fields}, admin)
+            made.append(str(decode_key(data["createIndicator"]["indicator"]["id"], "Indicator", field="id")))
+    finally:
+        server.stop()
+    try:
+        yield dataclasses.replace(subject, indicator=made[0], peer_indicator=made[1])
+    finally:
+        server = start_tracker("indicators", url, TRACKER_READ_CACHE_SECONDS="0", TRACKER_SCHEDULER_ENABLED="false")
+        try:
+            _remove_bench_indicators(url, server, admin)
+        finally:
+            server.stop()
+
+
 def bench_size(size: int, args: argparse.Namespace, stamp: str) -> dict[str, Any]:
     ensure_database(size)
     url = database_url(size)
     peer.prepare_database(url)
     with _connect(url) as connection:
-        subject = catalogue.pick_subject(connection)
+        picked = catalogue.pick_subject(connection)
     admin = {"Authorization": f"Bearer {_token(url, 'ADMIN', 'bench')}"}
-    editor = {"Authorization": f"Bearer {_token(url, 'EDITOR', 'bench-editor', '--collectivity', subject.slug)}"}
+    editor = {"Authorization": f"Bearer {_token(url, 'EDITOR', 'bench-editor', '--collectivity', picked.slug)}"}
     pairs = catalogue.pairs(args.only)
+    with measured_indicators(url, picked, admin) as subject:
+        return _bench_size(size, args, stamp, subject, admin, editor, pairs)
+
+
+def _bench_size(
+    size: int,
+    args: argparse.Namespace,
+    stamp: str,
+    subject: Subject,
+    admin: dict[str, str],
+    editor: dict[str, str],
+    pairs: list[Pair],
+) -> dict[str, Any]:
+    url = database_url(size)
     results: dict[str, Any] = {"size": size, "subject": subject.as_dict(), "operations": {}}
     started: list[Server] = []
     try:
