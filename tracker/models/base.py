@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, String, text
+from sqlalchemy import JSON, DateTime, String
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator
@@ -68,4 +68,4 @@ class Row(SQLModel):
 
 def derived_progress() -> Any:
     """A stored progress, 0 to 100: 0 until the progress rule has been applied to the row."""
-    return Field(default=0.0, nullable=False, sa_column_kwargs={"server_default": text("0")})
+    return Field(default=0.0, nullable=False, sa_column_kwargs={"server_default": "0"})

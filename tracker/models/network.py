@@ -6,14 +6,13 @@ from __future__ import annotations
 
 import uuid
 
-from sqlalchemy import text
 from sqlmodel import Field, SQLModel
 
 from tracker.models.enums import WorkStatus
 
 
 def _count() -> int:
-    return Field(default=0, nullable=False, sa_column_kwargs={"server_default": text("0")})  # type: ignore[no-any-return]
+    return Field(default=0, nullable=False, sa_column_kwargs={"server_default": "0"})  # type: ignore[no-any-return]
 
 
 class NetworkStats(SQLModel, table=True):

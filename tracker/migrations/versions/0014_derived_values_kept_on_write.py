@@ -34,21 +34,24 @@ def upgrade() -> None:
     op.create_table('network_stats',
     sa.Column('plan_id', sa.Uuid(), nullable=False),
     *(
-        sa.Column(f'{kind}_{status.lower()}', sa.Integer(), server_default=sa.text('0'), nullable=False)
+        sa.Column(f'{kind}_{status.lower()}', sa.Integer(), server_default='0', nullable=False)
         for kind in ('commitments', 'milestones')
         for status in STATUSES
     ),
     sa.ForeignKeyConstraint(['plan_id'], ['action_plan.id'], ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('plan_id')
     )
+    # Constant defaults: SQLite then adds the columns in place. A default given as an SQL
+    # expression makes Alembic copy each table, and dropping the old copy of action_plan would
+    # delete every commitment, milestone and indicator through ON DELETE CASCADE.
     with op.batch_alter_table('action_plan', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('progress', sa.Float(), server_default=sa.text('0'), nullable=False))
+        batch_op.add_column(sa.Column('progress', sa.Float(), server_default='0', nullable=False))
 
     with op.batch_alter_table('commitment', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('progress', sa.Float(), server_default=sa.text('0'), nullable=False))
+        batch_op.add_column(sa.Column('progress', sa.Float(), server_default='0', nullable=False))
 
     with op.batch_alter_table('indicator', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('progress', sa.Float(), server_default=sa.text('0'), nullable=False))
+        batch_op.add_column(sa.Column('progress', sa.Float(), server_default='0', nullable=False))
         batch_op.add_column(sa.Column('latest_value', sa.Float(), nullable=True))
         batch_op.add_column(sa.Column('latest_observed_at', sa.DateTime(timezone=True), nullable=True))
         batch_op.add_column(sa.Column('latest_measurement_id', sa.Uuid(), nullable=True))
