@@ -32,12 +32,25 @@ const HIDDEN = [
   "evidence_source",
   "milestone_proposal",
   "milestone_reminder",
+  "network_stats",
   "outbox_event",
   "source_run",
   "webhook_attempt",
   "webhook_delivery",
   "webhook_subscription",
 ].filter((name) => !SERVED.has(name));
+
+// The values the tracker keeps on write (progress, latest measurement; `network_stats` above) are
+// its own optimisation, not what a PostGraphile user starts from: the peer computes them with its
+// functions in `peer.sql`, whose fields (`progress`, `latest`) would otherwise clash with them.
+const STORED = [
+  "action_plan.progress",
+  "commitment.progress",
+  "indicator.progress",
+  "indicator.latest_value",
+  "indicator.latest_observed_at",
+  "indicator.latest_measurement_id",
+];
 
 const ServedTablesPlugin = jsonPgSmartTags({
   version: 1,
@@ -48,6 +61,7 @@ const ServedTablesPlugin = jsonPgSmartTags({
       // gives `collectivityBySlug(slug:)`.
       collectivity: { tags: { unique: "slug" } },
     },
+    attribute: Object.fromEntries(STORED.map((name) => [name, { tags: { behavior: "-*" } }])),
   },
 });
 
