@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections.abc import AsyncIterator
-from datetime import date
+from datetime import UTC, date, datetime
 
 import pytest
 from sqlalchemy import text
@@ -14,12 +14,14 @@ from sqlmodel import select
 
 from tests.support.builders import small_plan
 from tests.support.derived import assert_no_drift
+from tests.support.graphql import Client
 from tests.support.processes import run_tracker
 from tests.support.sql import count_statements
 from tracker.access import SYSTEM
+from tracker.api.relay import encode_id
 from tracker.db import Database
 from tracker.models import ActionPlan, Commitment, Milestone, NetworkStats, WorkStatus
-from tracker.services import derived, milestones
+from tracker.services import commitments, derived, indicators, milestones
 
 
 async def _milestone_of(db: Database, commitment: Commitment) -> uuid.UUID:
@@ -177,3 +179,36 @@ async def test_check_lists_what_a_change_made_outside_the_services_left_behind(d
         ("network_stats", "milestones_completed", 0, 1),
         ("network_stats", "milestones_not_started", 1, 0),
     }
+
+
+UPDATE_INDICATOR = """
+mutation($input: UpdateIndicatorInput!) { updateIndicator(input: $input) { indicator { progress latest { value } } } }
+"""
+UPDATE_COMMITMENT = """
+mutation($input: UpdateCommitmentInput!) {
+  updateCommitment(input: $input) { commitment { progress plan { progress } } }
+}
+"""
+
+
+async def test_a_mutation_answers_with_the_values_its_change_moved(client: Client, db: Database) -> None:
+    plan, (commitment,) = await small_plan(db)
+    async with db.transaction() as session:
+        indicator = await indicators.create_indicator(
+            session, actor=SYSTEM, commitment_id=commitment.id, name={"fr": "Taux"}, unit="%", baseline=0, target=10
+        )
+        await indicators.record_measurement(
+            session, actor=SYSTEM, indicator_id=indicator.id, value=4.0, observed_at=datetime(2024, 5, 1, tzinfo=UTC)
+        )
+        bare = await commitments.create_commitment(
+            session, actor=SYSTEM, plan_id=plan.id, reference="B", title={"fr": "B"}
+        )
+    moved = await client.data(
+        UPDATE_INDICATOR, {"input": {"id": encode_id("Indicator", indicator.id), "target": 5}}, admin=True
+    )
+    assert moved["updateIndicator"]["indicator"] == {"progress": 80.0, "latest": {"value": 4.0}}
+    # Without milestones or indicators, a commitment's status decides: completed is 100.
+    completed = await client.data(
+        UPDATE_COMMITMENT, {"input": {"id": encode_id("Commitment", bare.id), "status": "COMPLETED"}}, admin=True
+    )
+    assert completed["updateCommitment"]["commitment"] == {"progress": 100.0, "plan": {"progress": 50.0}}

@@ -41,6 +41,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from tracker import progress
+from tracker.db import note_change
 from tracker.errors import NotFound
 from tracker.models import ActionPlan, Commitment, Indicator, Measurement, Milestone, NetworkStats, WorkStatus
 from tracker.models.network import COUNT_COLUMNS, commitment_count_column, milestone_count_column
@@ -121,8 +122,10 @@ async def _run(session: AsyncSession, statement: Any) -> Any:
 
 
 def _set_loaded(session: AsyncSession, model: type[Any], key: uuid.UUID, **values: Any) -> None:
-    """Give a row already loaded in the session the values just written by SQL, as committed ones
-    (the service returns that row to the API, which answers with it)."""
+    """Give a row already loaded in the session the values the refresh settled on, as committed
+    ones: the service returns that row to the API, which answers with it. (SQLAlchemy synchronises
+    loaded rows with an UPDATE it runs, but a commitment whose progress did not move is not
+    updated, and its row may have been read before the plan's lock was held.)"""
     row = session.sync_session.identity_map.get(session.sync_session.identity_key(model, key))
     if row is not None:
         for name, value in values.items():
@@ -414,6 +417,7 @@ async def rebuild(session: AsyncSession) -> int:
     drifts = await _drifts(session, want)
     if not drifts:
         return 0
+    note_change(session, None)  # cached answers of every replica may show the old values
     by_row: dict[tuple[str, uuid.UUID], dict[str, Any]] = defaultdict(dict)
     for drift in drifts:
         by_row[(drift.table, drift.id)][drift.column] = drift.computed
