@@ -95,8 +95,9 @@ async def refresh(
 
     `indicator_ids`: indicators whose measurements, baseline or target changed (their
     commitments are refreshed too); `commitment_ids`: commitments whose milestones, indicators or
-    status changed; the plan is always refreshed; `counts`: statuses changed, or commitments or
-    milestones were added or deleted. The caller holds the plan's lock (`locked_plan`).
+    status changed; `counts`: statuses changed, or commitments or milestones were added or
+    deleted. The plan is refreshed when one of these moved. The caller holds the plan's lock
+    (`locked_plan`).
     Returns each refreshed commitment's progress before and after.
     """
     await session.flush()  # the change itself, which the statements below read
@@ -110,7 +111,10 @@ async def refresh(
         change = await _refresh_commitment(session, commitment_id)
         if change is not None:
             moved[commitment_id] = change
-    await _refresh_plan(session, plan_id)
+    # The plan's progress reads its commitments' progress and statuses, and which commitments it
+    # has: when none of these moved, it has not moved either.
+    if counts or any(change.after != change.before for change in moved.values()):
+        await _refresh_plan(session, plan_id)
     if counts:
         await _refresh_counts(session, plan_id)
     return moved
