@@ -8,6 +8,7 @@ from datetime import UTC, date, datetime
 
 import pytest
 import sqlalchemy as sa
+from alembic import command
 from sqlalchemy.engine import make_url
 
 from tests.conftest import POSTGRES_URL
@@ -272,3 +273,22 @@ async def test_the_migration_fills_progress_latest_values_and_counts_from_the_ro
         await assert_no_drift(db)
     finally:
         await db.dispose()
+
+
+def test_going_back_to_0013_keeps_every_row(empty_url: str) -> None:
+    migrate.upgrade(empty_url, BEFORE)
+    _rows_of_revision_0013(empty_url)
+    migrate.upgrade(empty_url)
+    command.downgrade(migrate.alembic_config(empty_url), BEFORE)
+    engine = create_sync_engine_for(empty_url)
+    try:
+        with engine.connect() as connection:
+            counts = {
+                table.name: connection.execute(sa.select(sa.func.count()).select_from(table)).scalar_one()
+                for table in (_PLAN, _COMMITMENT, _MILESTONE, _INDICATOR, _MEASUREMENT)
+            }
+            columns = {column["name"] for column in sa.inspect(connection).get_columns("indicator")}
+    finally:
+        engine.dispose()
+    assert counts == {"action_plan": 2, "commitment": 4, "milestone": 3, "indicator": 3, "measurement": 3}
+    assert "progress" not in columns

@@ -31,11 +31,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import case, func, update
+from sqlalchemy import bindparam, case, func, literal, union_all, update
 from sqlalchemy import select as wide_select  # sqlmodel's select types at most four columns
 from sqlalchemy.dialects.postgresql import insert as postgres_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.orm import aliased
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -120,112 +119,147 @@ async def refresh(
     return moved
 
 
-async def _run(session: AsyncSession, statement: Any) -> Any:
-    """A core select of more columns than sqlmodel's `select` types: rows are plain tuples."""
-    return await session.exec(statement)
+async def _run(session: AsyncSession, statement: Any, **params: Any) -> Any:
+    """A core statement (sqlmodel's `exec` types only its own selects): rows are plain tuples."""
+    return await session.exec(statement, params=params)
 
 
 def _set_loaded(session: AsyncSession, model: type[Any], key: uuid.UUID, **values: Any) -> None:
     """Give a row already loaded in the session the values the refresh settled on, as committed
-    ones: the service returns that row to the API, which answers with it. (SQLAlchemy synchronises
-    loaded rows with an UPDATE it runs, but a commitment whose progress did not move is not
-    updated, and its row may have been read before the plan's lock was held.)"""
+    ones: the service returns that row to the API, which answers with it (the refresh writes with
+    core statements, which leave loaded rows alone)."""
     row = session.sync_session.identity_map.get(session.sync_session.identity_key(model, key))
     if row is not None:
         for name, value in values.items():
             set_committed_value(row, name, value)
 
 
+# The refresh's statements are built once, with bind parameters: building and compiling them per
+# change cost more than running them, and psycopg prepares a statement whose text never changes.
+_I = Indicator.metadata.tables["indicator"]
+_M = Measurement.metadata.tables["measurement"]
+_C = Commitment.metadata.tables["commitment"]
+_MS = Milestone.metadata.tables["milestone"]
+_P = ActionPlan.metadata.tables["action_plan"]
+_STATS = NetworkStats.metadata.tables["network_stats"]
+_RANKED = _M.alias("ranked")
+
+
+def _weight_sums(milestone: Any) -> tuple[Any, Any]:
+    """Per group of milestones: weight of the completed ones, weight of the counted (non-cancelled)."""
+    completed = case((milestone.c.status == WorkStatus.COMPLETED, milestone.c.weight), else_=0.0)
+    counted = case((milestone.c.status != WorkStatus.CANCELLED, milestone.c.weight), else_=0.0)
+    return func.coalesce(func.sum(completed), 0.0), func.coalesce(func.sum(counted), 0.0)
+
+
+_LATEST_ID = (
+    wide_select(_RANKED.c.id)
+    .where(_RANKED.c.indicator_id == _I.c.id)
+    .order_by(*latest_first(_RANKED.c))
+    .limit(1)
+    .correlate(_I)
+    .scalar_subquery()
+)
+_INDICATOR_LATEST = (
+    wide_select(_I.c.commitment_id, _I.c.baseline, _I.c.target, _M.c.id, _M.c.value, _M.c.observed_at)
+    .select_from(_I.outerjoin(_M, _M.c.id == _LATEST_ID))
+    .where(_I.c.id == bindparam("indicator_id"))
+)
+_SET_INDICATOR = (
+    update(_I)
+    .where(_I.c.id == bindparam("indicator_id"))
+    .values(
+        progress=bindparam("new_progress"),
+        latest_value=bindparam("new_value"),
+        latest_observed_at=bindparam("new_observed_at"),
+        latest_measurement_id=bindparam("new_measurement_id"),
+    )
+)
+_COMMITMENT_SUMS = (
+    wide_select(_C.c.status, _C.c.progress, *_weight_sums(_MS))
+    .select_from(_C.outerjoin(_MS, _MS.c.commitment_id == _C.c.id))
+    .where(_C.c.id == bindparam("commitment_id"))
+    .group_by(_C.c.id, _C.c.status, _C.c.progress)
+)
+_INDICATOR_PROGRESSES = (
+    wide_select(_I.c.progress).where(_I.c.commitment_id == bindparam("commitment_id")).order_by(_I.c.position, _I.c.id)
+)
+_SET_COMMITMENT = update(_C).where(_C.c.id == bindparam("commitment_id")).values(progress=bindparam("new_progress"))
+_PLAN_COMMITMENTS = (
+    wide_select(_C.c.status, _C.c.progress)
+    .where(_C.c.plan_id == bindparam("plan_id"))
+    .order_by(_C.c.position, _C.c.reference)
+)
+_SET_PLAN = update(_P).where(_P.c.id == bindparam("plan_id")).values(progress=bindparam("new_progress"))
+_PLAN_COUNTS = union_all(
+    wide_select(literal("commitments"), _C.c.status, func.count())
+    .where(_C.c.plan_id == bindparam("plan_id"))
+    .group_by(_C.c.status),
+    wide_select(literal("milestones"), _MS.c.status, func.count())
+    .select_from(_MS.join(_C, _C.c.id == _MS.c.commitment_id))
+    .where(_C.c.plan_id == bindparam("plan_id"))
+    .group_by(_MS.c.status),
+)
+
+
+def _upsert(insert: Any) -> Any:
+    """Insert a plan's row of counts, or set it: a plan gets its row with its first refresh."""
+    statement = insert(_STATS).values({name: bindparam(name) for name in ("plan_id", *COUNT_COLUMNS)})
+    return statement.on_conflict_do_update(
+        index_elements=["plan_id"], set_={name: statement.excluded[name] for name in COUNT_COLUMNS}
+    )
+
+
+_SET_COUNTS = {"postgresql": _upsert(postgres_insert), "sqlite": _upsert(sqlite_insert)}
+
+
 async def _refresh_indicator(session: AsyncSession, indicator_id: uuid.UUID) -> uuid.UUID | None:
     """Latest measurement and progress of one indicator; returns its commitment (None: gone)."""
-    ranked = aliased(Measurement)
-    latest_id = (
-        select(ranked.id)
-        .where(col(ranked.indicator_id) == col(Indicator.id))
-        .order_by(*latest_first(ranked))
-        .limit(1)
-        .correlate(Indicator)
-        .scalar_subquery()
-    )
-    row = (
-        await _run(
-            session,
-            wide_select(
-                col(Indicator.commitment_id),
-                col(Indicator.baseline),
-                col(Indicator.target),
-                col(Measurement.id),
-                col(Measurement.value),
-                col(Measurement.observed_at),
-            )
-            .select_from(Indicator)
-            .outerjoin(Measurement, col(Measurement.id) == latest_id)
-            .where(col(Indicator.id) == indicator_id),
-        )
-    ).first()
+    row = (await _run(session, _INDICATOR_LATEST, indicator_id=indicator_id)).first()
     if row is None:
         return None
     commitment_id: uuid.UUID
     commitment_id, baseline, target, measurement_id, value, observed_at = row
+    indicator_progress = progress.indicator_progress(baseline=baseline, target=target, latest=value)
+    await _run(
+        session,
+        _SET_INDICATOR,
+        indicator_id=indicator_id,
+        new_progress=indicator_progress,
+        new_value=value,
+        new_observed_at=observed_at,
+        new_measurement_id=measurement_id,
+    )
     values = {
-        "progress": progress.indicator_progress(baseline=baseline, target=target, latest=value),
+        "progress": indicator_progress,
         "latest_value": value,
         "latest_observed_at": observed_at,
         "latest_measurement_id": measurement_id,
     }
-    await session.exec(update(Indicator).where(col(Indicator.id) == indicator_id).values(**values))
     _set_loaded(session, Indicator, indicator_id, **values)
     return commitment_id
 
 
-def _weight_sums() -> tuple[Any, Any]:
-    """Per group of milestones: weight of the completed ones, weight of the counted (non-cancelled)."""
-    completed = case((col(Milestone.status) == WorkStatus.COMPLETED, col(Milestone.weight)), else_=0.0)
-    counted = case((col(Milestone.status) != WorkStatus.CANCELLED, col(Milestone.weight)), else_=0.0)
-    return func.coalesce(func.sum(completed), 0.0), func.coalesce(func.sum(counted), 0.0)
-
-
 async def _refresh_commitment(session: AsyncSession, commitment_id: uuid.UUID) -> Moved | None:
-    completed, counted = _weight_sums()
-    row = (
-        await session.exec(
-            select(Commitment.status, Commitment.progress, completed, counted)
-            .select_from(Commitment)
-            .outerjoin(Milestone, col(Milestone.commitment_id) == col(Commitment.id))
-            .where(col(Commitment.id) == commitment_id)
-            .group_by(col(Commitment.id), col(Commitment.status), col(Commitment.progress))
-        )
-    ).first()
+    row = (await _run(session, _COMMITMENT_SUMS, commitment_id=commitment_id)).first()
     if row is None:
         return None  # deleted by this change
     status, before, done, total = row
     weights = progress.MilestoneWeights(completed=float(done), counted=float(total))
     indicator_progresses: Sequence[float] = ()
     if weights.counted <= 0:
-        indicator_progresses = (
-            await session.exec(
-                select(Indicator.progress)
-                .where(col(Indicator.commitment_id) == commitment_id)
-                .order_by(col(Indicator.position), col(Indicator.id))
-            )
-        ).all()
+        indicator_progresses = (await _run(session, _INDICATOR_PROGRESSES, commitment_id=commitment_id)).scalars().all()
     after = progress.commitment_progress(status=status, milestones=weights, indicator_progresses=indicator_progresses)
     if after != before:
-        await session.exec(update(Commitment).where(col(Commitment.id) == commitment_id).values(progress=after))
+        await _run(session, _SET_COMMITMENT, commitment_id=commitment_id, new_progress=after)
     _set_loaded(session, Commitment, commitment_id, progress=after)
     return Moved(before=before, after=after)
 
 
 async def _refresh_plan(session: AsyncSession, plan_id: uuid.UUID) -> None:
-    rows = (
-        await session.exec(
-            select(Commitment.status, Commitment.progress)
-            .where(col(Commitment.plan_id) == plan_id)
-            .order_by(col(Commitment.position), col(Commitment.reference))
-        )
-    ).all()
-    value = progress.plan_progress(rows)
-    await session.exec(update(ActionPlan).where(col(ActionPlan.id) == plan_id).values(progress=value))
+    rows = (await _run(session, _PLAN_COMMITMENTS, plan_id=plan_id)).all()
+    value = progress.plan_progress((status, commitment_progress) for status, commitment_progress in rows)
+    await _run(session, _SET_PLAN, plan_id=plan_id, new_progress=value)
     _set_loaded(session, ActionPlan, plan_id, progress=value)
 
 
@@ -234,28 +268,12 @@ def _insert(session: AsyncSession) -> Any:
 
 
 async def _refresh_counts(session: AsyncSession, plan_id: uuid.UUID) -> None:
-    """Recount the plan's commitments and milestones by status, one statement (an upsert: a plan
-    gets its row with its first refresh)."""
-    values: dict[str, Any] = {"plan_id": plan_id}
-    for status in WorkStatus:
-        values[commitment_count_column(status)] = (
-            select(func.count())
-            .select_from(Commitment)
-            .where(col(Commitment.plan_id) == plan_id, col(Commitment.status) == status)
-            .scalar_subquery()
-        )
-        values[milestone_count_column(status)] = (
-            select(func.count())
-            .select_from(Milestone)
-            .join(Commitment, col(Commitment.id) == col(Milestone.commitment_id))
-            .where(col(Commitment.plan_id) == plan_id, col(Milestone.status) == status)
-            .scalar_subquery()
-        )
-    statement = _insert(session)(NetworkStats).values(values)
-    statement = statement.on_conflict_do_update(
-        index_elements=["plan_id"], set_={name: statement.excluded[name] for name in COUNT_COLUMNS}
-    )
-    await session.exec(statement)
+    """Recount the plan's commitments and milestones by status (one grouped read, one upsert)."""
+    counts: dict[str, Any] = dict.fromkeys(COUNT_COLUMNS, 0)
+    for kind, status, number in (await _run(session, _PLAN_COUNTS, plan_id=plan_id)).all():
+        column = commitment_count_column if kind == "commitments" else milestone_count_column
+        counts[column(WorkStatus(status))] = int(number)
+    await _run(session, _SET_COUNTS[session.get_bind().dialect.name], plan_id=plan_id, **counts)
 
 
 # --- Everything, from the raw rows: `tracker verify` -------------------------------------------
@@ -301,13 +319,11 @@ async def expected(session: AsyncSession) -> Expected:
             )
         )
     ).all()
-    completed, counted = _weight_sums()
+    completed, counted = _weight_sums(_MS)
     weights = {
         commitment_id: progress.MilestoneWeights(completed=float(done), counted=float(total))
         for commitment_id, done, total in (
-            await session.exec(
-                select(Milestone.commitment_id, completed, counted).group_by(col(Milestone.commitment_id))
-            )
+            await _run(session, wide_select(_MS.c.commitment_id, completed, counted).group_by(_MS.c.commitment_id))
         ).all()
     }
     rank = func.row_number().over(partition_by=col(Measurement.indicator_id), order_by=latest_first()).label("rank")

@@ -141,16 +141,15 @@ def _update(connection: sa.Connection, statement: str, rows: list[dict[str, Any]
 
 
 def downgrade() -> None:
-    with op.batch_alter_table('indicator', schema=None) as batch_op:
-        batch_op.drop_column('latest_measurement_id')
-        batch_op.drop_column('latest_observed_at')
-        batch_op.drop_column('latest_value')
-        batch_op.drop_column('progress')
-
-    with op.batch_alter_table('commitment', schema=None) as batch_op:
-        batch_op.drop_column('progress')
-
-    with op.batch_alter_table('action_plan', schema=None) as batch_op:
-        batch_op.drop_column('progress')
-
+    # Dropped in place (SQLite has done so since 3.35), not by Alembic's batch mode: it copies
+    # each table, and dropping the old action_plan would cascade to every commitment and milestone.
+    for table, column in (
+        ('indicator', 'latest_measurement_id'),
+        ('indicator', 'latest_observed_at'),
+        ('indicator', 'latest_value'),
+        ('indicator', 'progress'),
+        ('commitment', 'progress'),
+        ('action_plan', 'progress'),
+    ):
+        op.execute(f'ALTER TABLE {table} DROP COLUMN {column}')
     op.drop_table('network_stats')
