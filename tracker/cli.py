@@ -177,6 +177,42 @@ def import_command(file: Annotated[Path, typer.Argument(help="Plan file (.yaml, 
         _fail("the file was not imported:\n" + "\n".join(f"  {problem}" for problem in error.problems))
 
 
+async def _verify(fix: bool) -> tuple[list[str], bool]:
+    from tracker.services import derived
+
+    db = Database(get_settings().database_url)
+    try:
+        async with db.transaction() as session:
+            await derived.read_one_snapshot(session)
+            drifts = await derived.check(session)
+            if fix and drifts:
+                await derived.rebuild(session)
+    finally:
+        await db.dispose()
+    lines = [str(drift) for drift in drifts]
+    if not drifts:
+        lines.append("every stored progress, latest measurement and count agrees with the rows")
+    elif fix:
+        lines.append(f"{len(drifts)} stored value(s) differed from the rule; they are fixed")
+    else:
+        lines.append(f"{len(drifts)} stored value(s) differ from the rule (`tracker verify --fix` rewrites them)")
+    return lines, bool(drifts) and not fix
+
+
+@app.command("verify")
+def verify_command(
+    fix: Annotated[bool, typer.Option(help="Write the values the rule gives where they differ.")] = False,
+) -> None:
+    """Recompute every derived value (progress, latest measurements, network counts) from the rows
+    and report any stored value that differs: exit code 1 if one does (0 with --fix)."""
+    migrate.upgrade(get_settings().database_url)
+    lines, drifted = asyncio.run(_verify(fix))
+    for line in lines:
+        typer.echo(line)
+    if drifted:
+        raise typer.Exit(code=1)
+
+
 class ExportFormat(StrEnum):
     yaml = "yaml"
     json = "json"

@@ -1,6 +1,11 @@
 """The progress rule: pure functions, the only place where progress is decided.
 
-Progress is a number from 0 to 100, always derived, never stored.
+Progress is a number from 0 to 100, derived from the rows by these functions. The progress of
+indicators, commitments and plans (and an indicator's latest measurement) is also stored on their
+rows, so that readers do not recompute it: `tracker.services.derived` keeps those columns by
+calling these functions in the transaction of every change that moves them, the migration that
+added them filled them with `derive`, and `tracker verify` recomputes everything with `derive`
+and reports any stored value that differs. Nothing else decides a progress.
 
 * **Indicator**: how far the latest measurement has moved from the baseline towards the target,
   ``(latest - baseline) / (target - baseline) * 100``, clamped to 0..100. The same formula serves
@@ -20,7 +25,9 @@ Progress is a number from 0 to 100, always derived, never stored.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import uuid
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
 
@@ -90,3 +97,50 @@ def is_overdue(*, due_on: date, status: WorkStatus | str, today: date) -> bool:
 def mean(values: Iterable[float]) -> float:
     items = list(values)
     return sum(items) / len(items) if items else 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class Derived:
+    """Progress of every indicator, commitment and plan of a set of plans."""
+
+    indicators: dict[uuid.UUID, float]
+    commitments: dict[uuid.UUID, float]
+    plans: dict[uuid.UUID, float]
+
+
+def derive(
+    *,
+    plans: Iterable[uuid.UUID],
+    commitments: Iterable[tuple[uuid.UUID, uuid.UUID, WorkStatus | str]],
+    weights: Mapping[uuid.UUID, MilestoneWeights],
+    indicators: Iterable[tuple[uuid.UUID, uuid.UUID, float, float, float | None]],
+) -> Derived:
+    """The rule applied to whole plans, from their rows.
+
+    `commitments` are (id, plan id, status) in plan order (position, then reference);
+    `weights` the milestone weight sums by commitment; `indicators` are (id, commitment id,
+    baseline, target, latest value) in the commitment's order (position, then id). Means add
+    their terms in those orders, as the stored values are computed.
+    """
+    indicator_progress_of: dict[uuid.UUID, float] = {}
+    by_commitment: dict[uuid.UUID, list[float]] = defaultdict(list)
+    for indicator_id, commitment_id, baseline, target, latest in indicators:
+        value = indicator_progress(baseline=baseline, target=target, latest=latest)
+        indicator_progress_of[indicator_id] = value
+        by_commitment[commitment_id].append(value)
+    empty = MilestoneWeights()
+    commitment_progress_of: dict[uuid.UUID, float] = {}
+    by_plan: dict[uuid.UUID, list[tuple[WorkStatus | str, float]]] = defaultdict(list)
+    for commitment_id, plan_id, status in commitments:
+        value = commitment_progress(
+            status=status,
+            milestones=weights.get(commitment_id, empty),
+            indicator_progresses=by_commitment.get(commitment_id, ()),
+        )
+        commitment_progress_of[commitment_id] = value
+        by_plan[plan_id].append((status, value))
+    return Derived(
+        indicators=indicator_progress_of,
+        commitments=commitment_progress_of,
+        plans={plan_id: plan_progress(by_plan.get(plan_id, ())) for plan_id in plans},
+    )

@@ -33,6 +33,7 @@ const HIDDEN = [
   "idempotency_key",
   "milestone_proposal",
   "milestone_reminder",
+  "network_stats",
   "outbox_event",
   "rate_limit_counter",
   "source_run",
@@ -40,6 +41,18 @@ const HIDDEN = [
   "webhook_delivery",
   "webhook_subscription",
 ].filter((name) => !SERVED.has(name));
+
+// The values the tracker keeps on write (progress, latest measurement; `network_stats` above) are
+// its own optimisation, not what a PostGraphile user starts from: the peer computes them with its
+// functions in `peer.sql`, whose fields (`progress`, `latest`) would otherwise clash with them.
+const STORED = [
+  "action_plan.progress",
+  "commitment.progress",
+  "indicator.progress",
+  "indicator.latest_value",
+  "indicator.latest_observed_at",
+  "indicator.latest_measurement_id",
+];
 
 const ServedTablesPlugin = jsonPgSmartTags({
   version: 1,
@@ -50,6 +63,7 @@ const ServedTablesPlugin = jsonPgSmartTags({
       // gives `collectivityBySlug(slug:)`.
       collectivity: { tags: { unique: "slug" } },
     },
+    attribute: Object.fromEntries(STORED.map((name) => [name, { tags: { behavior: "-*" } }])),
   },
 });
 

@@ -1,7 +1,8 @@
 """Every mutation against every role: who may, who is refused, and how.
 
 Roles: an administrator, an editor and a monitor of the collectivity that owns the target,
-the same of another collectivity, and an anonymous client.
+the same of another collectivity, and an anonymous client. After each, `tracker verify`'s check
+runs: the progress and counts kept on write must still be what the rule computes from the rows.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import pytest
 from sqlmodel import select
 
 from tests.support.accountability import Place, place_with_body
+from tests.support.derived import assert_no_drift
 from tests.support.graphql import Client, error_codes
 from tracker.access import Principal
 from tracker.api.relay import decode_id, encode_id
@@ -311,3 +313,4 @@ async def test_role_may_or_may_not_run_mutation(client: Client, db: Database, ca
         assert error_codes(body_json) == [("UNAUTHENTICATED", None)]
     else:
         assert error_codes(body_json) == [("FORBIDDEN", None)]
+    await assert_no_drift(db)  # the values kept on write moved with the change, or stayed with the refusal

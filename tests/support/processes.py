@@ -41,11 +41,16 @@ class Server:
     process: subprocess.Popen[bytes]
 
 
-def tracker_command(*args: str, env: dict[str, str]) -> str:
-    """Run a `tracker` admin command; its standard output."""
-    result = subprocess.run(
+def run_tracker(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    """Run a `tracker` admin command, whatever its exit code."""
+    return subprocess.run(
         [sys.executable, "-m", "tracker.cli", *args], env={**os.environ, **env}, capture_output=True, text=True
     )
+
+
+def tracker_command(*args: str, env: dict[str, str]) -> str:
+    """Run a `tracker` admin command that must succeed; its standard output."""
+    result = run_tracker(*args, env=env)
     if result.returncode != 0:
         raise AssertionError(result.stderr)
     return result.stdout

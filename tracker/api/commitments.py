@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from datetime import date
 from enum import Enum
 from typing import TYPE_CHECKING, Annotated
@@ -11,7 +10,7 @@ import strawberry
 
 from tracker import models, progress
 from tracker.api.accountability import Assessment, Comment, assessments_of, comments_on
-from tracker.api.context import Context, Info
+from tracker.api.context import Info
 from tracker.api.evidence import Evidence
 from tracker.api.history import Audited
 from tracker.api.indicators import Indicator
@@ -64,28 +63,6 @@ def order_milestones(rows: list[models.Milestone], order: MilestoneOrder) -> lis
     return rows  # loaded by due date, then position
 
 
-async def commitment_progress(context: Context, row: models.Commitment) -> float:
-    loaders = context.loaders
-    weights = await loaders.milestone_weights.load(row.id)
-    indicator_progresses: list[float] = []
-    if weights.counted <= 0:
-        indicators = await loaders.indicators_by_commitment.load(row.id)
-        latest = await loaders.latest_measurement.load_many([indicator.id for indicator in indicators])
-        indicator_progresses = [
-            progress.indicator_progress(
-                baseline=indicator.baseline, target=indicator.target, latest=value.value if value else None
-            )
-            for indicator, value in zip(indicators, latest, strict=True)
-        ]
-    return progress.commitment_progress(
-        status=row.status, milestones=weights, indicator_progresses=indicator_progresses
-    )
-
-
-async def commitment_progresses(context: Context, rows: list[models.Commitment]) -> list[float]:
-    return list(await asyncio.gather(*(commitment_progress(context, row) for row in rows)))
-
-
 @strawberry.type(description="A commitment of an action plan, with its milestones and indicators.")
 class Commitment(Node, Audited):
     row: strawberry.Private[models.Commitment]
@@ -118,8 +95,8 @@ class Commitment(Node, Audited):
         return info.context.optional_text(self.row.lead_unit, lang)
 
     @strawberry.field(description="Weighted share of completed milestones, 0 to 100 (see the progress rule).")
-    async def progress(self, info: Info) -> float:
-        return await commitment_progress(info.context, self.row)
+    def progress(self) -> float:
+        return self.row.progress  # kept on write by services.derived
 
     @strawberry.field(description="The plan this commitment belongs to.")
     async def plan(self, info: Info) -> Annotated[ActionPlan, strawberry.lazy("tracker.api.plans")]:

@@ -6,7 +6,7 @@ from datetime import datetime
 
 import strawberry
 
-from tracker import models, progress
+from tracker import models
 from tracker.api.context import Info
 from tracker.api.history import Audited
 from tracker.api.relay import Connection, Node, PageArgs, encode_id, page_of_list
@@ -59,15 +59,14 @@ class Indicator(Node, Audited):
 
     @strawberry.field(description="The most recent measurement, if any.")
     async def latest(self, info: Info) -> Measurement | None:
-        row = await info.context.loaders.latest_measurement.load(self.row.id)
+        if self.row.latest_measurement_id is None:  # kept on write by services.derived
+            return None
+        row = await info.context.loaders.measurement.load(self.row.latest_measurement_id)
         return Measurement.from_row(row) if row else None
 
     @strawberry.field(description="Share of the way from baseline to target, 0 to 100.")
-    async def progress(self, info: Info) -> float:
-        row = await info.context.loaders.latest_measurement.load(self.row.id)
-        return progress.indicator_progress(
-            baseline=self.row.baseline, target=self.row.target, latest=row.value if row else None
-        )
+    def progress(self) -> float:
+        return self.row.progress  # kept on write by services.derived
 
     @strawberry.field(description="Measurements, newest first.")
     async def measurements(

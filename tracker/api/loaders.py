@@ -14,8 +14,6 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from strawberry.dataloader import DataLoader
 
 from tracker import models
-from tracker.progress import MilestoneWeights
-from tracker.services import progress as progress_reads
 
 M = TypeVar("M", bound=SQLModel)
 V = TypeVar("V")
@@ -97,12 +95,6 @@ class Loaders:
         self.history = self._children(
             models.AuditEntry, models.AuditEntry.subject_id, (col(models.AuditEntry.seq).desc(),)
         )
-        self.latest_measurement: DataLoader[uuid.UUID, models.Measurement | None] = DataLoader(
-            load_fn=self._batch(self._latest_measurements)
-        )
-        self.milestone_weights: DataLoader[uuid.UUID, MilestoneWeights] = DataLoader(
-            load_fn=self._batch(self._milestone_weights)
-        )
 
     def _batch(
         self, fetch: Callable[[AsyncSession, Sequence[uuid.UUID]], Awaitable[list[V]]]
@@ -134,13 +126,3 @@ class Loaders:
             return [grouped.get(key, []) for key in keys]
 
         return DataLoader(load_fn=self._batch(fetch))
-
-    @staticmethod
-    async def _latest_measurements(session: AsyncSession, keys: Sequence[uuid.UUID]) -> list[models.Measurement | None]:
-        latest = await progress_reads.latest_values(session, keys)
-        return [latest.get(key) for key in keys]
-
-    @staticmethod
-    async def _milestone_weights(session: AsyncSession, keys: Sequence[uuid.UUID]) -> list[MilestoneWeights]:
-        weights = await progress_reads.milestone_weights(session, keys)
-        return [weights.get(key, MilestoneWeights()) for key in keys]

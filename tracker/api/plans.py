@@ -9,8 +9,8 @@ from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 
-from tracker import models, progress
-from tracker.api.commitments import Commitment, commitment_progresses
+from tracker import models
+from tracker.api.commitments import Commitment
 from tracker.api.context import Context, Info
 from tracker.api.history import Audited
 from tracker.api.relay import Connection, Node, PageArgs, encode_id, page_of_list
@@ -46,9 +46,8 @@ def commitment_matches(row: models.Commitment, where: CommitmentFilter | None) -
 
 
 async def plan_progress(context: Context, plan_id: uuid.UUID) -> float:
-    rows = await context.loaders.commitments_by_plan.load(plan_id)
-    values = await commitment_progresses(context, rows)
-    return progress.plan_progress((row.status, value) for row, value in zip(rows, values, strict=True))
+    row = await context.loaders.plan.load(plan_id)
+    return row.progress if row is not None else 0.0
 
 
 @strawberry.type(description="An openness action plan adopted by a collectivity's council.")
@@ -87,8 +86,8 @@ class ActionPlan(Node, Audited):
         return Collectivity.from_row(row)
 
     @strawberry.field(description="Mean progress of its commitments, 0 to 100 (see the progress rule).")
-    async def progress(self, info: Info) -> float:
-        return await plan_progress(info.context, self.row.id)
+    def progress(self) -> float:
+        return self.row.progress  # kept on write by services.derived
 
     @strawberry.field(description="Commitments of the plan, in plan order unless ordered otherwise.")
     async def commitments(

@@ -1,6 +1,7 @@
 """A synthetic network of collectivities, reproducible from a seed, for scale tests and benchmarks.
 
-Rows are inserted in bulk, without events: this is seed data, not changes anybody made.
+Rows are inserted in bulk, without events: this is seed data, not changes anybody made. Their
+derived values (progress, latest measurements, counts) are computed here by the progress rule.
 The mix of kinds follows the real network: 12 regions, 7 prefecture or province councils and
 107 communes for 126 members, growing to 12, 75 and 1,503 for all 1,590 collectivities.
 """
@@ -10,6 +11,7 @@ from __future__ import annotations
 import math
 import random
 import uuid
+from collections import defaultdict
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -17,8 +19,9 @@ from sqlalchemy import insert
 from sqlmodel import SQLModel
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from tracker import models
+from tracker import models, progress
 from tracker.models.base import utcnow
+from tracker.models.network import COUNT_COLUMNS, commitment_count_column, milestone_count_column
 
 CHUNK = 2000
 PERIOD = (date(2024, 1, 1), date(2025, 12, 31))
@@ -198,10 +201,61 @@ async def generate(
                             **stamp,
                         }
                     )
+    stats = _derive(plans, commitments, milestones, indicators, values)
     await _bulk(session, models.Collectivity, collectivity_rows)
     await _bulk(session, models.ActionPlan, plans)
+    await _bulk(session, models.NetworkStats, stats)
     await _bulk(session, models.Commitment, commitments)
     await _bulk(session, models.Milestone, milestones)
     await _bulk(session, models.Indicator, indicators)
     await _bulk(session, models.Measurement, values)
     return len(collectivity_rows)
+
+
+def _derive(
+    plans: list[dict[str, Any]],
+    commitments: list[dict[str, Any]],
+    milestones: list[dict[str, Any]],
+    indicators: list[dict[str, Any]],
+    values: list[dict[str, Any]],
+) -> list[dict[str, Any]]:
+    """The stored derived values of the rows about to be inserted, by the progress rule (the rows
+    are made in plan order already); returns each plan's row of counts."""
+    by_commitment: dict[uuid.UUID, list[tuple[str, float]]] = defaultdict(list)
+    for row in milestones:
+        by_commitment[row["commitment_id"]].append((row["status"], row["weight"]))
+    latest: dict[uuid.UUID, dict[str, Any]] = {}
+    for row in values:  # in observation order, each indicator's months one after the other
+        latest[row["indicator_id"]] = row
+    derived = progress.derive(
+        plans=[row["id"] for row in plans],
+        commitments=[(row["id"], row["plan_id"], row["status"]) for row in commitments],
+        weights={key: progress.MilestoneWeights.of(rows) for key, rows in by_commitment.items()},
+        indicators=[
+            (
+                row["id"],
+                row["commitment_id"],
+                row["baseline"],
+                row["target"],
+                latest[row["id"]]["value"] if row["id"] in latest else None,
+            )
+            for row in indicators
+        ],
+    )
+    for row in indicators:
+        measurement = latest.get(row["id"])
+        row["progress"] = derived.indicators[row["id"]]
+        row["latest_value"] = measurement["value"] if measurement else None
+        row["latest_observed_at"] = measurement["observed_at"] if measurement else None
+        row["latest_measurement_id"] = measurement["id"] if measurement else None
+    for row in commitments:
+        row["progress"] = derived.commitments[row["id"]]
+    for row in plans:
+        row["progress"] = derived.plans[row["id"]]
+    counts = {row["id"]: {"plan_id": row["id"]} | dict.fromkeys(COUNT_COLUMNS, 0) for row in plans}
+    plan_of = {row["id"]: row["plan_id"] for row in commitments}
+    for row in commitments:
+        counts[row["plan_id"]][commitment_count_column(models.WorkStatus(row["status"]))] += 1
+    for row in milestones:
+        counts[plan_of[row["commitment_id"]]][milestone_count_column(models.WorkStatus(row["status"]))] += 1
+    return list(counts.values())

@@ -35,6 +35,7 @@ from tracker.models.enums import (
 from tracker.models.evidence import Evidence
 from tracker.models.idempotency import IdempotencyKey
 from tracker.models.indicator import Indicator, Measurement
+from tracker.models.network import NetworkStats
 from tracker.models.outbox import OutboxEvent
 from tracker.models.plan import ActionPlan, Commitment, Milestone, MilestoneReminder
 from tracker.models.rate_limits import RateLimitCounter
@@ -71,6 +72,7 @@ __all__ = [
     "Milestone",
     "MilestoneProposal",
     "MilestoneReminder",
+    "NetworkStats",
     "OgpValue",
     "OpenedGovernment",
     "OutboxEvent",

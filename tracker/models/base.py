@@ -64,3 +64,8 @@ class Row(SQLModel):
     id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+
+
+def derived_progress() -> Any:
+    """A stored progress, 0 to 100: 0 until the progress rule has been applied to the row."""
+    return Field(default=0.0, nullable=False, sa_column_kwargs={"server_default": "0"})

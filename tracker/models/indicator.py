@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import Index
 from sqlmodel import Field
 
-from tracker.models.base import EnumText, JSONType, Row, UTCDateTime
+from tracker.models.base import EnumText, JSONType, Row, UTCDateTime, derived_progress
 from tracker.models.enums import Direction, MeasurementOrigin
 
 
@@ -22,6 +22,14 @@ class Indicator(Row, table=True):
     baseline: float
     target: float
     direction: Direction = Field(sa_type=EnumText(Direction, 16))
+    # Kept by tracker.services.derived whenever a measurement is recorded or the indicator changes:
+    # its progress and its latest measurement (by observation, then recording time), none without.
+    progress: float = derived_progress()
+    latest_value: float | None = None
+    latest_observed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # No foreign key: measurement already points here, and a cycle of keys would make the two
+    # tables' creation and deletion order undecidable. Measurements go only with their indicator.
+    latest_measurement_id: uuid.UUID | None = None
 
 
 class Measurement(Row, table=True):

@@ -8,7 +8,7 @@ from datetime import date, datetime
 from sqlalchemy import UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from tracker.models.base import EnumText, JSONType, Row, UTCDateTime, utcnow
+from tracker.models.base import EnumText, JSONType, Row, UTCDateTime, derived_progress, utcnow
 from tracker.models.enums import PlanStatus, WorkStatus
 
 
@@ -22,6 +22,8 @@ class ActionPlan(Row, table=True):
     period_end: date
     status: PlanStatus = Field(default=PlanStatus.DRAFT, sa_type=EnumText(PlanStatus, 32), index=True)
     adopted_on: date | None = None
+    # Kept by tracker.services.derived, in the transaction of each change that moves it.
+    progress: float = derived_progress()
 
 
 class Commitment(Row, table=True):
@@ -37,6 +39,8 @@ class Commitment(Row, table=True):
     lead_unit: dict[str, str] = Field(default_factory=dict, sa_type=JSONType)
     partners: list[str] = Field(default_factory=list, sa_type=JSONType)
     status: WorkStatus = Field(default=WorkStatus.NOT_STARTED, sa_type=EnumText(WorkStatus, 32), index=True)
+    # Kept by tracker.services.derived, in the transaction of each change that moves it.
+    progress: float = derived_progress()
 
 
 class Milestone(Row, table=True):

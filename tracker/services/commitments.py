@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 
 from sqlalchemy import func
 from sqlmodel import select
@@ -15,7 +15,7 @@ from tracker.events.outbox import camel_changes
 from tracker.events.types import EventType
 from tracker.i18n import clean_translations
 from tracker.models import ActionPlan, Commitment, OgpValue, WorkStatus
-from tracker.services import progress
+from tracker.services import derived
 from tracker.services.common import UNSET, _Unset, camel_snapshot, enum_value, get_or_404, touch
 from tracker.services.plans import plan_event
 
@@ -65,7 +65,7 @@ async def create_commitment(
     partners: Sequence[str] = (),
     status: WorkStatus | str = WorkStatus.NOT_STARTED,
 ) -> Commitment:
-    plan = await get_or_404(session, ActionPlan, plan_id, field="planId")
+    plan = await derived.locked_plan(session, plan_id, field="planId")
     ensure_can_edit(actor, plan.collectivity_id)
     commitment = Commitment(
         plan_id=plan.id,
@@ -91,6 +91,7 @@ async def create_commitment(
         subject_id=commitment.id,
         data={"commitment": camel_snapshot(commitment, FIELDS)},
     )
+    await settle_progress(session, plan=plan, actor=actor, commitment_ids=[commitment.id], counts=True, announce=False)
     return commitment
 
 
@@ -108,10 +109,9 @@ async def update_commitment(
     status: WorkStatus | str | _Unset = UNSET,
 ) -> Commitment:
     commitment = await get_or_404(session, Commitment, id)
-    plan = await plan_of(session, commitment)
+    plan = await derived.locked_plan(session, commitment.plan_id)
     ensure_can_edit(actor, plan.collectivity_id)
     before = camel_snapshot(commitment, FIELDS)
-    progress_before = await progress.commitment_progress(session, commitment)
     if not isinstance(reference, _Unset):
         new_reference = clean_reference(reference)
         if new_reference != commitment.reference:
@@ -154,31 +154,44 @@ async def update_commitment(
             subject_id=commitment.id,
             data={"status": changed["status"]},
         )
-    await emit_progress_change(session, plan=plan, commitment=commitment, actor=actor, before=progress_before)
+        # The only field of a commitment that the progress rule and the counts read.
+        await settle_progress(session, plan=plan, actor=actor, commitment_ids=[commitment.id], counts=True)
     return commitment
 
 
-async def emit_progress_change(
-    session: AsyncSession, *, plan: ActionPlan, commitment: Commitment, actor: Principal, before: float
+async def settle_progress(
+    session: AsyncSession,
+    *,
+    plan: ActionPlan,
+    actor: Principal,
+    commitment_ids: Iterable[uuid.UUID] = (),
+    indicator_ids: Iterable[uuid.UUID] = (),
+    counts: bool = False,
+    announce: bool = True,
 ) -> None:
-    """`commitment.progress_changed` when a change moved the derived progress."""
-    await session.flush()
-    after = await progress.commitment_progress(session, commitment)
-    if abs(after - before) > 1e-9:
-        plan_event(
-            session,
-            plan,
-            type=EventType.COMMITMENT_PROGRESS_CHANGED,
-            actor=actor,
-            subject_type="Commitment",
-            subject_id=commitment.id,
-            data={"progress": {"before": round(before, 2), "after": round(after, 2)}},
-        )
+    """Update the plan's stored progress and counts after a change (see `services.derived`), and
+    emit `commitment.progress_changed` for each commitment whose progress the change moved."""
+    moved = await derived.refresh(
+        session, plan_id=plan.id, commitment_ids=commitment_ids, indicator_ids=indicator_ids, counts=counts
+    )
+    if not announce:
+        return
+    for commitment_id, change in moved.items():
+        if change.changed:
+            plan_event(
+                session,
+                plan,
+                type=EventType.COMMITMENT_PROGRESS_CHANGED,
+                actor=actor,
+                subject_type="Commitment",
+                subject_id=commitment_id,
+                data={"progress": {"before": round(change.before, 2), "after": round(change.after, 2)}},
+            )
 
 
 async def delete_commitment(session: AsyncSession, *, actor: Principal, id: uuid.UUID) -> Commitment:
     commitment = await get_or_404(session, Commitment, id)
-    plan = await plan_of(session, commitment)
+    plan = await derived.locked_plan(session, commitment.plan_id)
     ensure_can_edit(actor, plan.collectivity_id)
     plan_event(
         session,
@@ -190,5 +203,5 @@ async def delete_commitment(session: AsyncSession, *, actor: Principal, id: uuid
         data={"commitment": camel_snapshot(commitment, FIELDS)},
     )
     await session.delete(commitment)
-    await session.flush()
+    await settle_progress(session, plan=plan, actor=actor, counts=True)
     return commitment

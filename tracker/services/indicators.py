@@ -17,8 +17,8 @@ from tracker.events.types import EventType
 from tracker.i18n import clean_translations
 from tracker.models import Commitment, Direction, Indicator, Measurement, MeasurementOrigin
 from tracker.models.base import utcnow
-from tracker.services import progress
-from tracker.services.commitments import emit_progress_change, plan_of
+from tracker.services import derived
+from tracker.services.commitments import settle_progress
 from tracker.services.common import (
     UNSET,
     _Unset,
@@ -70,7 +70,7 @@ async def create_indicator(
     direction: Direction | str | None = None,
 ) -> Indicator:
     commitment = await get_or_404(session, Commitment, commitment_id, field="commitmentId")
-    plan = await plan_of(session, commitment)
+    plan = await derived.locked_plan(session, commitment.plan_id)
     ensure_can_edit(actor, plan.collectivity_id)
     indicator = Indicator(
         commitment_id=commitment.id,
@@ -81,7 +81,6 @@ async def create_indicator(
         direction=Direction.INCREASE,
     )
     settle_direction(indicator, direction)
-    progress_before = await progress.commitment_progress(session, commitment)
     count = (await session.exec(select(func.count()).where(Indicator.commitment_id == commitment.id))).one()
     indicator.position = int(count)
     session.add(indicator)
@@ -95,7 +94,7 @@ async def create_indicator(
         subject_id=indicator.id,
         data={"indicator": camel_snapshot(indicator, FIELDS), "commitmentId": commitment.id},
     )
-    await emit_progress_change(session, plan=plan, commitment=commitment, actor=actor, before=progress_before)
+    await settle_progress(session, plan=plan, actor=actor, indicator_ids=[indicator.id])
     return indicator
 
 
@@ -112,10 +111,9 @@ async def update_indicator(
 ) -> Indicator:
     indicator = await get_or_404(session, Indicator, id)
     commitment = await get_or_404(session, Commitment, indicator.commitment_id)
-    plan = await plan_of(session, commitment)
+    plan = await derived.locked_plan(session, commitment.plan_id)
     ensure_can_edit(actor, plan.collectivity_id)
     before = camel_snapshot(indicator, FIELDS)
-    progress_before = await progress.commitment_progress(session, commitment)
     if not isinstance(name, _Unset):
         indicator.name = clean_translations(name, field="name", required=True)
     if not isinstance(unit, _Unset):
@@ -139,16 +137,16 @@ async def update_indicator(
         subject_id=indicator.id,
         data={"changes": changed, "commitmentId": commitment.id},
     )
-    await emit_progress_change(session, plan=plan, commitment=commitment, actor=actor, before=progress_before)
+    if "baseline" in changed or "target" in changed:  # what the progress rule reads
+        await settle_progress(session, plan=plan, actor=actor, indicator_ids=[indicator.id])
     return indicator
 
 
 async def delete_indicator(session: AsyncSession, *, actor: Principal, id: uuid.UUID) -> Indicator:
     indicator = await get_or_404(session, Indicator, id)
     commitment = await get_or_404(session, Commitment, indicator.commitment_id)
-    plan = await plan_of(session, commitment)
+    plan = await derived.locked_plan(session, commitment.plan_id)
     ensure_can_edit(actor, plan.collectivity_id)
-    progress_before = await progress.commitment_progress(session, commitment)
     plan_event(
         session,
         plan,
@@ -160,7 +158,7 @@ async def delete_indicator(session: AsyncSession, *, actor: Principal, id: uuid.
     )
     await delete_sources_feeding(session, "Indicator", indicator.id)
     await session.delete(indicator)
-    await emit_progress_change(session, plan=plan, commitment=commitment, actor=actor, before=progress_before)
+    await settle_progress(session, plan=plan, actor=actor, commitment_ids=[commitment.id])
     return indicator
 
 
@@ -176,7 +174,7 @@ async def record_measurement(
 ) -> Measurement:
     indicator = await get_or_404(session, Indicator, indicator_id, field="indicatorId")
     commitment = await get_or_404(session, Commitment, indicator.commitment_id)
-    plan = await plan_of(session, commitment)
+    plan = await derived.locked_plan(session, commitment.plan_id)
     ensure_can_edit(actor, plan.collectivity_id)
     if observed_at.tzinfo is None:
         raise BadInput("observedAt needs a time zone offset (for example Z)", field="observedAt")
@@ -185,7 +183,6 @@ async def record_measurement(
     cleaned_note = note.strip() if note else None
     if cleaned_note and len(cleaned_note) > MAX_NOTE:
         raise BadInput(f"note is longer than {MAX_NOTE} characters", field="note")
-    progress_before = await progress.commitment_progress(session, commitment)
     measurement = Measurement(
         indicator_id=indicator.id,
         value=finite(value, field="value"),
@@ -210,5 +207,5 @@ async def record_measurement(
             "commitmentId": commitment.id,
         },
     )
-    await emit_progress_change(session, plan=plan, commitment=commitment, actor=actor, before=progress_before)
+    await settle_progress(session, plan=plan, actor=actor, indicator_ids=[indicator.id])
     return measurement

@@ -16,8 +16,8 @@ from tracker.events.outbox import camel_changes
 from tracker.events.types import EventType
 from tracker.i18n import clean_translations
 from tracker.models import ActionPlan, Commitment, Milestone, WorkStatus
-from tracker.services import progress
-from tracker.services.commitments import emit_progress_change, plan_of
+from tracker.services import derived
+from tracker.services.commitments import settle_progress
 from tracker.services.common import (
     UNSET,
     _Unset,
@@ -77,7 +77,7 @@ async def create_milestone(
     completed_on: date | None = None,
 ) -> Milestone:
     commitment = await get_or_404(session, Commitment, commitment_id, field="commitmentId")
-    plan = await plan_of(session, commitment)
+    plan = await derived.locked_plan(session, commitment.plan_id)
     ensure_can_edit(actor, plan.collectivity_id)
     milestone = Milestone(
         commitment_id=commitment.id,
@@ -88,7 +88,6 @@ async def create_milestone(
     )
     check_due_on(plan, due_on)
     settle_completion(milestone, completed_on)
-    progress_before = await progress.commitment_progress(session, commitment)
     count = (await session.exec(select(func.count()).where(Milestone.commitment_id == commitment.id))).one()
     milestone.position = int(count)
     session.add(milestone)
@@ -102,7 +101,7 @@ async def create_milestone(
         subject_id=milestone.id,
         data={"milestone": camel_snapshot(milestone, FIELDS), "commitmentId": commitment.id},
     )
-    await emit_progress_change(session, plan=plan, commitment=commitment, actor=actor, before=progress_before)
+    await settle_progress(session, plan=plan, actor=actor, commitment_ids=[commitment.id], counts=True)
     return milestone
 
 
@@ -119,10 +118,9 @@ async def update_milestone(
 ) -> Milestone:
     milestone = await get_or_404(session, Milestone, id)
     commitment = await get_or_404(session, Commitment, milestone.commitment_id)
-    plan = await plan_of(session, commitment)
+    plan = await derived.locked_plan(session, commitment.plan_id)
     ensure_can_edit(actor, plan.collectivity_id)
     before = camel_snapshot(milestone, FIELDS)
-    progress_before = await progress.commitment_progress(session, commitment)
     if not isinstance(title, _Unset):
         milestone.title = clean_translations(title, field="title", required=True)
     if not isinstance(due_on, _Unset):
@@ -168,16 +166,18 @@ async def update_milestone(
                 subject_id=milestone.id,
                 data={"completedOn": milestone.completed_on, "commitmentId": commitment.id},
             )
-    await emit_progress_change(session, plan=plan, commitment=commitment, actor=actor, before=progress_before)
+    if "status" in changed or "weight" in changed:  # what the progress rule and the counts read
+        await settle_progress(
+            session, plan=plan, actor=actor, commitment_ids=[commitment.id], counts="status" in changed
+        )
     return milestone
 
 
 async def delete_milestone(session: AsyncSession, *, actor: Principal, id: uuid.UUID) -> Milestone:
     milestone = await get_or_404(session, Milestone, id)
     commitment = await get_or_404(session, Commitment, milestone.commitment_id)
-    plan = await plan_of(session, commitment)
+    plan = await derived.locked_plan(session, commitment.plan_id)
     ensure_can_edit(actor, plan.collectivity_id)
-    progress_before = await progress.commitment_progress(session, commitment)
     plan_event(
         session,
         plan,
@@ -189,5 +189,5 @@ async def delete_milestone(session: AsyncSession, *, actor: Principal, id: uuid.
     )
     await delete_sources_feeding(session, "Milestone", milestone.id)
     await session.delete(milestone)
-    await emit_progress_change(session, plan=plan, commitment=commitment, actor=actor, before=progress_before)
+    await settle_progress(session, plan=plan, actor=actor, commitment_ids=[commitment.id], counts=True)
     return milestone

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import uuid
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from sqlalchemy import case, func, or_
-from sqlalchemy.orm import aliased
+from sqlalchemy import func, or_
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -20,14 +18,14 @@ from tracker.models import (
     Collectivity,
     CollectivityKind,
     Commitment,
-    Indicator,
-    Measurement,
     Milestone,
+    NetworkStats,
     PlanStatus,
     WorkStatus,
 )
 from tracker.models.enums import Role
-from tracker.services import progress as progress_reads
+from tracker.models.network import COUNT_COLUMNS, commitment_count_column, milestone_count_column
+from tracker.progress import CLOSED_STATUSES
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,66 +61,49 @@ def readable_plans(principal: Principal) -> Any:
 
 
 async def summarize(session: AsyncSession, *, principal: Principal, today: date) -> NetworkSummary:
+    """Four statements over stored values: progress is read from the plans (kept on write), the
+    numbers of commitments and milestones by status from `network_stats`; only the overdue count,
+    which depends on the day, is counted from the milestones."""
     readable = readable_plans(principal)
     kinds = dict((await session.exec(select(Collectivity.kind, func.count()).group_by(Collectivity.kind))).all())
     plans = (
         await session.exec(
-            select(ActionPlan.id, ActionPlan.status, Collectivity.kind)
+            select(ActionPlan.id, ActionPlan.status, Collectivity.kind, ActionPlan.progress)
             .join(Collectivity, col(Collectivity.id) == col(ActionPlan.collectivity_id))
             .where(readable)
             .order_by(col(ActionPlan.id))  # means add in this order: the same sums on every path
         )
     ).all()
-    commitments = (
+    sums = (
         await session.exec(
-            select(Commitment.id, Commitment.plan_id, Commitment.status)
-            .join(ActionPlan, col(ActionPlan.id) == col(Commitment.plan_id))
+            select(*(func.coalesce(func.sum(getattr(NetworkStats, name)), 0) for name in COUNT_COLUMNS))
+            .join(ActionPlan, col(ActionPlan.id) == col(NetworkStats.plan_id))
             .where(readable)
-            .order_by(col(Commitment.position), col(Commitment.reference))  # plan order, within each plan
         )
-    ).all()
-    weights = await _milestone_weights(session, readable)
-    indicators = await _indicator_progresses(session, readable)
-
-    closed = [WorkStatus.COMPLETED.value, WorkStatus.CANCELLED.value]
-    overdue = case(
-        (
-            (col(Milestone.due_on) < today) & col(Milestone.status).not_in(closed),
-            1,
-        ),
-        else_=0,
-    )
-    milestone_rows = (
+    ).one()
+    counts = {name: int(value) for name, value in zip(COUNT_COLUMNS, sums, strict=True)}
+    overdue = (
         await session.exec(
-            select(Milestone.status, func.count(), func.coalesce(func.sum(overdue), 0))
+            select(func.count())
+            .select_from(Milestone)
             .join(Commitment, col(Commitment.id) == col(Milestone.commitment_id))
             .join(ActionPlan, col(ActionPlan.id) == col(Commitment.plan_id))
             .where(readable)
-            .group_by(Milestone.status)
+            .where(col(Milestone.due_on) < today, col(Milestone.status).not_in(list(CLOSED_STATUSES)))
         )
-    ).all()
-
-    per_plan: dict[uuid.UUID, list[tuple[str, float]]] = defaultdict(list)
-    empty = progress.MilestoneWeights()
-    for commitment_id, plan_id, status in commitments:
-        value = progress.commitment_progress(
-            status=status,
-            milestones=weights.get(commitment_id, empty),
-            indicator_progresses=indicators.get(commitment_id, ()),
-        )
-        per_plan[plan_id].append((status, value))
-    plan_progress = {plan_id: progress.plan_progress(per_plan.get(plan_id, [])) for plan_id, _, _ in plans}
+    ).one()
+    commitments_by_status = _present({status: counts[commitment_count_column(status)] for status in WorkStatus})
+    milestones_by_status = _present({status: counts[milestone_count_column(status)] for status in WorkStatus})
     by_kind_progress: dict[str, list[float]] = defaultdict(list)
-    for plan_id, _, kind in plans:
-        by_kind_progress[kind].append(plan_progress[plan_id])
-
+    for _, _, kind, plan_progress in plans:
+        by_kind_progress[kind].append(plan_progress)
     return NetworkSummary(
         collectivity_count=sum(kinds.values()),
         plan_count=len(plans),
-        commitment_count=len(commitments),
-        milestone_count=sum(int(count) for _, count, _ in milestone_rows),
-        overdue_milestone_count=sum(int(late) for _, _, late in milestone_rows),
-        mean_progress=progress.mean(plan_progress.values()),
+        commitment_count=sum(commitments_by_status.values()),
+        milestone_count=sum(milestones_by_status.values()),
+        overdue_milestone_count=int(overdue),
+        mean_progress=progress.mean(plan_progress for _, _, _, plan_progress in plans),
         by_kind=[
             KindSummary(
                 kind=kind,
@@ -132,43 +113,12 @@ async def summarize(session: AsyncSession, *, principal: Principal, today: date)
             )
             for kind in CollectivityKind
         ],
-        plans_by_status=dict(Counter(status for _, status, _ in plans)),
-        commitments_by_status=dict(Counter(status for _, _, status in commitments)),
-        milestones_by_status={status: int(count) for status, count, _ in milestone_rows},
+        plans_by_status=dict(Counter(PlanStatus(status).value for _, status, _, _ in plans)),
+        commitments_by_status=commitments_by_status,
+        milestones_by_status=milestones_by_status,
     )
 
 
-async def _milestone_weights(session: AsyncSession, readable: Any) -> dict[uuid.UUID, progress.MilestoneWeights]:
-    query = (
-        progress_reads.milestone_weight_sums()
-        .join(Commitment, col(Commitment.id) == col(Milestone.commitment_id))
-        .join(ActionPlan, col(ActionPlan.id) == col(Commitment.plan_id))
-        .where(readable)
-    )
-    return await progress_reads.weights_of(session, query)
-
-
-async def _indicator_progresses(session: AsyncSession, readable: Any) -> dict[uuid.UUID, list[float]]:
-    ranked = (
-        select(Measurement.indicator_id, Measurement.value, progress_reads.measurement_recency())
-        .join(Indicator, col(Indicator.id) == col(Measurement.indicator_id))
-        .join(Commitment, col(Commitment.id) == col(Indicator.commitment_id))
-        .join(ActionPlan, col(ActionPlan.id) == col(Commitment.plan_id))
-        .where(readable)
-        .subquery()
-    )
-    latest = aliased(ranked)
-    rows = (
-        await session.exec(
-            select(Indicator.commitment_id, Indicator.baseline, Indicator.target, latest.c.value)
-            .join(Commitment, col(Commitment.id) == col(Indicator.commitment_id))
-            .join(ActionPlan, col(ActionPlan.id) == col(Commitment.plan_id))
-            .outerjoin(latest, (latest.c.indicator_id == col(Indicator.id)) & (latest.c.rank == 1))
-            .where(readable)
-            .order_by(col(Indicator.position), col(Indicator.id))  # the order their mean adds them in
-        )
-    ).all()
-    result: dict[uuid.UUID, list[float]] = defaultdict(list)
-    for commitment_id, baseline, target, value in rows:
-        result[commitment_id].append(progress.indicator_progress(baseline=baseline, target=target, latest=value))
-    return result
+def _present(counts: dict[WorkStatus, int]) -> dict[str, int]:
+    """The statuses some rows have (none listed with 0), as the counts of the rows would give."""
+    return {status.value: number for status, number in counts.items() if number}

@@ -16,6 +16,7 @@ from tracker.events.outbox import camel_changes, emit
 from tracker.events.types import EventType
 from tracker.i18n import clean_translations
 from tracker.models import ActionPlan, Collectivity, Commitment, Milestone, PlanStatus
+from tracker.services import derived
 from tracker.services.common import UNSET, _Unset, camel_snapshot, enum_value, get_or_404, touch
 
 FIELDS = ("title", "description", "period_start", "period_end", "status", "adopted_on")
@@ -76,6 +77,7 @@ async def create_plan(
     )
     session.add(plan)
     await session.flush()
+    await derived.refresh(session, plan_id=plan.id, counts=True)  # its row of counts, all zero
     plan_event(
         session,
         plan,
@@ -111,7 +113,7 @@ async def update_plan(
     status: PlanStatus | str | _Unset = UNSET,
     adopted_on: date | _Unset | None = UNSET,
 ) -> ActionPlan:
-    plan = await get_or_404(session, ActionPlan, id)
+    plan = await derived.locked_plan(session, id)
     ensure_can_edit(actor, plan.collectivity_id)
     before = camel_snapshot(plan, FIELDS)
     if not isinstance(title, _Unset):
@@ -162,7 +164,7 @@ async def update_plan(
 
 
 async def delete_plan(session: AsyncSession, *, actor: Principal, id: uuid.UUID) -> ActionPlan:
-    plan = await get_or_404(session, ActionPlan, id)
+    plan = await derived.locked_plan(session, id)
     ensure_can_edit(actor, plan.collectivity_id)
     plan_event(
         session,

@@ -3,8 +3,9 @@
 Strawberry resolves a plan dashboard field by field: thousands of resolver calls, each cheap,
 that together cost most of a request. For the persisted reads the frontends send all day, the
 answer is built here directly from a fixed number of statements that select only the columns
-answered with, by the same progress rule and the same visibility rules. Tests run every one of
-them against the normal path on the same data and require equal answers.
+answered with (progress among them: a column kept on write by `services.derived`), by the same
+visibility rules. Tests run every one of them against the normal path on the same data and
+require equal answers.
 
 Anything out of the ordinary (an argument to validate, a filter, an ID of another type) is
 `Fallback`: the normal path answers it, errors and all.

@@ -46,11 +46,6 @@ async def run(session: AsyncSession, reader: Reader, variables: dict[str, Any]) 
         )
     plans = await reads.plans_of(session, [row.id for row in rows]) if rows else {}
     current = {row.id: reads.first_readable_plan(reader, plans.get(row.id, ())) for row in rows}
-    plan_ids = [plan.id for plan in current.values() if plan is not None]
-    commitments = await reads.commitments_of(session, plan_ids) if plan_ids else {}
-    every = [commitment for group in commitments.values() for commitment in group]
-    ids = select(col(models.Commitment.id)).where(col(models.Commitment.plan_id).in_(plan_ids))
-    progresses = await reads.progress_of(session, every, ids) if every else {}
     edges = []
     for offset, row in enumerate(rows, start=start):
         plan = current[row.id]
@@ -67,7 +62,7 @@ async def run(session: AsyncSession, reader: Reader, variables: dict[str, Any]) 
                             "id": encode_id("ActionPlan", plan.id),
                             "title": reader.text(plan.title),
                             "status": plan.status,
-                            "progress": reads.plan_progress(commitments.get(plan.id, []), progresses),
+                            "progress": plan.progress,
                         }
                         if plan is not None
                         else None

@@ -32,6 +32,7 @@ async def run(session: AsyncSession, reader: Reader, variables: dict[str, Any]) 
             select(
                 col(models.Commitment.id),
                 col(models.Commitment.status),
+                col(models.Commitment.progress),
                 col(models.Commitment.reference),
                 col(models.Commitment.title),
                 col(models.Commitment.description),
@@ -61,8 +62,6 @@ async def run(session: AsyncSession, reader: Reader, variables: dict[str, Any]) 
         )
     ).get(key, [])
     measurements = await _measurements(session, key)
-    latest = {indicator_id: rows[0] for indicator_id, rows in measurements.items() if rows}
-    progresses = await reads.progress_of(session, [found], [key], {key: indicators}, latest)
     evidence = await _evidence(session, key)
     return {
         "node": {
@@ -74,7 +73,7 @@ async def run(session: AsyncSession, reader: Reader, variables: dict[str, Any]) 
             "partners": list(found.partners),
             "ogpValues": list(found.ogp_values),
             "status": found.status,
-            "progress": progresses[key],
+            "progress": found.progress,
             "plan": {
                 "id": encode_id("ActionPlan", found.plan_id),
                 "title": reader.text(found.plan_title),
@@ -121,7 +120,7 @@ def _indicator(reader: Reader, row: Any, measurements: list[Any]) -> dict[str, A
         "baseline": row.baseline,
         "target": row.target,
         "direction": row.direction,
-        "progress": reads.indicator_progress(row, measurements[0] if measurements else None),
+        "progress": row.progress,
         "measurements": {
             "totalCount": len(measurements),
             "edges": [
@@ -140,7 +139,7 @@ def _indicator(reader: Reader, row: Any, measurements: list[Any]) -> dict[str, A
 
 
 async def _measurements(session: AsyncSession, commitment_id: uuid.UUID) -> dict[uuid.UUID, list[Any]]:
-    """Every measurement of the commitment's indicators, newest first (the first is the latest)."""
+    """Every measurement of the commitment's indicators, newest first."""
     indicator_ids = select(col(models.Indicator.id)).where(col(models.Indicator.commitment_id) == commitment_id)
     rows = (
         await reads.fetch(

@@ -1,10 +1,9 @@
 """NetworkSummary on PostgreSQL: one statement whose result is the answer's `data`, as JSON text.
 
-The figures of `services.network.summarize`, computed where the rows are: milestone weight
-sums, the indicators of commitments without counted milestones (their latest measurement by an
-index lookup each), commitment and plan progress by the progress rule, then the counts and the
-means. Sums run in the order the Python code adds (plans by id, commitments in plan order,
-indicators by position), so that floats come out identical, not merely close.
+The figures of `services.network.summarize`, from the values kept on write: the plans' stored
+progress, the per-plan counts of `network_stats` summed over the plans the reader may see; only
+the overdue milestones (which depend on the day) are counted. Means add in the order the Python
+code adds (plans by id), so that floats come out identical, not merely close.
 """
 
 from __future__ import annotations
@@ -15,9 +14,10 @@ from typing import Any
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from tracker.api.compiled import pg_sql
-from tracker.api.compiled.pg_sql import EXACT_FLOATS, READABLE, clamp, indicator_progress
+from tracker.api.compiled.pg_sql import EXACT_FLOATS, READABLE
 from tracker.api.compiled.reads import Reader
-from tracker.models import CollectivityKind
+from tracker.models import CollectivityKind, WorkStatus
+from tracker.models.network import COUNT_COLUMNS
 
 Answer = tuple[bytes, frozenset[uuid.UUID] | None]
 
@@ -38,82 +38,32 @@ def _mean(values: str, source: str) -> str:
 # The kinds listed, in the order of the enum (`by_kind` lists every kind, even without collectivities).
 _KINDS = ", ".join(f"'{kind.value}'" for kind in CollectivityKind)
 
+
+def _statuses(prefix: str) -> str:
+    """(status, n) rows of the summed counts whose columns start with `prefix`, none for 0."""
+    rows = ", ".join(f"('{status.value}', stats.{prefix}_{status.value.lower()})" for status in WorkStatus)
+    return f"(SELECT u.status, u.n FROM stats CROSS JOIN LATERAL (VALUES {rows}) AS u(status, n) WHERE u.n > 0)"
+
+
+_SUMS = ", ".join(f"COALESCE(SUM(s.{name}), 0) AS {name}" for name in COUNT_COLUMNS)
+
 SQL = f"""
 WITH plans AS (
-    SELECT plan.id, plan.status, collectivity.kind
+    SELECT plan.id, plan.status, plan.progress, collectivity.kind
     FROM action_plan AS plan JOIN collectivity ON collectivity.id = plan.collectivity_id
     WHERE {READABLE}
 ),
-commitments AS (
-    SELECT c.id, c.plan_id, c.status, c.position, c.reference
-    FROM commitment AS c
+stats AS (
+    SELECT {_SUMS} FROM network_stats AS s WHERE s.plan_id IN (SELECT id FROM plans)
+),
+commitment_statuses AS {_statuses("commitments")},
+milestone_statuses AS {_statuses("milestones")},
+-- Overdue depends on the day: counted, not stored.
+overdue AS (
+    SELECT count(*) AS n
+    FROM milestone AS m JOIN commitment AS c ON c.id = m.commitment_id
     WHERE c.plan_id IN (SELECT id FROM plans)
-),
--- One pass over the milestones: weight sums per commitment (as services.progress.milestone_weight_sums,
--- rows added in the order they are read), counts per status.
-milestones AS (
-    SELECT m.commitment_id, m.status, GROUPING(m.commitment_id) AS by_status,
-        COALESCE(SUM(CASE WHEN m.status = 'COMPLETED' THEN m.weight ELSE CAST(0.0 AS float8) END), 0.0) AS completed,
-        COALESCE(SUM(CASE WHEN m.status <> 'CANCELLED' THEN m.weight ELSE CAST(0.0 AS float8) END), 0.0) AS counted,
-        count(*) AS n,
-        count(*) FILTER (
-            WHERE m.due_on < CAST(:today AS date) AND m.status NOT IN ('COMPLETED', 'CANCELLED')
-        ) AS late
-    FROM milestone AS m
-    WHERE m.commitment_id IN (SELECT id FROM commitments)
-    GROUP BY GROUPING SETS ((m.commitment_id), (m.status))
-),
-weights AS (
-    SELECT commitment_id, completed, counted FROM milestones WHERE by_status = 0
-),
-milestone_statuses AS (
-    SELECT status, n, late FROM milestones WHERE by_status = 1
-),
--- Indicators count only for commitments without counted milestones: read for those alone, each
--- with its latest measurement (one index probe).
-by_indicators AS MATERIALIZED (
-    SELECT c.id, ind.progress_sum, ind.counted
-    FROM commitments AS c
-    LEFT JOIN weights AS w ON w.commitment_id = c.id
-    CROSS JOIN LATERAL (
-        SELECT SUM(i.progress ORDER BY i.position, i.id) AS progress_sum, count(*) AS counted
-        FROM (
-            SELECT i.id, i.position,
-                {indicator_progress(baseline="i.baseline", target="i.target", latest="latest.value")} AS progress
-            FROM indicator AS i
-            LEFT JOIN LATERAL (
-                SELECT ms.value FROM measurement AS ms
-                WHERE ms.indicator_id = i.id
-                ORDER BY ms.observed_at DESC, ms.created_at DESC
-                LIMIT 1
-            ) AS latest ON true
-            WHERE i.commitment_id = c.id
-        ) AS i
-    ) AS ind
-    WHERE NOT COALESCE(w.counted > 0, false)
-),
-plan_sums AS (
-    SELECT c.plan_id,
-        SUM(
-            CASE
-                WHEN w.counted > 0 THEN {clamp("w.completed / w.counted * CAST(100.0 AS float8)")}
-                WHEN ind.counted > 0 THEN {clamp("ind.progress_sum / ind.counted")}
-                WHEN c.status = 'COMPLETED' THEN CAST(100.0 AS float8)
-                ELSE CAST(0.0 AS float8)
-            END
-            ORDER BY c.position, c.reference
-        ) AS progress_sum,
-        count(*) AS counted
-    FROM commitments AS c
-    LEFT JOIN weights AS w ON w.commitment_id = c.id
-    LEFT JOIN by_indicators AS ind ON ind.id = c.id
-    WHERE c.status <> 'CANCELLED'
-    GROUP BY c.plan_id
-),
-plan_progress AS (
-    SELECT p.id, p.kind,
-        CASE WHEN s.counted > 0 THEN {clamp("s.progress_sum / s.counted")} ELSE CAST(0.0 AS float8) END AS progress
-    FROM plans AS p LEFT JOIN plan_sums AS s ON s.plan_id = p.id
+        AND m.due_on < CAST(:today AS date) AND m.status NOT IN ('COMPLETED', 'CANCELLED')
 ),
 kinds AS (
     SELECT k.kind, k.n,
@@ -123,21 +73,21 @@ kinds AS (
 SELECT CAST(json_build_object('network', json_build_object(
     'collectivityCount', (SELECT count(*) FROM collectivity),
     'planCount', (SELECT count(*) FROM plans),
-    'commitmentCount', (SELECT count(*) FROM commitments),
+    'commitmentCount', (SELECT COALESCE(SUM(n), 0) FROM commitment_statuses),
     'milestoneCount', (SELECT COALESCE(SUM(n), 0) FROM milestone_statuses),
-    'overdueMilestoneCount', (SELECT COALESCE(SUM(late), 0) FROM milestone_statuses),
-    'meanProgress', {_mean("progress", "plan_progress")},
+    'overdueMilestoneCount', (SELECT n FROM overdue),
+    'meanProgress', {_mean("progress", "plans")},
     'byKind', (
         SELECT json_agg(json_build_object(
             'kind', k.kind,
             'collectivityCount', k.collectivity_count,
-            'planCount', (SELECT count(*) FROM plan_progress AS p WHERE p.kind = k.kind),
-            'meanProgress', {_mean("progress", "plan_progress AS p WHERE p.kind = k.kind")}
+            'planCount', (SELECT count(*) FROM plans AS p WHERE p.kind = k.kind),
+            'meanProgress', {_mean("progress", "plans AS p WHERE p.kind = k.kind")}
         ) ORDER BY k.n)
         FROM kinds AS k
     ),
     'plansByStatus', {_counts("(SELECT status, count(*) AS n FROM plans GROUP BY status)")},
-    'commitmentsByStatus', {_counts("(SELECT status, count(*) AS n FROM commitments GROUP BY status)")},
+    'commitmentsByStatus', {_counts("commitment_statuses")},
     'milestonesByStatus', {_counts("milestone_statuses")}
 )) AS text) AS data,
     {EXACT_FLOATS}

@@ -1,8 +1,8 @@
 """PlanDashboard on PostgreSQL: one statement whose result is the answer's `data`, as JSON text.
 
-The same reads as `plan_dashboard` (same orders, same pages, the same progress rule with the
-same float operations in the same order), assembled by the database with json_build_object and
-json_agg instead of by Python. See `pg_sql` for how each value is rendered.
+The same reads as `plan_dashboard` (same orders, same pages, progress and latest measurements
+from the columns kept on write), assembled by the database with json_build_object and json_agg
+instead of by Python. See `pg_sql` for how each value is rendered.
 """
 
 from __future__ import annotations
@@ -16,9 +16,7 @@ from tracker.api.compiled import pg_sql
 from tracker.api.compiled.pg_sql import (
     EXACT_FLOATS,
     READABLE,
-    clamp,
     global_id,
-    indicator_progress,
     iso_date,
     iso_datetime,
     pick,
@@ -46,7 +44,7 @@ _INDICATOR = f"""json_build_object(
     'direction', i.direction,
     'progress', i.progress,
     'latest', CASE WHEN i.latest_value IS NULL THEN NULL
-        ELSE json_build_object('value', i.latest_value, 'observedAt', {iso_datetime("i.latest_at")}) END
+        ELSE json_build_object('value', i.latest_value, 'observedAt', {iso_datetime("i.latest_observed_at")}) END
 )"""
 
 _COMMITMENT = f"""json_build_object(
@@ -57,7 +55,7 @@ _COMMITMENT = f"""json_build_object(
     'ogpValues', c.ogp_values,
     'progress', c.progress,
     'milestones', json_build_object('totalCount', ms.total, 'edges', COALESCE(ms.edges, CAST('[]' AS json))),
-    'indicators', json_build_object('edges', COALESCE(c.indicator_edges, CAST('[]' AS json)))
+    'indicators', json_build_object('edges', COALESCE(ind.edges, CAST('[]' AS json)))
 )"""
 
 _PLAN = f"""json_build_object(
@@ -66,16 +64,12 @@ _PLAN = f"""json_build_object(
     'status', cp.status,
     'adoptedOn', {iso_date("cp.adopted_on")},
     'period', json_build_object('start', {iso_date("cp.period_start")}, 'end', {iso_date("cp.period_end")}),
-    'progress', (
-        SELECT CASE WHEN count(*) = 0 THEN CAST(0.0 AS float8)
-            ELSE {clamp("SUM(c.progress ORDER BY c.n) / count(*)")} END
-        FROM progresses AS c WHERE c.status <> 'CANCELLED'
-    ),
+    'progress', cp.progress,
     'commitments', json_build_object(
-        'totalCount', (SELECT count(*) FROM progresses),
+        'totalCount', (SELECT count(*) FROM commitments),
         'edges', COALESCE((
             SELECT json_agg(json_build_object('node', {_COMMITMENT}) ORDER BY c.n)
-            FROM progresses AS c
+            FROM commitments AS c
             CROSS JOIN LATERAL (
                 SELECT count(*) AS total,
                     array_to_json(
@@ -84,6 +78,12 @@ _PLAN = f"""json_build_object(
                 FROM milestone AS m
                 WHERE m.commitment_id = c.id
             ) AS ms
+            CROSS JOIN LATERAL (
+                SELECT array_to_json((array_agg(json_build_object('node', {_INDICATOR}) ORDER BY i.position))[1:20])
+                    AS edges
+                FROM indicator AS i
+                WHERE i.commitment_id = c.id
+            ) AS ind
             WHERE c.n <= 100
         ), CAST('[]' AS json))
     )
@@ -109,53 +109,16 @@ WITH found AS (
     WHERE c.slug = :slug
 ),
 current_plan AS (
-    SELECT plan.id, plan.title, plan.status, plan.adopted_on, plan.period_start, plan.period_end
+    SELECT plan.id, plan.title, plan.status, plan.adopted_on, plan.period_start, plan.period_end, plan.progress
     FROM action_plan AS plan JOIN found ON plan.collectivity_id = found.id
     WHERE {READABLE}
     ORDER BY plan.period_start DESC, plan.created_at DESC
     LIMIT 1
 ),
 commitments AS (
-    SELECT c.id, c.reference, c.title, c.status, c.ogp_values,
+    SELECT c.id, c.reference, c.title, c.status, c.ogp_values, c.progress,
         row_number() OVER (ORDER BY c.position, c.reference) AS n
     FROM commitment AS c JOIN current_plan ON c.plan_id = current_plan.id
-),
-progresses AS (
-    SELECT c.id, c.n, c.reference, c.title, c.status, c.ogp_values, ind.edges AS indicator_edges,
-        CASE
-            WHEN w.counted > 0 THEN {clamp("w.completed / w.counted * CAST(100.0 AS float8)")}
-            WHEN ind.counted > 0 THEN {clamp("ind.progress_sum / ind.counted")}
-            WHEN c.status = 'COMPLETED' THEN CAST(100.0 AS float8)
-            ELSE CAST(0.0 AS float8)
-        END AS progress
-    FROM commitments AS c
-    CROSS JOIN LATERAL (
-        -- as services.progress.milestone_weight_sums: rows added in the order they are read
-        SELECT
-            COALESCE(SUM(CASE WHEN m.status = 'COMPLETED' THEN m.weight ELSE CAST(0.0 AS float8) END), 0.0)
-                AS completed,
-            COALESCE(SUM(CASE WHEN m.status <> 'CANCELLED' THEN m.weight ELSE CAST(0.0 AS float8) END), 0.0)
-                AS counted
-        FROM milestone AS m
-        WHERE m.commitment_id = c.id
-    ) AS w
-    CROSS JOIN LATERAL (
-        SELECT SUM(i.progress ORDER BY i.position) AS progress_sum, count(*) AS counted,
-            array_to_json((array_agg(json_build_object('node', {_INDICATOR}) ORDER BY i.position))[1:20]) AS edges
-        FROM (
-            SELECT i.id, i.position, i.name, i.unit, i.baseline, i.target, i.direction,
-                latest.value AS latest_value, latest.observed_at AS latest_at,
-                {indicator_progress(baseline="i.baseline", target="i.target", latest="latest.value")} AS progress
-            FROM indicator AS i
-            LEFT JOIN LATERAL (
-                SELECT ms.value, ms.observed_at FROM measurement AS ms
-                WHERE ms.indicator_id = i.id
-                ORDER BY ms.observed_at DESC, ms.created_at DESC
-                LIMIT 1
-            ) AS latest ON true
-            WHERE i.commitment_id = c.id
-        ) AS i
-    ) AS ind
 )
 SELECT
     CAST(json_build_object('collectivity', CASE WHEN found.id IS NULL THEN NULL ELSE {_COLLECTIVITY} END) AS text)

@@ -2,8 +2,8 @@
 
 Each fragment renders exactly what the Python path renders for the same value, so that the
 answer parses to the same JSON: `i18n.pick` over the reader's languages (bound as a text[]),
-`encode_id`, `date.isoformat()`, `datetime.isoformat()` of UTC values, and the progress rule
-with the same floating-point operations in the same order (`tracker.progress`).
+`encode_id`, `date.isoformat()`, `datetime.isoformat()` of UTC values. Progress is not computed
+here: it is a column, kept on write by `services.derived` with the rule of `tracker.progress`.
 
 Floats are printed by PostgreSQL's `float8out`: with `extra_float_digits` above 0 (the default
 since PostgreSQL 12) that is the shortest text that reads back as the same double, as Python's
@@ -59,17 +59,6 @@ def iso_datetime(value: str) -> str:
         f"(to_char({utc}, CASE WHEN date_trunc('second', {utc}) = {utc}"
         " THEN 'YYYY-MM-DD\"T\"HH24:MI:SS' ELSE 'YYYY-MM-DD\"T\"HH24:MI:SS.US' END) || '+00:00')"
     )
-
-
-def clamp(value: str) -> str:
-    """`progress._clamp`: max(0.0, min(100.0, value))."""
-    return f"GREATEST(CAST(0.0 AS float8), LEAST(CAST(100.0 AS float8), {value}))"
-
-
-def indicator_progress(*, baseline: str, target: str, latest: str) -> str:
-    """`progress.indicator_progress` (latest NULL: no measurement)."""
-    moved = f"({latest} - {baseline}) / ({target} - {baseline}) * CAST(100.0 AS float8)"
-    return f"CASE WHEN {latest} IS NULL OR {target} = {baseline} THEN CAST(0.0 AS float8) ELSE {clamp(moved)} END"
 
 
 def visibility(principal: Principal) -> dict[str, Any]:

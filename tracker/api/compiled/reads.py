@@ -1,7 +1,8 @@
 """What the compiled operations read: only the columns they answer with, as plain tuples.
 
-Each function is one statement (two for progress), narrowed by a subquery rather than a list of
-ids, so the number of statements of an operation never depends on the rows it returns.
+Each function is one statement, narrowed by a subquery rather than a list of ids, so the number
+of statements of an operation never depends on the rows it returns. Progress and latest
+measurements are columns, kept on write by `services.derived`.
 """
 
 from __future__ import annotations
@@ -20,7 +21,6 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from tracker import i18n, models, progress
 from tracker.access import Principal, can_read_plan
 from tracker.ids import encode_id
-from tracker.services import progress as progress_reads
 
 Text = Mapping[str, str] | None
 
@@ -77,6 +77,7 @@ PLAN_COLUMNS = (
     col(models.ActionPlan.adopted_on),
     col(models.ActionPlan.period_start),
     col(models.ActionPlan.period_end),
+    col(models.ActionPlan.progress),
 )
 PLAN_ORDER = (col(models.ActionPlan.period_start).desc(), col(models.ActionPlan.created_at).desc())
 
@@ -98,11 +99,17 @@ COMMITMENT_ORDER = (col(models.Commitment.position), col(models.Commitment.refer
 
 
 async def commitments_of(session: AsyncSession, plan_ids: Any, *columns: Any) -> dict[uuid.UUID, list[Any]]:
-    """Commitments of the plans, in plan order: id, plan_id, status and the columns asked for."""
+    """Commitments of the plans, in plan order: id, plan_id, status, progress and the columns asked for."""
     rows = (
         await fetch(
             session,
-            select(col(models.Commitment.id), col(models.Commitment.plan_id), col(models.Commitment.status), *columns)
+            select(
+                col(models.Commitment.id),
+                col(models.Commitment.plan_id),
+                col(models.Commitment.status),
+                col(models.Commitment.progress),
+                *columns,
+            )
             .where(col(models.Commitment.plan_id).in_(plan_ids))
             .order_by(*COMMITMENT_ORDER),
         )
@@ -110,69 +117,14 @@ async def commitments_of(session: AsyncSession, plan_ids: Any, *columns: Any) ->
     return grouped(rows, "plan_id")
 
 
-async def latest_measurements(session: AsyncSession, indicator_ids: Any) -> dict[uuid.UUID, Any]:
-    """The latest (value, observed_at) of each indicator, by observation then recording time."""
-    ranked = (
-        select(
-            col(models.Measurement.indicator_id),
-            col(models.Measurement.value),
-            col(models.Measurement.observed_at),
-            progress_reads.measurement_recency(),
-        )
-        .where(col(models.Measurement.indicator_id).in_(indicator_ids))
-        .subquery()
-    )
-    rows = (
-        await fetch(
-            session, select(ranked.c.indicator_id, ranked.c.value, ranked.c.observed_at).where(ranked.c.rank == 1)
-        )
-    ).all()
-    return {row.indicator_id: row for row in rows}
-
-
-def indicator_progress(indicator: Any, latest: Any | None) -> float:
-    return progress.indicator_progress(
-        baseline=indicator.baseline, target=indicator.target, latest=latest.value if latest is not None else None
-    )
-
-
-async def progress_of(
-    session: AsyncSession,
-    commitments: Sequence[Any],
-    commitment_ids: Any,
-    indicators: Mapping[uuid.UUID, Sequence[Any]] | None = None,
-    latest: Mapping[uuid.UUID, Any] | None = None,
-) -> dict[uuid.UUID, float]:
-    """Progress of each commitment by the one rule, from milestone weight sums in SQL.
-
-    Indicators only count for commitments without counted milestones; when the caller has not
-    read them already, they are read for those commitments alone.
-    """
-    weights = await progress_reads.weights_of(
-        session, progress_reads.milestone_weight_sums().where(col(models.Milestone.commitment_id).in_(commitment_ids))
-    )
-    empty = progress.MilestoneWeights()
-    if indicators is None:
-        without = [row.id for row in commitments if weights.get(row.id, empty).counted <= 0]
-        indicators, latest = await _indicators_for_progress(session, without)
-    latest = latest or {}
-    result: dict[uuid.UUID, float] = {}
-    for row in commitments:
-        row_weights = weights.get(row.id, empty)
-        values: list[float] = []
-        if row_weights.counted <= 0:
-            values = [indicator_progress(item, latest.get(item.id)) for item in indicators.get(row.id, ())]
-        result[row.id] = progress.commitment_progress(
-            status=row.status, milestones=row_weights, indicator_progresses=values
-        )
-    return result
-
-
 INDICATOR_COLUMNS = (
     col(models.Indicator.id),
     col(models.Indicator.commitment_id),
     col(models.Indicator.baseline),
     col(models.Indicator.target),
+    col(models.Indicator.progress),
+    col(models.Indicator.latest_value),
+    col(models.Indicator.latest_observed_at),
 )
 
 
@@ -186,20 +138,6 @@ async def indicators_of(session: AsyncSession, commitment_ids: Any, *columns: An
         )
     ).all()
     return grouped(rows, "commitment_id")
-
-
-async def _indicators_for_progress(
-    session: AsyncSession, commitment_ids: list[uuid.UUID]
-) -> tuple[dict[uuid.UUID, list[Any]], dict[uuid.UUID, Any]]:
-    if not commitment_ids:
-        return {}, {}
-    indicators = await indicators_of(session, commitment_ids)
-    ids = [item.id for rows in indicators.values() for item in rows]
-    return indicators, (await latest_measurements(session, ids) if ids else {})
-
-
-def plan_progress(commitments: Sequence[Any], progresses: Mapping[uuid.UUID, float]) -> float:
-    return progress.plan_progress((row.status, progresses[row.id]) for row in commitments)
 
 
 def page(items: Sequence[Any], first: int) -> Sequence[Any]:

@@ -1,0 +1,214 @@
+"""Values kept on write: bounded work per change, right under concurrent writers, and `tracker verify`."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import AsyncIterator
+from datetime import UTC, date, datetime
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
+from sqlmodel import select
+
+from tests.support.builders import small_plan
+from tests.support.derived import assert_no_drift
+from tests.support.graphql import Client
+from tests.support.processes import run_tracker
+from tests.support.sql import count_statements
+from tracker.access import SYSTEM
+from tracker.api.relay import encode_id
+from tracker.db import Database
+from tracker.models import ActionPlan, Commitment, Milestone, NetworkStats, WorkStatus
+from tracker.services import commitments, derived, indicators, milestones
+
+
+async def _milestone_of(db: Database, commitment: Commitment) -> uuid.UUID:
+    async with db.reader() as session:
+        return (await session.exec(select(Milestone.id).where(Milestone.commitment_id == commitment.id))).one()
+
+
+async def _statements_of_a_milestone_update(db: Database, commitments: int) -> int:
+    _plan, made = await small_plan(db, slug=f"plan-{commitments}", commitments_count=commitments)
+    milestone_id = await _milestone_of(db, made[0])
+    with count_statements(db) as counter:
+        async with db.transaction() as session:
+            await milestones.update_milestone(session, actor=SYSTEM, id=milestone_id, status=WorkStatus.COMPLETED)
+    return counter.count
+
+
+async def test_a_milestone_update_runs_as_many_statements_in_a_plan_of_3_or_300_commitments(db: Database) -> None:
+    few = await _statements_of_a_milestone_update(db, 3)
+    many = await _statements_of_a_milestone_update(db, 300)
+    assert few == many
+    # 15: reads of the milestone, its commitment and its plan (locked); the update, its audit row
+    # and four events; two statements each for its commitment, its plan and its counts.
+    assert many <= 15
+
+
+async def test_a_milestone_update_moves_its_commitment_plan_and_counts(db: Database) -> None:
+    plan, made = await small_plan(db, commitments_count=2)
+    milestone_id = await _milestone_of(db, made[0])
+    async with db.transaction() as session:
+        await milestones.update_milestone(session, actor=SYSTEM, id=milestone_id, status=WorkStatus.COMPLETED)
+    async with db.reader() as session:
+        commitments = dict((await session.exec(select(Commitment.id, Commitment.progress))).all())
+        stored_plan = await session.get(ActionPlan, plan.id)
+        stats = await session.get(NetworkStats, plan.id)
+    assert commitments == {made[0].id: 100.0, made[1].id: 0.0}
+    assert stored_plan is not None and stored_plan.progress == 50.0
+    assert stats is not None and (stats.milestones_completed, stats.milestones_not_started) == (1, 1)
+    assert stats.commitments_not_started == 2
+
+
+@pytest.fixture
+async def named_db(db: Database) -> AsyncIterator[Database]:
+    """A second pool on the test database whose connections are named, to find them in pg_locks."""
+    if db.dialect != "postgresql":
+        pytest.skip("SQLite has one writer at a time: no concurrent writers to keep apart")
+    name = f"derived-{uuid.uuid4().hex[:8]}"
+    url = make_url(db.url).update_query_dict({"application_name": name})
+    named = Database(url.render_as_string(hide_password=False))
+    named.info_name = name  # type: ignore[attr-defined]
+    try:
+        yield named
+    finally:
+        await named.dispose()
+
+
+async def _wait_until_one_waits_for_a_lock(db: Database, name: str) -> None:
+    query = text(
+        "SELECT count(*) FROM pg_locks JOIN pg_stat_activity USING (pid)"
+        " WHERE NOT pg_locks.granted AND pg_stat_activity.application_name = :name"
+    )
+    for _ in range(200):
+        async with db.engine.connect() as connection:
+            if (await connection.execute(query, {"name": name})).scalar_one():
+                return
+        await asyncio.sleep(0.05)
+    raise AssertionError("the second writer never waited for the first")
+
+
+async def test_two_writers_of_one_plan_leave_its_counts_and_progress_right(db: Database, named_db: Database) -> None:
+    """Two transactions complete a milestone each, in two commitments of one plan, the second
+    starting while the first has written but not committed: both changes are in the counts and
+    in the plan's progress (a writer recomputing from what it saw before the other committed
+    would leave one out)."""
+    plan, made = await small_plan(db, commitments_count=2)
+    first_id, second_id = [await _milestone_of(db, commitment) for commitment in made]
+    written = asyncio.Event()
+    release = asyncio.Event()
+
+    async def first() -> None:
+        async with named_db.transaction() as session:
+            await milestones.update_milestone(session, actor=SYSTEM, id=first_id, status=WorkStatus.COMPLETED)
+            written.set()
+            await release.wait()
+
+    async def second() -> None:
+        await written.wait()
+        async with named_db.transaction() as session:
+            await milestones.update_milestone(session, actor=SYSTEM, id=second_id, status=WorkStatus.COMPLETED)
+
+    writers = asyncio.gather(first(), second())
+    try:
+        await _wait_until_one_waits_for_a_lock(db, named_db.info_name)  # type: ignore[attr-defined]
+    finally:
+        release.set()
+        await writers
+    async with db.reader() as session:
+        stats = await session.get(NetworkStats, plan.id)
+        stored_plan = await session.get(ActionPlan, plan.id)
+    assert stats is not None and (stats.milestones_completed, stats.milestones_not_started) == (2, 0)
+    assert stored_plan is not None and stored_plan.progress == 100.0
+    await assert_no_drift(db)
+
+
+async def _corrupt(db: Database, statement: str, **params: object) -> None:
+    async with db.engine.begin() as connection:
+        await connection.execute(text(statement), params)
+
+
+async def test_verify_names_a_stored_progress_that_drifted_and_exits_1(db: Database) -> None:
+    _plan, made = await small_plan(db)
+    commitment_key = made[0].id.hex if db.dialect == "sqlite" else str(made[0].id)
+    await _corrupt(db, "UPDATE commitment SET progress = 42.5 WHERE id = :id", id=commitment_key)
+    result = run_tracker("verify", env={"TRACKER_DATABASE_URL": db.url})
+    assert result.returncode == 1, result.stderr
+    assert f"commitment {made[0].id} progress: stored 42.5, computed 0.0" in result.stdout.splitlines()
+
+
+async def test_verify_names_a_count_that_drifted(db: Database) -> None:
+    plan, _made = await small_plan(db)
+    plan_key = plan.id.hex if db.dialect == "sqlite" else str(plan.id)
+    await _corrupt(db, "UPDATE network_stats SET milestones_delayed = 3 WHERE plan_id = :id", id=plan_key)
+    result = run_tracker("verify", env={"TRACKER_DATABASE_URL": db.url})
+    assert result.returncode == 1, result.stderr
+    assert f"network_stats {plan.id} milestones_delayed: stored 3, computed 0" in result.stdout.splitlines()
+
+
+async def test_verify_fix_writes_the_rules_values_and_then_verify_is_clean(db: Database) -> None:
+    plan, _made = await small_plan(db)
+    plan_key = plan.id.hex if db.dialect == "sqlite" else str(plan.id)
+    await _corrupt(db, "UPDATE action_plan SET progress = 7 WHERE id = :id", id=plan_key)
+    await _corrupt(db, "DELETE FROM network_stats WHERE plan_id = :id", id=plan_key)
+    env = {"TRACKER_DATABASE_URL": db.url}
+    fixed = run_tracker("verify", "--fix", env=env)
+    assert fixed.returncode == 0, fixed.stderr
+    assert f"action_plan {plan.id} progress: stored 7.0, computed 0.0" in fixed.stdout.splitlines()
+    clean = run_tracker("verify", env=env)
+    assert clean.returncode == 0, clean.stdout
+    assert clean.stdout.splitlines() == ["every stored progress, latest measurement and count agrees with the rows"]
+
+
+async def test_check_lists_what_a_change_made_outside_the_services_left_behind(db: Database) -> None:
+    _plan, made = await small_plan(db)
+    commitment_key = made[0].id.hex if db.dialect == "sqlite" else str(made[0].id)
+    await _corrupt(
+        db,
+        "UPDATE milestone SET status = 'COMPLETED', completed_on = :day WHERE commitment_id = :id",
+        day=date(2024, 6, 1),
+        id=commitment_key,
+    )
+    async with db.reader() as session:
+        drifts = await derived.check(session)
+    assert {(drift.table, drift.column, drift.stored, drift.computed) for drift in drifts} == {
+        ("commitment", "progress", 0.0, 100.0),
+        ("action_plan", "progress", 0.0, 100.0),
+        ("network_stats", "milestones_completed", 0, 1),
+        ("network_stats", "milestones_not_started", 1, 0),
+    }
+
+
+UPDATE_INDICATOR = """
+mutation($input: UpdateIndicatorInput!) { updateIndicator(input: $input) { indicator { progress latest { value } } } }
+"""
+UPDATE_COMMITMENT = """
+mutation($input: UpdateCommitmentInput!) {
+  updateCommitment(input: $input) { commitment { progress plan { progress } } }
+}
+"""
+
+
+async def test_a_mutation_answers_with_the_values_its_change_moved(client: Client, db: Database) -> None:
+    plan, (commitment,) = await small_plan(db)
+    async with db.transaction() as session:
+        indicator = await indicators.create_indicator(
+            session, actor=SYSTEM, commitment_id=commitment.id, name={"fr": "Taux"}, unit="%", baseline=0, target=10
+        )
+        await indicators.record_measurement(
+            session, actor=SYSTEM, indicator_id=indicator.id, value=4.0, observed_at=datetime(2024, 5, 1, tzinfo=UTC)
+        )
+        bare = await commitments.create_commitment(
+            session, actor=SYSTEM, plan_id=plan.id, reference="B", title={"fr": "B"}
+        )
+    moved = await client.data(
+        UPDATE_INDICATOR, {"input": {"id": encode_id("Indicator", indicator.id), "target": 5}}, admin=True
+    )
+    assert moved["updateIndicator"]["indicator"] == {"progress": 80.0, "latest": {"value": 4.0}}
+    # Without milestones or indicators, a commitment's status decides: completed is 100.
+    completed = await client.data(
+        UPDATE_COMMITMENT, {"input": {"id": encode_id("Commitment", bare.id), "status": "COMPLETED"}}, admin=True
+    )
+    assert completed["updateCommitment"]["commitment"] == {"progress": 100.0, "plan": {"progress": 50.0}}
