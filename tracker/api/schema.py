@@ -77,8 +77,8 @@ class TrackerSchema(strawberry.Schema):
         they deserve (tracker/api/errors.py)."""
 
 
-def build_schema(settings: Settings) -> strawberry.Schema:
-    limits, shapes, plans = Limits.from_settings(settings), ShapeCache(), PlanCache()
+def build_schema(settings: Settings, *, plans: PlanCache | None = None) -> strawberry.Schema:
+    limits, shapes, plans = Limits.from_settings(settings), ShapeCache(), plans or PlanCache()
 
     def planned(context: Context) -> bool:
         return settings.planned_reads and context.db.dialect == "postgresql"
