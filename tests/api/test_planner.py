@@ -7,6 +7,7 @@ test_planner_differential.py.
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -20,6 +21,7 @@ from tests.support.sql import count_statements
 from tracker import models
 from tracker.db import Database
 from tracker.demo.network import generate
+from tracker.ids import encode_id
 
 
 @pytest.fixture
@@ -138,6 +140,22 @@ async def test_node_answers_every_covered_type_and_hides_what_the_reader_may_not
     assert paths.plans.answers["fallback"] == 0
 
 
+async def test_nodes_answers_in_order_with_null_for_what_is_hidden_or_absent(
+    paths: Paths, world: World, pg: Database
+) -> None:
+    query = """query ($ids: [ID!]!) { nodes(ids: $ids) { __typename id
+        ... on Collectivity { slug } ... on ActionPlan { title } ... on Milestone { dueOn } } }"""
+    absent = encode_id("Collectivity", uuid.UUID(int=0))
+    ids = [*reversed(world.ids), absent, world.ids[0]]
+    for reader in principals(world.drafted, await _other(pg, world)).values():
+        planned, resolved = await paths.both(query, {"ids": ids}, principal=reader)
+        assert planned == resolved
+        assert len(planned["data"]["nodes"]) == len(ids)
+    planned, resolved = await paths.both(query, {"ids": []})
+    assert planned == resolved == {"data": {"nodes": []}}
+    assert paths.plans.answers["fallback"] == 0
+
+
 async def test_the_persisted_operations_answer_as_their_resolvers(paths: Paths, world: World) -> None:
     from tests.support.graphql import operation
 
@@ -238,3 +256,12 @@ async def test_drafts_are_read_by_their_collectivitys_people_only(paths: Paths, 
         titles[reader] = planned["data"]["collectivity"]["currentPlan"]["title"]
     assert titles["editor"] == titles["monitor"] == titles["admin"] == "Brouillon"
     assert titles["anonymous"] == titles["other-editor"] != "Brouillon"
+
+
+async def test_nodes_refusing_a_later_id_leaves_no_load_unawaited(paths: Paths, world: World) -> None:
+    # The resolver used to start a load per ID before checking the next one: a refused ID left the
+    # earlier loads never awaited (a RuntimeWarning, an error under this suite's filterwarnings).
+    query = "query ($ids: [ID!]!) { nodes(ids: $ids) { id } }"
+    planned, resolved = await paths.both(query, {"ids": [world.ids[0], world.ids[1], "bm9wZQ"]})
+    assert planned == resolved
+    assert resolved["errors"][0]["extensions"] == {"code": "BAD_USER_INPUT", "field": "ids[2]"}

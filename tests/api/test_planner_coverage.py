@@ -13,8 +13,8 @@ from tracker.api.schema import build_schema
 from tracker.settings import Settings
 
 # Root fields: covered ones are compiled into the plan's statement, the others run in strawberry.
-COVERED_ROOTS = {"collectivity", "collectivities", "node", "network", "milestones"}
-FALLBACK_ROOTS = {"nodes", "viewer", "auditEntries", "webhookSubscriptions", "events"}
+COVERED_ROOTS = {"collectivity", "collectivities", "node", "nodes", "network", "milestones"}
+FALLBACK_ROOTS = {"viewer", "auditEntries", "webhookSubscriptions", "events"}
 
 # Per type: (fields the planner spells, fields left to the resolvers). A root field whose
 # selection reaches a field left to the resolvers is answered by strawberry as a whole.

@@ -124,3 +124,34 @@ def test_generated_queries_get_the_resolvers_answer_from_the_planner(
     same_answer()
     # The corpus reaches the planner, not only the resolvers' refusals.
     assert paths.plans.answers["planned"] > EXAMPLES // 4, paths.plans.answers
+
+
+def test_generated_queries_mixing_covered_and_uncovered_fields_get_the_same_answer(
+    seeded: tuple[Paths, World, dict[str, Any]], loop: asyncio.AbstractEventLoop
+) -> None:
+    """The whole schema this time: root fields the planner covers beside those it leaves to
+    strawberry, and covered roots reaching uncovered fields (history, comments...)."""
+    paths, world, readers = seeded
+    schema = print_schema(paths.planned._schema)
+
+    @settings(
+        max_examples=max(EXAMPLES // 4, 10),
+        deadline=None,
+        derandomize=True,
+        suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+    )
+    @given(
+        query=queries(
+            schema,
+            fields=["collectivity", "collectivities", "node", "network", "milestones", "viewer"],
+            custom_scalars=scalars(world),
+            allow_x00=False,
+            codec="ascii",
+        ),
+        reader=st.sampled_from(sorted(readers)),
+    )
+    def same_answer(query: str, reader: str) -> None:
+        planned, resolved = loop.run_until_complete(paths.both(query, principal=readers[reader]))
+        assert planned == resolved, query
+
+    same_answer()

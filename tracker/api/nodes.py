@@ -109,11 +109,15 @@ NODE_TYPES = frozenset(
 )
 
 
-def resolve(context: Context, value: str, field: str) -> Awaitable[Node | None]:
+def _checked(value: str, field: str) -> tuple[str, uuid.UUID]:
     type_name, key = decode_id(value, field=field)
     if type_name not in NODE_TYPES:
         raise BadInput(f"{field} is not the ID of an object of this API", field=field)
-    return _load(context, type_name, key)
+    return type_name, key
+
+
+def resolve(context: Context, value: str, field: str) -> Awaitable[Node | None]:
+    return _load(context, *_checked(value, field))
 
 
 @strawberry.type
@@ -126,8 +130,9 @@ class NodeQuery:
     async def nodes(self, info: Info, ids: list[strawberry.ID]) -> list[Node | None]:
         if len(ids) > MAX_PAGE:
             raise BadInput(f"ids: at most {MAX_PAGE} at once", field="ids")
-        results = [resolve(info.context, str(value), f"ids[{index}]") for index, value in enumerate(ids)]
-        return list(await asyncio.gather(*results))
+        # Every ID is checked before any load starts: a refused one leaves no coroutine unawaited.
+        checked = [_checked(str(value), f"ids[{index}]") for index, value in enumerate(ids)]
+        return list(await asyncio.gather(*(_load(info.context, type_name, key) for type_name, key in checked)))
 
 
 # How the read planner spells `node(id:)` (tracker/api/core/planner): the same readability as
@@ -172,8 +177,8 @@ def _decoded(arguments: dict[str, Any], binding: planner.Binding) -> tuple[str, 
     return type_name, key
 
 
-def _node(row: str, target: planner.Field, plan: planner.Compiler) -> str:
-    key = plan.argument(target, ("id",), _decoded, "uuid", part=1)
+def _branches(target: planner.Field, plan: planner.Compiler, key: str) -> dict[str, str]:
+    """The object of each covered type whose row has the id `key` and is readable, by type."""
     branches = {}
     for type_name, (table, readable) in PLANNED_NODES.items():
         to = plan.alias()
@@ -183,7 +188,13 @@ def _node(row: str, target: planner.Field, plan: planner.Compiler) -> str:
             continue  # an ID of this type is answered by the resolver
         branches[type_name] = f"(SELECT {built} FROM {table} AS {to} WHERE {to}.id = {key} AND {readable(to, plan)})"
     if not branches:
-        raise planner.Uncovered("node: no type of its selection")
+        raise planner.Uncovered(f"{target.name}: no type of its selection")
+    return branches
+
+
+def _node(row: str, target: planner.Field, plan: planner.Compiler) -> str:
+    key = plan.argument(target, ("id",), _decoded, "uuid", part=1)
+    branches = _branches(target, plan, key)
     covered = frozenset(branches)
 
     def type_of(arguments: dict[str, Any], binding: planner.Binding) -> str:
@@ -197,4 +208,28 @@ def _node(row: str, target: planner.Field, plan: planner.Compiler) -> str:
     return f"CASE {kind} {cases} END"
 
 
-planner.spell("Query", node=planner.Expression(_node))
+def _nodes(row: str, target: planner.Field, plan: planner.Compiler) -> str:
+    listed = plan.alias("x")
+    branches = _branches(target, plan, f"{listed}.id")
+    covered = frozenset(branches)
+
+    def decoded(arguments: dict[str, Any], binding: planner.Binding) -> tuple[list[str], list[uuid.UUID]]:
+        ids = arguments["ids"]
+        if len(ids) > MAX_PAGE:
+            raise planner.Fallback("ids")
+        found = [_decoded({"id": value}, binding) for value in ids]
+        if any(type_name not in covered for type_name, _ in found):
+            raise planner.Fallback("ids")
+        return [type_name for type_name, _ in found], [key for _, key in found]
+
+    types = plan.argument(target, ("ids",), decoded, "text[]", part=0)
+    keys = plan.argument(target, ("ids",), decoded, "uuid[]", part=1)
+    cases = " ".join(f"WHEN {sql.literal(name)} THEN {branch}" for name, branch in branches.items())
+    return sql.json_list(
+        f"CASE {listed}.type {cases} END",
+        f"FROM unnest({types}, {keys}) WITH ORDINALITY AS {listed}(type, id, n)",
+        f"{listed}.n",
+    )
+
+
+planner.spell("Query", node=planner.Expression(_node), nodes=planner.Expression(_nodes))
