@@ -2,13 +2,16 @@
 
 The rules live here once, each beside its SQL spelling where a query must filter by it (as
 netbox's `restrict()`): the events query, the Atom feed and the subscriptions all call
-`readable_events`, the API's field resolvers call `can_manage` and `shown_event_data`.
+`readable_events`, the API's field resolvers call `can_manage` and `shown_event_data`, the read
+planner (tracker/api/core/planner) spells `can_read_plan` with `plan_visibility` and
+`readable_plan_sql`.
 """
 
 from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from enum import Enum
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -77,6 +80,33 @@ def can_read_drafts(actor: Principal, collectivity_id: uuid.UUID) -> bool:
 
 def can_read_plan(actor: Principal, *, status: str, collectivity_id: uuid.UUID) -> bool:
     return status != "DRAFT" or can_read_drafts(actor, collectivity_id)
+
+
+class PlanVisibility(Enum):
+    """Which plans a principal reads, as far as it changes the text of a query (`can_read_plan`)."""
+
+    ALL = "all"  # administrators: every draft
+    PUBLIC = "public"  # anonymous readers, and anyone without a collectivity: no draft
+    OWN = "own"  # editors and monitors: the drafts of their own collectivity
+
+
+def plan_visibility(actor: Principal) -> PlanVisibility:
+    if actor.role is Role.ADMIN:
+        return PlanVisibility.ALL
+    if actor.role in (Role.EDITOR, Role.MONITOR) and actor.collectivity_id is not None:
+        return PlanVisibility.OWN
+    return PlanVisibility.PUBLIC
+
+
+def readable_plan_sql(plan: str, visibility: PlanVisibility, own: str) -> str:
+    """`can_read_plan` of the action_plan row aliased `plan`, in SQL; `own` is SQL for the uuid of
+    the principal's collectivity (read only for `PlanVisibility.OWN`)."""
+    if visibility is PlanVisibility.ALL:
+        return "true"
+    published = f"{plan}.status <> '{PlanStatus.DRAFT.value}'"
+    if visibility is PlanVisibility.PUBLIC:
+        return published
+    return f"({published} OR {plan}.collectivity_id = {own})"
 
 
 def ensure_can_comment(actor: Principal, collectivity_id: uuid.UUID) -> None:

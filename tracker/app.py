@@ -76,6 +76,7 @@ class TrackerGraphQL(GraphQLView):
             after_commit=self.after_commit,
             source_runner=self.source_runner,
             transaction=transaction_of(request),
+            answer_as_json=isinstance(request, Request),
         )
 
     async def on_ws_connect(self, context: Context) -> UnsetType | dict[str, object] | None:

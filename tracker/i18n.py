@@ -4,6 +4,9 @@ Translated text is stored as a mapping from language code to text. A reader asks
 tag; the text shown is the first available of: the tag itself, its primary language (`ar-MA`
 gives `ar`), then Arabic (the source language of the plans), French, English and Tamazight.
 A required text therefore never comes back empty as long as one translation exists.
+
+`pick` is the rule; `pick_sql` spells it in PostgreSQL for the read planner
+(tracker/api/core/planner), and tests/test_i18n.py runs both on the same texts.
 """
 
 from __future__ import annotations
@@ -45,6 +48,21 @@ def pick(text: Mapping[str, str] | None, order: Sequence[str]) -> str | None:
         if value:
             return value
     return next((value for value in text.values() if value), None)
+
+
+def pick_sql(value: str, languages: str, *, required: bool) -> str:
+    """`pick(value, languages)` of a jsonb translated text, in PostgreSQL (`or ""` when `required`).
+
+    `languages` is SQL for a text[] of the reader's languages in order (at most `len(LANGUAGES)`).
+    Then the object's first non-empty value in its stored order: jsonb keeps keys by length then
+    bytes, and the Python path reads the same jsonb, so its dicts come in that order too.
+    """
+    tried = ", ".join(f"NULLIF({value} ->> ({languages})[{n}], '')" for n in range(1, len(LANGUAGES) + 1))
+    rest = (
+        f"(SELECT e.value FROM jsonb_each_text(CASE WHEN jsonb_typeof({value}) = 'object' THEN {value} END)"
+        " WITH ORDINALITY AS e(key, value, n) WHERE e.value <> '' ORDER BY e.n LIMIT 1)"
+    )
+    return f"COALESCE({tried}, {rest}{', ' + chr(39) * 2 if required else ''})"
 
 
 def pick_language(text: Mapping[str, str] | None, order: Sequence[str]) -> str | None:

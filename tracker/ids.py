@@ -13,6 +13,20 @@ def encode_id(type_name: str, id: uuid.UUID) -> str:
     return base64.urlsafe_b64encode(f"{type_name}:{id.hex}".encode()).decode().rstrip("=")
 
 
+def encode_id_sql(type_name: str, key: str) -> str:
+    """`encode_id(type_name, key)` in PostgreSQL, for the read planner: base64url without padding
+    of "TypeName:<uuid hex>" (`key` is SQL for a uuid; `type_name` a name of the schema)."""
+    if not type_name.isidentifier():
+        raise ValueError(type_name)
+    raw = f"convert_to('{type_name}:' || replace(CAST({key} AS text), '-', ''), 'UTF8')"
+    return base64url_sql(raw)
+
+
+def base64url_sql(raw: str) -> str:
+    """`base64.urlsafe_b64encode(raw).rstrip("=")` of SQL bytea (encode() wraps lines at 76)."""
+    return f"rtrim(translate(encode({raw}, 'base64'), E'+/\\n', '-_'), '=')"
+
+
 def decode_id(value: str, *, field: str = "id", expect: str | tuple[str, ...] | None = None) -> tuple[str, uuid.UUID]:
     """The type name and key of a global ID; a malformed or unexpected one names the field."""
     try:

@@ -75,6 +75,11 @@ class Settings(BaseSettings):
     compiled_reads: bool = Field(
         default=True, description="Answer persisted dashboard reads by their compiled read path"
     )
+    planned_reads: bool = Field(
+        default=True,
+        description="On PostgreSQL, answer the root fields of queries the read planner covers with one "
+        "statement building their JSON (tracker/api/core/planner)",
+    )
     max_body_bytes: int = Field(
         default=1_000_000,
         ge=1,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import strawberry
 from sqlalchemy import Text, cast, func, or_
 from sqlmodel import col, select
@@ -11,6 +13,7 @@ from tracker.access import can_read_plan
 from tracker.api.access_requests import AccessRequest, AccessRequestStats, register_of, stats_of
 from tracker.api.bodies import ConsultativeBody
 from tracker.api.context import Info
+from tracker.api.core import planner
 from tracker.api.history import Audited
 from tracker.api.plans import ActionPlan
 from tracker.api.relay import Connection, Node, PageArgs, connection, encode_id, page_of_list, page_of_select
@@ -142,3 +145,94 @@ class CollectivityQuery:
         async with info.context.reading() as session:
             row = (await session.exec(query)).first()
         return Collectivity.from_row(row) if row else None
+
+
+# How the read planner spells Collectivity and its root queries in SQL (tracker/api/core/planner),
+# beside the resolvers above.
+# Most recent period first, as Loaders.plans_by_collectivity reads them.
+PLAN_ORDER = "{to}.period_start DESC, {to}.created_at DESC, {to}.id"
+
+
+def _plan_statuses(arguments: dict[str, Any], binding: planner.Binding) -> list[str] | None:
+    return planner.enum_values(arguments.get("status"))
+
+
+def _plans_where(row: str, to: str, target: planner.Field, plan: planner.Compiler) -> str:
+    statuses = plan.argument(target, ("status",), _plan_statuses, "text[]")
+    return (
+        f"{to}.collectivity_id = {row}.id AND {plan.readable_plan(to)}"
+        f" AND ({statuses} IS NULL OR {to}.status = ANY({statuses}))"
+    )
+
+
+planner.spell(
+    "Collectivity",
+    id=planner.GlobalId("Collectivity"),
+    slug=planner.Column("slug"),
+    kind=planner.Column("kind"),
+    name=planner.Translated("name"),
+    parent=planner.ToOne("Collectivity", "collectivity", lambda row, to, target, plan: f"{to}.id = {row}.parent_id"),
+    children=planner.Connection(
+        "Collectivity",
+        "collectivity",
+        lambda row, to, target, plan: f"{to}.parent_id = {row}.id",
+        planner.static_order("{to}.slug"),
+    ),
+    plans=planner.Connection("ActionPlan", "action_plan", _plans_where, planner.static_order(PLAN_ORDER)),
+    current_plan=planner.ToOne(
+        "ActionPlan",
+        "action_plan",
+        lambda row, to, target, plan: f"{to}.collectivity_id = {row}.id AND {plan.readable_plan(to)}",
+        order=PLAN_ORDER,
+    ),
+)
+
+
+def _slug(arguments: dict[str, Any], binding: planner.Binding) -> str:
+    slug: str = arguments["slug"]
+    return slug
+
+
+def _filter(arguments: dict[str, Any]) -> dict[str, Any]:
+    """The `filter` argument as graphql-core coerces it (a dict by GraphQL names), {} for none."""
+    found: dict[str, Any] = arguments.get("filter") or {}
+    return found
+
+
+def _kinds(arguments: dict[str, Any], binding: planner.Binding) -> list[str] | None:
+    return planner.enum_values(_filter(arguments).get("kind"))
+
+
+def _parent_slug(arguments: dict[str, Any], binding: planner.Binding) -> str | None:
+    found: str | None = _filter(arguments).get("parentSlug")
+    return found
+
+
+def _needle(arguments: dict[str, Any], binding: planner.Binding) -> str | None:
+    search = _filter(arguments).get("search")
+    return f"%{search.strip().lower()}%" if search else None
+
+
+def _collectivities_where(row: str, to: str, target: planner.Field, plan: planner.Compiler) -> str:
+    """The `filter` of `collectivities`, as its resolver writes it."""
+    kinds = plan.argument(target, ("filter",), _kinds, "text[]")
+    parent = plan.argument(target, ("filter",), _parent_slug, "text")
+    needle = plan.argument(target, ("filter",), _needle, "text")
+    return (
+        f"({kinds} IS NULL OR {to}.kind = ANY({kinds}))"
+        f" AND ({parent} IS NULL OR {to}.parent_id IN (SELECT up.id FROM collectivity AS up WHERE up.slug = {parent}))"
+        f" AND ({needle} IS NULL OR {to}.slug LIKE {needle} OR lower(CAST({to}.name AS text)) LIKE {needle})"
+    )
+
+
+planner.spell(
+    "Query",
+    collectivity=planner.ToOne(
+        "Collectivity",
+        "collectivity",
+        lambda row, to, target, plan: f"{to}.slug = {plan.argument(target, ('slug',), _slug, 'text')}",
+    ),
+    collectivities=planner.Connection(
+        "Collectivity", "collectivity", _collectivities_where, planner.static_order("{to}.slug")
+    ),
+)

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 from datetime import date
 from enum import Enum
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
 
 from tracker import models, progress
 from tracker.api.accountability import Assessment, Comment, assessments_of, comments_on
-from tracker.api.context import Info
-from tracker.api.evidence import Evidence
+from tracker.api.context import Context, Info
+from tracker.api.core import planner
+from tracker.api.core.planner import progress as planned_progress
+from tracker.api.evidence import EVIDENCE_ORDER, Evidence
 from tracker.api.history import Audited
 from tracker.api.indicators import Indicator
 from tracker.api.milestones import Milestone
@@ -174,3 +176,94 @@ class Commitment(Node, Audited):
     @strawberry.field(description="Sources that pull evidence for this commitment, its milestones and indicators.")
     async def evidence_sources(self, info: Info) -> list[EvidenceSource]:
         return await sources_of(info.context, self.row.id)
+
+
+# How the read planner spells Commitment in SQL (tracker/api/core/planner), beside its fields, and
+# the milestone filters and orders above (`milestone_matches`, `order_milestones`) in SQL.
+def _filter(arguments: dict[str, Any], binding: planner.Binding) -> dict[str, Any]:
+    """The `filter` argument as graphql-core coerces it (a dict by GraphQL names), {} for none."""
+    found: dict[str, Any] = arguments.get("filter") or {}
+    return found
+
+
+def _statuses(arguments: dict[str, Any], binding: planner.Binding) -> list[str] | None:
+    return planner.enum_values(_filter(arguments, binding).get("status"))
+
+
+def _due_before(arguments: dict[str, Any], binding: planner.Binding) -> date | None:
+    found: date | None = _filter(arguments, binding).get("dueBefore")
+    return found
+
+
+def _due_after(arguments: dict[str, Any], binding: planner.Binding) -> date | None:
+    found: date | None = _filter(arguments, binding).get("dueAfter")
+    return found
+
+
+def _overdue(arguments: dict[str, Any], binding: planner.Binding) -> bool | None:
+    found: bool | None = _filter(arguments, binding).get("overdue")
+    return found
+
+
+def milestones_where(to: str, target: planner.Field, plan: planner.Compiler) -> str:
+    """`milestone_matches` of the milestone row `to`, with the field's `filter` argument."""
+    statuses = plan.argument(target, ("filter",), _statuses, "text[]")
+    before = plan.argument(target, ("filter",), _due_before, "date")
+    after = plan.argument(target, ("filter",), _due_after, "date")
+    overdue = plan.argument(target, ("filter",), _overdue, "boolean")
+    late = planned_progress.is_overdue(to, plan.today)
+    return (
+        f"({statuses} IS NULL OR {to}.status = ANY({statuses}))"
+        f" AND ({before} IS NULL OR {to}.due_on <= {before})"
+        f" AND ({after} IS NULL OR {to}.due_on >= {after})"
+        f" AND ({overdue} IS NULL OR {late} = {overdue})"
+    )
+
+
+def _descending(arguments: dict[str, Any], binding: planner.Binding) -> bool:
+    return bool(arguments.get("orderBy") is MilestoneOrder.DUE_ON_DESC)
+
+
+def _by_position(arguments: dict[str, Any], binding: planner.Binding) -> bool:
+    return bool(arguments.get("orderBy") is MilestoneOrder.POSITION)
+
+
+def _milestone_order(to: str, target: planner.Field, plan: planner.Compiler) -> str:
+    """`order_milestones` over the loader's order (due date, position, id): Python's sorts are
+    stable, so ties keep that order, reversed sorts included."""
+    descending = plan.argument(target, ("orderBy",), _descending, "boolean")
+    by_position = plan.argument(target, ("orderBy",), _by_position, "boolean")
+    return (
+        f"CASE WHEN {descending} THEN {to}.due_on END DESC, CASE WHEN {descending} THEN {to}.position END DESC,"
+        f" CASE WHEN {by_position} THEN {to}.position END, {to}.due_on, {to}.position, {to}.id"
+    )
+
+
+planner.spell(
+    "Commitment",
+    id=planner.GlobalId("Commitment"),
+    reference=planner.Column("reference"),
+    ogp_values=planner.Column("ogp_values"),
+    partners=planner.Column("partners"),
+    status=planner.Column("status"),
+    title=planner.Translated("title"),
+    description=planner.Translated("description", required=False),
+    lead_unit=planner.Translated("lead_unit", required=False),
+    progress=planner.Expression(lambda row, target, plan: planned_progress.commitment_progress(row)),
+    plan=planner.ToOne("ActionPlan", "action_plan", lambda row, to, target, plan: f"{to}.id = {row}.plan_id"),
+    milestones=planner.Connection(
+        "Milestone",
+        "milestone",
+        lambda row, to, target, plan: f"{to}.commitment_id = {row}.id AND {milestones_where(to, target, plan)}",
+        _milestone_order,
+    ),
+    indicators=planner.Connection(
+        "Indicator",
+        "indicator",
+        lambda row, to, target, plan: f"{to}.commitment_id = {row}.id",
+        planner.static_order("{to}.position, {to}.id"),
+    ),
+    evidence=planner.Connection(
+        "Evidence", "evidence", lambda row, to, target, plan: f"{to}.commitment_id = {row}.id", EVIDENCE_ORDER
+    ),
+)

@@ -40,6 +40,9 @@ class Context:
     after_commit: Callable[[], None] | None = None
     source_runner: SourceRunner | None = None
     connection_params: dict[str, object] | None = None
+    # The answer goes out serialized by orjson as it is (an HTTP response): the planner may hand
+    # over the JSON text PostgreSQL built, as orjson.Fragment, instead of parsing it.
+    answer_as_json: bool = False
     # The request's one transaction when its answer must commit with its changes (a request with
     # an Idempotency-Key, see tracker/web/idempotency.py): mutations and reads share it, and
     # whoever opened it commits it.

@@ -8,6 +8,8 @@ import strawberry
 
 from tracker import models
 from tracker.api.context import Info
+from tracker.api.core import planner
+from tracker.api.core.planner import sql
 from tracker.api.history import Audited
 from tracker.api.relay import Node, encode_id
 
@@ -38,3 +40,20 @@ class Evidence(Node, Audited):
     @strawberry.field(description="Title in the language asked for (see `lang`).")
     def title(self, info: Info, lang: str | None = None) -> str:
         return info.context.text(self.row.title, lang)
+
+
+# How the read planner spells Evidence in SQL (tracker/api/core/planner): the fields above, on the
+# evidence row aliased `row`. A field missing here is answered by its resolver.
+planner.spell(
+    "Evidence",
+    id=planner.GlobalId("Evidence"),
+    url=planner.Column("url"),
+    kind=planner.Column("kind"),
+    published_at=planner.Column("published_at", sql.iso_datetime),
+    fingerprint=planner.Column("fingerprint"),
+    origin=planner.Column("origin"),
+    added_at=planner.Column("created_at", sql.iso_datetime),
+    title=planner.Translated("title"),
+)
+# Newest first, as Loaders.evidence_by_commitment and Loaders.evidence_by_milestone read them.
+EVIDENCE_ORDER = planner.static_order("{to}.published_at DESC, {to}.created_at, {to}.id")

@@ -8,6 +8,9 @@ import strawberry
 
 from tracker import models
 from tracker.api.context import Info
+from tracker.api.core import planner
+from tracker.api.core.planner import progress as planned_progress
+from tracker.api.core.planner import sql
 from tracker.api.history import Audited
 from tracker.api.relay import Connection, Node, PageArgs, encode_id, page_of_list
 
@@ -80,3 +83,39 @@ class Indicator(Node, Audited):
         args = PageArgs(first=first, after=after, last=last, before=before)
         rows = await info.context.loaders.measurements_by_indicator.load(self.row.id)
         return page_of_list([Measurement.from_row(row) for row in rows], args)
+
+
+# How the read planner spells these types in SQL (tracker/api/core/planner), beside their fields.
+planner.spell(
+    "Measurement",
+    id=planner.GlobalId("Measurement"),
+    value=planner.Column("value"),
+    observed_at=planner.Column("observed_at", sql.iso_datetime),
+    note=planner.Column("note"),
+    origin=planner.Column("origin"),
+    recorded_at=planner.Column("created_at", sql.iso_datetime),
+)
+# Newest first, as Loaders.measurements_by_indicator and the latest measurement read them.
+MEASUREMENT_ORDER = "{to}.observed_at DESC, {to}.created_at DESC, {to}.id"
+planner.spell(
+    "Indicator",
+    id=planner.GlobalId("Indicator"),
+    unit=planner.Column("unit"),
+    baseline=planner.Column("baseline"),
+    target=planner.Column("target"),
+    direction=planner.Column("direction"),
+    name=planner.Translated("name"),
+    latest=planner.ToOne(
+        "Measurement",
+        "measurement",
+        lambda row, to, target, plan: f"{to}.indicator_id = {row}.id",
+        order=MEASUREMENT_ORDER,
+    ),
+    progress=planner.Expression(lambda row, target, plan: planned_progress.indicator_progress(row)),
+    measurements=planner.Connection(
+        "Measurement",
+        "measurement",
+        lambda row, to, target, plan: f"{to}.indicator_id = {row}.id",
+        planner.static_order(MEASUREMENT_ORDER),
+    ),
+)

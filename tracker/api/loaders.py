@@ -20,6 +20,9 @@ V = TypeVar("V")
 
 
 class Loaders:
+    """Each list's order ends on the id, so that ties come out the same on every path: the read
+    planner spells the same orders beside each type (`planner.spell` in tracker/api/*.py)."""
+
     def __init__(self, reading: Callable[[], AbstractAsyncContextManager[AsyncSession]]) -> None:
         self._reading = reading
         self.collectivity = self._by_id(models.Collectivity)
@@ -32,7 +35,11 @@ class Loaders:
         self.plans_by_collectivity = self._children(
             models.ActionPlan,
             models.ActionPlan.collectivity_id,
-            (col(models.ActionPlan.period_start).desc(), col(models.ActionPlan.created_at).desc()),
+            (
+                col(models.ActionPlan.period_start).desc(),
+                col(models.ActionPlan.created_at).desc(),
+                col(models.ActionPlan.id),
+            ),
         )
         self.children_by_collectivity = self._children(
             models.Collectivity, models.Collectivity.parent_id, (col(models.Collectivity.slug),)
@@ -40,30 +47,34 @@ class Loaders:
         self.commitments_by_plan = self._children(
             models.Commitment,
             models.Commitment.plan_id,
-            (col(models.Commitment.position), col(models.Commitment.reference)),
+            (col(models.Commitment.position), col(models.Commitment.reference), col(models.Commitment.id)),
         )
         self.milestones_by_commitment = self._children(
             models.Milestone,
             models.Milestone.commitment_id,
-            (col(models.Milestone.due_on), col(models.Milestone.position)),
+            (col(models.Milestone.due_on), col(models.Milestone.position), col(models.Milestone.id)),
         )
         self.indicators_by_commitment = self._children(
-            models.Indicator, models.Indicator.commitment_id, (col(models.Indicator.position),)
+            models.Indicator, models.Indicator.commitment_id, (col(models.Indicator.position), col(models.Indicator.id))
         )
         self.measurements_by_indicator = self._children(
             models.Measurement,
             models.Measurement.indicator_id,
-            (col(models.Measurement.observed_at).desc(), col(models.Measurement.created_at).desc()),
+            (
+                col(models.Measurement.observed_at).desc(),
+                col(models.Measurement.created_at).desc(),
+                col(models.Measurement.id),
+            ),
         )
         self.evidence_by_commitment = self._children(
             models.Evidence,
             models.Evidence.commitment_id,
-            (col(models.Evidence.published_at).desc(), col(models.Evidence.created_at)),
+            (col(models.Evidence.published_at).desc(), col(models.Evidence.created_at), col(models.Evidence.id)),
         )
         self.evidence_by_milestone = self._children(
             models.Evidence,
             models.Evidence.milestone_id,
-            (col(models.Evidence.published_at).desc(), col(models.Evidence.created_at)),
+            (col(models.Evidence.published_at).desc(), col(models.Evidence.created_at), col(models.Evidence.id)),
         )
         self.body = self._by_id(models.ConsultativeBody)
         self.bodies_by_collectivity = self._children(

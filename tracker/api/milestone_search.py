@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import strawberry
 from sqlmodel import col, select
 
 from tracker import models
-from tracker.api.commitments import MilestoneFilter, MilestoneOrder
+from tracker.api.commitments import MilestoneFilter, MilestoneOrder, milestones_where
 from tracker.api.context import Info
+from tracker.api.core import planner
 from tracker.api.milestones import Milestone
 from tracker.api.relay import Connection, PageArgs, connection, page_of_select
 from tracker.progress import CLOSED_STATUSES
@@ -58,3 +61,31 @@ class MilestoneQuery:
                 session, query, args, due.desc() if descending else due, col(models.Milestone.id)
             )
         return connection([Milestone.from_row(row) for row in rows], start=start, total=total)
+
+
+# How the read planner spells `milestones(...)` (tracker/api/core/planner), as the resolver above.
+def _collectivity_slug(arguments: dict[str, Any], binding: planner.Binding) -> str | None:
+    slug: str | None = arguments.get("collectivitySlug")
+    return slug
+
+
+def _descending(arguments: dict[str, Any], binding: planner.Binding) -> bool:
+    return bool(arguments.get("orderBy") is MilestoneOrder.DUE_ON_DESC)
+
+
+def _where(row: str, to: str, target: planner.Field, plan: planner.Compiler) -> str:
+    slug = plan.argument(target, ("collectivitySlug",), _collectivity_slug, "text")
+    return (
+        "EXISTS (SELECT 1 FROM commitment AS sc JOIN action_plan AS sp ON sp.id = sc.plan_id"
+        f" WHERE sc.id = {to}.commitment_id AND {plan.readable_plan('sp')}"
+        f" AND ({slug} IS NULL OR sp.collectivity_id IN (SELECT sl.id FROM collectivity AS sl WHERE sl.slug = {slug})))"
+        f" AND {milestones_where(to, target, plan)}"
+    )
+
+
+def _order(to: str, target: planner.Field, plan: planner.Compiler) -> str:
+    descending = plan.argument(target, ("orderBy",), _descending, "boolean")
+    return f"CASE WHEN {descending} THEN {to}.due_on END DESC, {to}.due_on, {to}.id"
+
+
+planner.spell("Query", milestones=planner.Connection("Milestone", "milestone", _where, _order))

@@ -10,6 +10,9 @@ import strawberry
 from tracker import models, progress
 from tracker.api.accountability import Comment, comments_on
 from tracker.api.context import Info
+from tracker.api.core import planner
+from tracker.api.core.planner import progress as planned_progress
+from tracker.api.core.planner import sql
 from tracker.api.history import Audited
 from tracker.api.relay import Connection, Node, PageArgs, encode_id, page_of_list
 
@@ -91,3 +94,29 @@ class Milestone(Node, Audited):
         from tracker.api.sources import proposals_of
 
         return await proposals_of(info.context, self.row.id)
+
+
+# How the read planner spells Milestone in SQL (tracker/api/core/planner), beside its fields.
+def _evidence_order(to: str, target: planner.Field, plan: planner.Compiler) -> str:
+    from tracker.api.evidence import EVIDENCE_ORDER
+
+    return EVIDENCE_ORDER(to, target, plan)
+
+
+planner.spell(
+    "Milestone",
+    id=planner.GlobalId("Milestone"),
+    due_on=planner.Column("due_on", sql.iso_date),
+    status=planner.Column("status"),
+    completed_on=planner.Column("completed_on", sql.iso_date),
+    weight=planner.Column("weight"),
+    title=planner.Translated("title"),
+    is_overdue=planner.Expression(lambda row, target, plan: planned_progress.is_overdue(row, plan.today)),
+    progress=planner.Expression(lambda row, target, plan: planned_progress.milestone_progress(row)),
+    commitment=planner.ToOne(
+        "Commitment", "commitment", lambda row, to, target, plan: f"{to}.id = {row}.commitment_id"
+    ),
+    evidence=planner.Connection(
+        "Evidence", "evidence", lambda row, to, target, plan: f"{to}.milestone_id = {row}.id", _evidence_order
+    ),
+)

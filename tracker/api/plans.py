@@ -5,13 +5,16 @@ from __future__ import annotations
 import uuid
 from datetime import date
 from enum import Enum
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
 
 from tracker import models
 from tracker.api.commitments import Commitment
 from tracker.api.context import Context, Info
+from tracker.api.core import planner
+from tracker.api.core.planner import progress as planned_progress
+from tracker.api.core.planner import sql
 from tracker.api.history import Audited
 from tracker.api.relay import Connection, Node, PageArgs, encode_id, page_of_list
 
@@ -106,3 +109,60 @@ class ActionPlan(Node, Audited):
         if order_by is CommitmentOrder.REFERENCE:
             kept.sort(key=lambda row: row.reference)
         return page_of_list([Commitment.from_row(row) for row in kept], args)
+
+
+# How the read planner spells ActionPlan in SQL (tracker/api/core/planner), beside its fields, and
+# `commitment_matches` and the orders of `commitments` in SQL.
+def _filter(arguments: dict[str, Any], binding: planner.Binding) -> dict[str, Any]:
+    """The `filter` argument as graphql-core coerces it (a dict by GraphQL names), {} for none."""
+    found: dict[str, Any] = arguments.get("filter") or {}
+    return found
+
+
+def _statuses(arguments: dict[str, Any], binding: planner.Binding) -> list[str] | None:
+    return planner.enum_values(_filter(arguments, binding).get("status"))
+
+
+def _ogp_value(arguments: dict[str, Any], binding: planner.Binding) -> str | None:
+    value = _filter(arguments, binding).get("ogpValue")
+    return value.value if value else None
+
+
+def _commitments_where(row: str, to: str, target: planner.Field, plan: planner.Compiler) -> str:
+    statuses = plan.argument(target, ("filter",), _statuses, "text[]")
+    ogp_value = plan.argument(target, ("filter",), _ogp_value, "text")
+    return (
+        f"{to}.plan_id = {row}.id AND ({statuses} IS NULL OR {to}.status = ANY({statuses}))"
+        f" AND ({ogp_value} IS NULL OR jsonb_exists({to}.ogp_values, {ogp_value}))"
+    )
+
+
+def _by_reference(arguments: dict[str, Any], binding: planner.Binding) -> bool:
+    return bool(arguments.get("orderBy") is CommitmentOrder.REFERENCE)
+
+
+def _commitment_order(to: str, target: planner.Field, plan: planner.Compiler) -> str:
+    """Plan order (Loaders.commitments_by_plan), or by reference as Python sorts strings (by code
+    point, stable over plan order)."""
+    by_reference = plan.argument(target, ("orderBy",), _by_reference, "boolean")
+    return f'(CASE WHEN {by_reference} THEN {to}.reference END) COLLATE "C", {to}.position, {to}.reference, {to}.id'
+
+
+planner.spell(
+    "Period", start=planner.Column("period_start", sql.iso_date), end=planner.Column("period_end", sql.iso_date)
+)
+planner.spell(
+    "ActionPlan",
+    id=planner.GlobalId("ActionPlan"),
+    status=planner.Column("status"),
+    adopted_on=planner.Column("adopted_on", sql.iso_date),
+    title=planner.Translated("title"),
+    description=planner.Translated("description", required=False),
+    # The period's fields are columns of the plan's own row.
+    period=planner.Expression(lambda row, target, plan: plan.object(target, plan.object_type("Period"), row)),
+    collectivity=planner.ToOne(
+        "Collectivity", "collectivity", lambda row, to, target, plan: f"{to}.id = {row}.collectivity_id"
+    ),
+    progress=planner.Expression(lambda row, target, plan: planned_progress.plan_progress(row)),
+    commitments=planner.Connection("Commitment", "commitment", _commitments_where, _commitment_order),
+)

@@ -18,6 +18,7 @@ from tracker.api.commitments import Commitment
 from tracker.api.context import Context
 from tracker.api.core.analysis import ShapeCache
 from tracker.api.core.limits import DocumentLimits, Limits
+from tracker.api.core.planner import PlanCache, PlannedReads
 from tracker.api.errors import ErrorCodes
 from tracker.api.events import Event, EventQuery
 from tracker.api.evidence import Evidence
@@ -76,8 +77,12 @@ class TrackerSchema(strawberry.Schema):
         they deserve (tracker/api/errors.py)."""
 
 
-def build_schema(settings: Settings) -> strawberry.Schema:
-    limits, shapes = Limits.from_settings(settings), ShapeCache()
+def build_schema(settings: Settings, *, plans: PlanCache | None = None) -> strawberry.Schema:
+    limits, shapes, plans = Limits.from_settings(settings), ShapeCache(), plans or PlanCache()
+
+    def planned(context: Context) -> bool:
+        return settings.planned_reads and context.db.dialect == "postgresql"
+
     return TrackerSchema(
         query=Query,
         mutation=Mutation,
@@ -108,6 +113,7 @@ def build_schema(settings: Settings) -> strawberry.Schema:
             # Limits first: the cheapest refusal, before anything walks the document.
             lambda: DocumentLimits(limits=limits, shapes=shapes),
             TextRules,
+            lambda: PlannedReads(plans=plans, enabled=planned),
             CloseReadSession,
         ],
     )
