@@ -288,6 +288,8 @@ async def read_world(db: Database) -> World:
                     created_at=stamp + timedelta(minutes=number),
                 )
             )
+        await session.flush()
+        await derived.rebuild(session)  # the draft's rows were made outside the services
     async with db.reader() as session:
         slugs = list((await session.exec(select(models.Collectivity.slug).order_by(models.Collectivity.slug))).all())
         ids: list[str] = []
