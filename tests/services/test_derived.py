@@ -43,8 +43,9 @@ async def test_a_milestone_update_runs_as_many_statements_in_a_plan_of_3_or_300_
     many = await _statements_of_a_milestone_update(db, 300)
     assert few == many
     # 15: reads of the milestone, its commitment and its plan (locked); the update, its audit row
-    # and four events; two statements each for its commitment, its plan and its counts.
-    assert many <= 15
+    # and four events; two statements each for its commitment, its plan and its counts. SQLite
+    # counts one more: the transaction's own BEGIN IMMEDIATE (tracker/db.py).
+    assert many <= (16 if db.dialect == "sqlite" else 15)
 
 
 async def test_a_milestone_update_moves_its_commitment_plan_and_counts(db: Database) -> None:
