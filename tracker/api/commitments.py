@@ -10,7 +10,7 @@ import strawberry
 
 from tracker import models, progress
 from tracker.api.accountability import Assessment, Comment, assessments_of, comments_on
-from tracker.api.context import Context, Info
+from tracker.api.context import Info
 from tracker.api.core import planner
 from tracker.api.core.planner import progress as planned_progress
 from tracker.api.evidence import EVIDENCE_ORDER, Evidence
