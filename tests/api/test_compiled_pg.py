@@ -25,8 +25,9 @@ from tracker import i18n, models
 from tracker.access import ANONYMOUS
 from tracker.api.compiled import Fallback, pg_network_summary, pg_plan_dashboard, pg_sql
 from tracker.api.compiled.reads import Reader
+from tracker.api.core.planner import sql
 from tracker.db import Database
-from tracker.ids import encode_id
+from tracker.ids import encode_id, encode_id_sql
 from tracker.models.enums import Role
 from tracker.services.common import today
 from tracker.settings import Settings
@@ -164,11 +165,11 @@ async def test_the_sql_fragments_render_values_as_python_does(db: Database) -> N
                 assert picked == (i18n.pick(stored, languages) or ""), (value, tag)
         for type_name in ("Collectivity", "ActionPlan", "Commitment", "Milestone", "Indicator"):
             for key in keys:
-                (rendered,) = await one(f"SELECT {pg_sql.global_id(type_name, 'CAST(:key AS uuid)')}", key=key)
+                (rendered,) = await one(f"SELECT {encode_id_sql(type_name, 'CAST(:key AS uuid)')}", key=key)
                 assert rendered == encode_id(type_name, key)
         for moment in moments:
             rendered = await one(
-                f"SELECT {pg_sql.iso_datetime('CAST(:at AS timestamptz)')}, {pg_sql.iso_date('CAST(:day AS date)')}",
+                f"SELECT {sql.iso_datetime('CAST(:at AS timestamptz)')}, {sql.iso_date('CAST(:day AS date)')}",
                 at=moment,
                 day=moment.date(),
             )

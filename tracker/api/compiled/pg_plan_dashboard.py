@@ -13,20 +13,15 @@ from typing import Any
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from tracker.api.compiled import pg_sql
-from tracker.api.compiled.pg_sql import (
-    EXACT_FLOATS,
-    READABLE,
-    global_id,
-    iso_date,
-    iso_datetime,
-    pick,
-)
+from tracker.api.compiled.pg_sql import EXACT_FLOATS, READABLE, pick
 from tracker.api.compiled.reads import Reader
+from tracker.api.core.planner.sql import iso_date, iso_datetime
+from tracker.ids import encode_id_sql
 
 Answer = tuple[bytes, frozenset[uuid.UUID] | None]
 
 _MILESTONE = f"""json_build_object(
-    'id', {global_id("Milestone", "m.id")},
+    'id', {encode_id_sql("Milestone", "m.id")},
     'title', {pick("m.title")},
     'dueOn', {iso_date("m.due_on")},
     'status', m.status,
@@ -36,7 +31,7 @@ _MILESTONE = f"""json_build_object(
 )"""
 
 _INDICATOR = f"""json_build_object(
-    'id', {global_id("Indicator", "i.id")},
+    'id', {encode_id_sql("Indicator", "i.id")},
     'name', {pick("i.name")},
     'unit', i.unit,
     'baseline', i.baseline,
@@ -48,7 +43,7 @@ _INDICATOR = f"""json_build_object(
 )"""
 
 _COMMITMENT = f"""json_build_object(
-    'id', {global_id("Commitment", "c.id")},
+    'id', {encode_id_sql("Commitment", "c.id")},
     'reference', c.reference,
     'title', {pick("c.title")},
     'status', c.status,
@@ -59,7 +54,7 @@ _COMMITMENT = f"""json_build_object(
 )"""
 
 _PLAN = f"""json_build_object(
-    'id', {global_id("ActionPlan", "cp.id")},
+    'id', {encode_id_sql("ActionPlan", "cp.id")},
     'title', {pick("cp.title")},
     'status', cp.status,
     'adoptedOn', {iso_date("cp.adopted_on")},
@@ -90,7 +85,7 @@ _PLAN = f"""json_build_object(
 )"""
 
 _COLLECTIVITY = f"""json_build_object(
-    'id', {global_id("Collectivity", "found.id")},
+    'id', {encode_id_sql("Collectivity", "found.id")},
     'slug', found.slug,
     'name', {pick("found.name")},
     'kind', found.kind,

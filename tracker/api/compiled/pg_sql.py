@@ -27,38 +27,8 @@ LANGUAGES = "CAST(:langs AS text[])"
 
 
 def pick(value: str) -> str:
-    """`i18n.pick(value, languages) or ""` of a jsonb translated text.
-
-    The languages in the reader's order, then the object's first non-empty value in its stored
-    order (jsonb keeps keys by length then bytes, and the Python path reads the same jsonb, so
-    its dicts come in that order too), then "".
-    """
-    tried = ", ".join(f"NULLIF({value} ->> ({LANGUAGES})[{n}], '')" for n in range(1, len(i18n.LANGUAGES) + 1))
-    rest = (
-        f"(SELECT e.value FROM jsonb_each_text(CASE WHEN jsonb_typeof({value}) = 'object' THEN {value} END)"
-        " WITH ORDINALITY AS e(key, value, n) WHERE e.value <> '' ORDER BY e.n LIMIT 1)"
-    )
-    return f"COALESCE({tried}, {rest}, '')"
-
-
-def global_id(type_name: str, key: str) -> str:
-    """`encode_id(type_name, key)`: base64url without padding of "TypeName:<uuid hex>"."""
-    raw = f"convert_to('{type_name}:' || replace(CAST({key} AS text), '-', ''), 'UTF8')"
-    return f"rtrim(translate(encode({raw}, 'base64'), E'+/\\n', '-_'), '=')"
-
-
-def iso_date(value: str) -> str:
-    """`date.isoformat()` (NULL stays NULL)."""
-    return f"to_char(CAST({value} AS timestamp), 'YYYY-MM-DD')"
-
-
-def iso_datetime(value: str) -> str:
-    """`datetime.isoformat()` of the UTC value: microseconds only when there are some."""
-    utc = f"({value} AT TIME ZONE 'UTC')"
-    return (
-        f"(to_char({utc}, CASE WHEN date_trunc('second', {utc}) = {utc}"
-        " THEN 'YYYY-MM-DD\"T\"HH24:MI:SS' ELSE 'YYYY-MM-DD\"T\"HH24:MI:SS.US' END) || '+00:00')"
-    )
+    """`i18n.pick(value, languages) or ""` of a jsonb translated text, in the reader's languages."""
+    return i18n.pick_sql(value, LANGUAGES, required=True)
 
 
 def visibility(principal: Principal) -> dict[str, Any]:
