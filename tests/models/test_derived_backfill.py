@@ -21,22 +21,28 @@ BEFORE = "0013"
 
 # The tables as revision 0013 has them (the models describe the later schema).
 _META = sa.MetaData()
-_COLLECTIVITY = sa.Table(
+
+
+def _table(name: str, *columns: sa.Column[object]) -> sa.Table:
+    """Every table has these three columns (tracker.models.base.Row) besides its own."""
+    return sa.Table(
+        name,
+        _META,
+        sa.Column("id", sa.Uuid),
+        sa.Column("created_at", sa.DateTime(timezone=True)),
+        sa.Column("updated_at", sa.DateTime(timezone=True)),
+        *columns,
+    )
+
+
+_COLLECTIVITY = _table(
     "collectivity",
-    _META,
-    sa.Column("id", sa.Uuid),
-    sa.Column("created_at", sa.DateTime(timezone=True)),
-    sa.Column("updated_at", sa.DateTime(timezone=True)),
     sa.Column("slug", sa.String),
     sa.Column("kind", sa.String),
     sa.Column("name", sa.JSON),
 )
-_PLAN = sa.Table(
+_PLAN = _table(
     "action_plan",
-    _META,
-    sa.Column("id", sa.Uuid),
-    sa.Column("created_at", sa.DateTime(timezone=True)),
-    sa.Column("updated_at", sa.DateTime(timezone=True)),
     sa.Column("collectivity_id", sa.Uuid),
     sa.Column("title", sa.JSON),
     sa.Column("description", sa.JSON),
@@ -44,12 +50,8 @@ _PLAN = sa.Table(
     sa.Column("period_end", sa.Date),
     sa.Column("status", sa.String),
 )
-_COMMITMENT = sa.Table(
+_COMMITMENT = _table(
     "commitment",
-    _META,
-    sa.Column("id", sa.Uuid),
-    sa.Column("created_at", sa.DateTime(timezone=True)),
-    sa.Column("updated_at", sa.DateTime(timezone=True)),
     sa.Column("plan_id", sa.Uuid),
     sa.Column("position", sa.Integer),
     sa.Column("reference", sa.String),
@@ -60,12 +62,8 @@ _COMMITMENT = sa.Table(
     sa.Column("partners", sa.JSON),
     sa.Column("status", sa.String),
 )
-_MILESTONE = sa.Table(
+_MILESTONE = _table(
     "milestone",
-    _META,
-    sa.Column("id", sa.Uuid),
-    sa.Column("created_at", sa.DateTime(timezone=True)),
-    sa.Column("updated_at", sa.DateTime(timezone=True)),
     sa.Column("commitment_id", sa.Uuid),
     sa.Column("position", sa.Integer),
     sa.Column("title", sa.JSON),
@@ -73,12 +71,8 @@ _MILESTONE = sa.Table(
     sa.Column("status", sa.String),
     sa.Column("weight", sa.Float),
 )
-_INDICATOR = sa.Table(
+_INDICATOR = _table(
     "indicator",
-    _META,
-    sa.Column("id", sa.Uuid),
-    sa.Column("created_at", sa.DateTime(timezone=True)),
-    sa.Column("updated_at", sa.DateTime(timezone=True)),
     sa.Column("commitment_id", sa.Uuid),
     sa.Column("position", sa.Integer),
     sa.Column("name", sa.JSON),
@@ -87,12 +81,8 @@ _INDICATOR = sa.Table(
     sa.Column("target", sa.Float),
     sa.Column("direction", sa.String),
 )
-_MEASUREMENT = sa.Table(
+_MEASUREMENT = _table(
     "measurement",
-    _META,
-    sa.Column("id", sa.Uuid),
-    sa.Column("created_at", sa.DateTime(timezone=True)),
-    sa.Column("updated_at", sa.DateTime(timezone=True)),
     sa.Column("indicator_id", sa.Uuid),
     sa.Column("value", sa.Float),
     sa.Column("observed_at", sa.DateTime(timezone=True)),
