@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import Uuid, bindparam, text
 from sqlalchemy.engine import make_url
 from sqlmodel import select
 
@@ -126,15 +126,15 @@ async def test_two_writers_of_one_plan_leave_its_counts_and_progress_right(db: D
     await assert_no_drift(db)
 
 
-async def _corrupt(db: Database, statement: str, **params: object) -> None:
+async def _corrupt(db: Database, statement: str, *, id: uuid.UUID, **params: object) -> None:
+    """Write behind the services' back; `id` is bound as a uuid, as each dialect stores one."""
     async with db.engine.begin() as connection:
-        await connection.execute(text(statement), params)
+        await connection.execute(text(statement).bindparams(bindparam("id", type_=Uuid)), {"id": id, **params})
 
 
 async def test_verify_names_a_stored_progress_that_drifted_and_exits_1(db: Database) -> None:
     _plan, made = await small_plan(db)
-    commitment_key = made[0].id.hex if db.dialect == "sqlite" else str(made[0].id)
-    await _corrupt(db, "UPDATE commitment SET progress = 42.5 WHERE id = :id", id=commitment_key)
+    await _corrupt(db, "UPDATE commitment SET progress = 42.5 WHERE id = :id", id=made[0].id)
     result = run_tracker("verify", env={"TRACKER_DATABASE_URL": db.url})
     assert result.returncode == 1, result.stderr
     assert f"commitment {made[0].id} progress: stored 42.5, computed 0.0" in result.stdout.splitlines()
@@ -142,8 +142,7 @@ async def test_verify_names_a_stored_progress_that_drifted_and_exits_1(db: Datab
 
 async def test_verify_names_a_count_that_drifted(db: Database) -> None:
     plan, _made = await small_plan(db)
-    plan_key = plan.id.hex if db.dialect == "sqlite" else str(plan.id)
-    await _corrupt(db, "UPDATE network_stats SET milestones_delayed = 3 WHERE plan_id = :id", id=plan_key)
+    await _corrupt(db, "UPDATE network_stats SET milestones_delayed = 3 WHERE plan_id = :id", id=plan.id)
     result = run_tracker("verify", env={"TRACKER_DATABASE_URL": db.url})
     assert result.returncode == 1, result.stderr
     assert f"network_stats {plan.id} milestones_delayed: stored 3, computed 0" in result.stdout.splitlines()
@@ -151,9 +150,8 @@ async def test_verify_names_a_count_that_drifted(db: Database) -> None:
 
 async def test_verify_fix_writes_the_rules_values_and_then_verify_is_clean(db: Database) -> None:
     plan, _made = await small_plan(db)
-    plan_key = plan.id.hex if db.dialect == "sqlite" else str(plan.id)
-    await _corrupt(db, "UPDATE action_plan SET progress = 7 WHERE id = :id", id=plan_key)
-    await _corrupt(db, "DELETE FROM network_stats WHERE plan_id = :id", id=plan_key)
+    await _corrupt(db, "UPDATE action_plan SET progress = 7 WHERE id = :id", id=plan.id)
+    await _corrupt(db, "DELETE FROM network_stats WHERE plan_id = :id", id=plan.id)
     env = {"TRACKER_DATABASE_URL": db.url}
     fixed = run_tracker("verify", "--fix", env=env)
     assert fixed.returncode == 0, fixed.stderr
@@ -165,12 +163,11 @@ async def test_verify_fix_writes_the_rules_values_and_then_verify_is_clean(db: D
 
 async def test_check_lists_what_a_change_made_outside_the_services_left_behind(db: Database) -> None:
     _plan, made = await small_plan(db)
-    commitment_key = made[0].id.hex if db.dialect == "sqlite" else str(made[0].id)
     await _corrupt(
         db,
         "UPDATE milestone SET status = 'COMPLETED', completed_on = :day WHERE commitment_id = :id",
         day=date(2024, 6, 1),
-        id=commitment_key,
+        id=made[0].id,
     )
     async with db.reader() as session:
         drifts = await derived.check(session)
