@@ -9,6 +9,7 @@ from tracker.api.context import Info
 from tracker.api.core import planner
 from tracker.api.core.planner import progress as planned_progress
 from tracker.api.core.planner import sql
+from tracker.models.network import COUNT_COLUMNS
 from tracker.services import network
 
 
@@ -73,93 +74,55 @@ class NetworkQuery:
 
 
 # How the read planner spells `network` (tracker/api/core/planner): the figures of
-# `services.network.summarize`, computed where the rows are. Sums run in the order the Python code
-# adds (plans by id, commitments in plan order, indicators by position), so that floats come out
-# identical, not merely close.
-def _mean(values: str, source: str) -> str:
+# `services.network.summarize`, from the values kept on write (the plans' stored progress and the
+# per-plan counts of `network_stats`, summed over the plans the reader may see); only overdue
+# milestones, which depend on the day, are counted. Means add in the order the Python code adds
+# (plans by id), so that floats come out identical, not merely close.
+def mean_sql(values: str, source: str) -> str:
     """`progress.mean`: the sum in the order of the plans over their number, 0.0 for none."""
     return f"COALESCE((SELECT SUM({values} ORDER BY id) / count(*) FROM {source}), CAST(0.0 AS float8))"
 
 
 # Every kind, in the order of the enum, even without collectivities.
-_KINDS = ", ".join(f"'{kind.value}'" for kind in models.CollectivityKind)
+KINDS_SQL = ", ".join(f"'{kind.value}'" for kind in models.CollectivityKind)
+STATS_SUMS = ", ".join(f"COALESCE(SUM(s.{name}), 0) AS {name}" for name in COUNT_COLUMNS)
+
+
+def stats_statuses(stats: str, prefix: str) -> str:
+    """(status, n) rows of the summed counts of `stats` whose columns start with `prefix`, none for 0."""
+    rows = ", ".join(f"('{status.value}', {stats}.{prefix}_{status.value.lower()})" for status in models.WorkStatus)
+    return f"(SELECT u.status, u.n FROM {stats} CROSS JOIN LATERAL (VALUES {rows}) AS u(status, n) WHERE u.n > 0)"
 
 
 def _figures(plan: planner.Compiler) -> str:
     """The CTEs of the network's figures, ending with `nw_figures`, one row."""
     return f"""nw_plans AS (
-    SELECT plan.id, plan.status, collectivity.kind
+    SELECT plan.id, plan.status, plan.progress, collectivity.kind
     FROM action_plan AS plan JOIN collectivity ON collectivity.id = plan.collectivity_id
     WHERE {plan.readable_plan("plan")}
 ),
-nw_commitments AS (
-    SELECT c.id, c.plan_id, c.status, c.position, c.reference FROM commitment AS c
-    WHERE c.plan_id IN (SELECT id FROM nw_plans)
-),
-nw_milestones AS (
-    SELECT m.commitment_id, m.status, GROUPING(m.commitment_id) AS by_status,
-        COALESCE(SUM(CASE WHEN m.status = 'COMPLETED' THEN m.weight ELSE CAST(0.0 AS float8) END), 0.0) AS completed,
-        COALESCE(SUM(CASE WHEN m.status <> 'CANCELLED' THEN m.weight ELSE CAST(0.0 AS float8) END), 0.0) AS counted,
-        count(*) AS n,
-        count(*) FILTER (WHERE {planned_progress.is_overdue("m", plan.today)}) AS late
-    FROM milestone AS m
-    WHERE m.commitment_id IN (SELECT id FROM nw_commitments)
-    GROUP BY GROUPING SETS ((m.commitment_id), (m.status))
-),
-nw_weights AS (SELECT commitment_id, completed, counted FROM nw_milestones WHERE by_status = 0),
-nw_milestone_statuses AS (SELECT status, n, late FROM nw_milestones WHERE by_status = 1),
-nw_by_indicators AS MATERIALIZED (
-    SELECT c.id, ind.progress_sum, ind.counted
-    FROM nw_commitments AS c
-    LEFT JOIN nw_weights AS w ON w.commitment_id = c.id
-    CROSS JOIN LATERAL (
-        SELECT SUM(i.progress ORDER BY i.position, i.id) AS progress_sum, count(*) AS counted
-        FROM (
-            SELECT i.id, i.position, {planned_progress.indicator_progress("i")} AS progress
-            FROM indicator AS i WHERE i.commitment_id = c.id
-        ) AS i
-    ) AS ind
-    WHERE NOT COALESCE(w.counted > 0, false)
-),
-nw_plan_sums AS (
-    SELECT c.plan_id,
-        SUM(
-            CASE
-                WHEN w.counted > 0 THEN {planned_progress.clamp("w.completed / w.counted * CAST(100.0 AS float8)")}
-                WHEN ind.counted > 0 THEN {planned_progress.clamp("ind.progress_sum / ind.counted")}
-                WHEN c.status = 'COMPLETED' THEN CAST(100.0 AS float8)
-                ELSE CAST(0.0 AS float8)
-            END
-            ORDER BY c.position, c.reference, c.id
-        ) AS progress_sum,
-        count(*) AS counted
-    FROM nw_commitments AS c
-    LEFT JOIN nw_weights AS w ON w.commitment_id = c.id
-    LEFT JOIN nw_by_indicators AS ind ON ind.id = c.id
-    WHERE c.status <> 'CANCELLED'
-    GROUP BY c.plan_id
-),
-nw_plan_progress AS (
-    SELECT p.id, p.kind,
-        CASE WHEN s.counted > 0 THEN {planned_progress.clamp("s.progress_sum / s.counted")}
-            ELSE CAST(0.0 AS float8) END AS progress
-    FROM nw_plans AS p LEFT JOIN nw_plan_sums AS s ON s.plan_id = p.id
+nw_stats AS (SELECT {STATS_SUMS} FROM network_stats AS s WHERE s.plan_id IN (SELECT id FROM nw_plans)),
+nw_commitment_statuses AS {stats_statuses("nw_stats", "commitments")},
+nw_milestone_statuses AS {stats_statuses("nw_stats", "milestones")},
+nw_overdue AS (
+    SELECT count(*) AS n FROM milestone AS m JOIN commitment AS c ON c.id = m.commitment_id
+    WHERE c.plan_id IN (SELECT id FROM nw_plans) AND {planned_progress.is_overdue("m", plan.today)}
 ),
 nw_kinds AS (
     SELECT k.kind, k.n,
         (SELECT count(*) FROM collectivity WHERE collectivity.kind = k.kind) AS collectivity_count,
-        (SELECT count(*) FROM nw_plan_progress AS p WHERE p.kind = k.kind) AS plan_count,
-        {_mean("progress", "nw_plan_progress AS p WHERE p.kind = k.kind")} AS mean_progress
-    FROM unnest(ARRAY[{_KINDS}]) WITH ORDINALITY AS k(kind, n)
+        (SELECT count(*) FROM nw_plans AS p WHERE p.kind = k.kind) AS plan_count,
+        {mean_sql("progress", "nw_plans AS p WHERE p.kind = k.kind")} AS mean_progress
+    FROM unnest(ARRAY[{KINDS_SQL}]) WITH ORDINALITY AS k(kind, n)
 ),
 nw_figures AS (
     SELECT
         (SELECT count(*) FROM collectivity) AS collectivity_count,
         (SELECT count(*) FROM nw_plans) AS plan_count,
-        (SELECT count(*) FROM nw_commitments) AS commitment_count,
+        (SELECT COALESCE(SUM(n), 0) FROM nw_commitment_statuses) AS commitment_count,
         (SELECT COALESCE(SUM(n), 0) FROM nw_milestone_statuses) AS milestone_count,
-        (SELECT COALESCE(SUM(late), 0) FROM nw_milestone_statuses) AS overdue_milestone_count,
-        {_mean("progress", "nw_plan_progress")} AS mean_progress
+        (SELECT n FROM nw_overdue) AS overdue_milestone_count,
+        {mean_sql("progress", "nw_plans")} AS mean_progress
 )"""
 
 
@@ -196,7 +159,7 @@ planner.spell(
         )
     ),
     plans_by_status=_status_counts("SELECT status, count(*) AS count FROM nw_plans GROUP BY status"),
-    commitments_by_status=_status_counts("SELECT status, count(*) AS count FROM nw_commitments GROUP BY status"),
+    commitments_by_status=_status_counts("SELECT status, n AS count FROM nw_commitment_statuses"),
     milestones_by_status=_status_counts("SELECT status, n AS count FROM nw_milestone_statuses"),
 )
 planner.spell(

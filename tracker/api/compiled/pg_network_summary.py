@@ -16,8 +16,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from tracker.api.compiled import pg_sql
 from tracker.api.compiled.pg_sql import EXACT_FLOATS, READABLE
 from tracker.api.compiled.reads import Reader
-from tracker.models import CollectivityKind, WorkStatus
-from tracker.models.network import COUNT_COLUMNS
+from tracker.api.network import KINDS_SQL, STATS_SUMS, mean_sql, stats_statuses
 
 Answer = tuple[bytes, frozenset[uuid.UUID] | None]
 
@@ -30,23 +29,6 @@ def _counts(source: str) -> str:
     ), CAST('[]' AS json))"""
 
 
-def _mean(values: str, source: str) -> str:
-    """`progress.mean`: sum in the order of the plans over their number, 0.0 for none."""
-    return f"COALESCE((SELECT SUM({values} ORDER BY id) / count(*) FROM {source}), CAST(0.0 AS float8))"
-
-
-# The kinds listed, in the order of the enum (`by_kind` lists every kind, even without collectivities).
-_KINDS = ", ".join(f"'{kind.value}'" for kind in CollectivityKind)
-
-
-def _statuses(prefix: str) -> str:
-    """(status, n) rows of the summed counts whose columns start with `prefix`, none for 0."""
-    rows = ", ".join(f"('{status.value}', stats.{prefix}_{status.value.lower()})" for status in WorkStatus)
-    return f"(SELECT u.status, u.n FROM stats CROSS JOIN LATERAL (VALUES {rows}) AS u(status, n) WHERE u.n > 0)"
-
-
-_SUMS = ", ".join(f"COALESCE(SUM(s.{name}), 0) AS {name}" for name in COUNT_COLUMNS)
-
 SQL = f"""
 WITH plans AS (
     SELECT plan.id, plan.status, plan.progress, collectivity.kind
@@ -54,10 +36,10 @@ WITH plans AS (
     WHERE {READABLE}
 ),
 stats AS (
-    SELECT {_SUMS} FROM network_stats AS s WHERE s.plan_id IN (SELECT id FROM plans)
+    SELECT {STATS_SUMS} FROM network_stats AS s WHERE s.plan_id IN (SELECT id FROM plans)
 ),
-commitment_statuses AS {_statuses("commitments")},
-milestone_statuses AS {_statuses("milestones")},
+commitment_statuses AS {stats_statuses("stats", "commitments")},
+milestone_statuses AS {stats_statuses("stats", "milestones")},
 -- Overdue depends on the day: counted, not stored.
 overdue AS (
     SELECT count(*) AS n
@@ -68,7 +50,7 @@ overdue AS (
 kinds AS (
     SELECT k.kind, k.n,
         (SELECT count(*) FROM collectivity WHERE collectivity.kind = k.kind) AS collectivity_count
-    FROM unnest(ARRAY[{_KINDS}]) WITH ORDINALITY AS k(kind, n)
+    FROM unnest(ARRAY[{KINDS_SQL}]) WITH ORDINALITY AS k(kind, n)
 )
 SELECT CAST(json_build_object('network', json_build_object(
     'collectivityCount', (SELECT count(*) FROM collectivity),
@@ -76,13 +58,13 @@ SELECT CAST(json_build_object('network', json_build_object(
     'commitmentCount', (SELECT COALESCE(SUM(n), 0) FROM commitment_statuses),
     'milestoneCount', (SELECT COALESCE(SUM(n), 0) FROM milestone_statuses),
     'overdueMilestoneCount', (SELECT n FROM overdue),
-    'meanProgress', {_mean("progress", "plans")},
+    'meanProgress', {mean_sql("progress", "plans")},
     'byKind', (
         SELECT json_agg(json_build_object(
             'kind', k.kind,
             'collectivityCount', k.collectivity_count,
             'planCount', (SELECT count(*) FROM plans AS p WHERE p.kind = k.kind),
-            'meanProgress', {_mean("progress", "plans AS p WHERE p.kind = k.kind")}
+            'meanProgress', {mean_sql("progress", "plans AS p WHERE p.kind = k.kind")}
         ) ORDER BY k.n)
         FROM kinds AS k
     ),
