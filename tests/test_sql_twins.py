@@ -102,20 +102,6 @@ def test_plan_visibility_reads_the_same_plans_in_sql(connection: Connection) -> 
                 assert found == access.can_read_plan(reader, status=status, collectivity_id=place)
 
 
-@pytest.mark.parametrize(
-    ("baseline", "target", "latest"),
-    [(0.0, 3.0, 1.0), (50.0, 20.0, 27.0), (1.0, 2.0, 5.0), (10.0, 20.0, 3.0), (4.0, 4.0, 9.0), (0.0, 9.0, None)],
-)
-def test_indicator_progress_is_the_same_float(
-    connection: Connection, baseline: float, target: float, latest: float | None
-) -> None:
-    spelled = planned_progress.indicator_progress_of(
-        baseline="CAST(%(b)s AS float8)", target="CAST(%(t)s AS float8)", latest="CAST(%(l)s AS float8)"
-    )
-    found = _value(connection, spelled, b=baseline, t=target, l=latest)
-    assert found == progress.indicator_progress(baseline=baseline, target=target, latest=latest)
-
-
 def test_milestone_progress_and_lateness_are_spelled_alike(connection: Connection) -> None:
     today = date(2025, 6, 1)
     for status in WorkStatus:

@@ -249,7 +249,7 @@ planner.spell(
     title=planner.Translated("title"),
     description=planner.Translated("description", required=False),
     lead_unit=planner.Translated("lead_unit", required=False),
-    progress=planner.Expression(lambda row, target, plan: planned_progress.commitment_progress(row)),
+    progress=planner.Column("progress"),  # kept on write by services.derived
     plan=planner.ToOne("ActionPlan", "action_plan", lambda row, to, target, plan: f"{to}.id = {row}.plan_id"),
     milestones=planner.Connection(
         "Milestone",

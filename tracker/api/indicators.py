@@ -9,7 +9,6 @@ import strawberry
 from tracker import models
 from tracker.api.context import Info
 from tracker.api.core import planner
-from tracker.api.core.planner import progress as planned_progress
 from tracker.api.core.planner import sql
 from tracker.api.history import Audited
 from tracker.api.relay import Connection, Node, PageArgs, encode_id, page_of_list
@@ -95,7 +94,7 @@ planner.spell(
     origin=planner.Column("origin"),
     recorded_at=planner.Column("created_at", sql.iso_datetime),
 )
-# Newest first, as Loaders.measurements_by_indicator and the latest measurement read them.
+# Newest first, as Loaders.measurements_by_indicator reads them.
 MEASUREMENT_ORDER = "{to}.observed_at DESC, {to}.created_at DESC, {to}.id"
 planner.spell(
     "Indicator",
@@ -105,13 +104,11 @@ planner.spell(
     target=planner.Column("target"),
     direction=planner.Column("direction"),
     name=planner.Translated("name"),
+    # Both kept on write by services.derived, by the rule of tracker.progress.
     latest=planner.ToOne(
-        "Measurement",
-        "measurement",
-        lambda row, to, target, plan: f"{to}.indicator_id = {row}.id",
-        order=MEASUREMENT_ORDER,
+        "Measurement", "measurement", lambda row, to, target, plan: f"{to}.id = {row}.latest_measurement_id"
     ),
-    progress=planner.Expression(lambda row, target, plan: planned_progress.indicator_progress(row)),
+    progress=planner.Column("progress"),
     measurements=planner.Connection(
         "Measurement",
         "measurement",

@@ -13,7 +13,6 @@ from tracker import models
 from tracker.api.commitments import Commitment
 from tracker.api.context import Context, Info
 from tracker.api.core import planner
-from tracker.api.core.planner import progress as planned_progress
 from tracker.api.core.planner import sql
 from tracker.api.history import Audited
 from tracker.api.relay import Connection, Node, PageArgs, encode_id, page_of_list
@@ -163,6 +162,6 @@ planner.spell(
     collectivity=planner.ToOne(
         "Collectivity", "collectivity", lambda row, to, target, plan: f"{to}.id = {row}.collectivity_id"
     ),
-    progress=planner.Expression(lambda row, target, plan: planned_progress.plan_progress(row)),
+    progress=planner.Column("progress"),  # kept on write by services.derived
     commitments=planner.Connection("Commitment", "commitment", _commitments_where, _commitment_order),
 )
