@@ -147,7 +147,8 @@ def _hide_parameters() -> bool:
     return not get_settings().log_sql_parameters
 
 
-def create_engine_for(url: str, *, lock_timeout: float | None = None) -> AsyncEngine:
+def create_engine_for(url: str, *, lock_timeout: float) -> AsyncEngine:
+    """`lock_timeout`: SQLite's busy timeout, in seconds."""
     pool: dict[str, Any] = {}
     if not is_sqlite(url):
         # psycopg decodes json columns itself, with the standard library unless told otherwise.
@@ -164,8 +165,7 @@ def create_engine_for(url: str, *, lock_timeout: float | None = None) -> AsyncEn
         **pool,
     )
     if is_sqlite(url):
-        timeout = get_settings().database_lock_timeout_seconds if lock_timeout is None else lock_timeout
-        event.listen(engine.sync_engine, "connect", _sqlite_own_transactions(timeout))
+        event.listen(engine.sync_engine, "connect", _sqlite_own_transactions(lock_timeout))
         event.listen(engine.sync_engine, "begin", _sqlite_begin)
     return engine
 

@@ -19,7 +19,7 @@ from tracker.access import ANONYMOUS
 from tracker.api.context import Context
 from tracker.errors import ErrorCode
 from tracker.services.collectivities import SLUG
-from tracker.web.unavailable import RETRY_AFTER_SECONDS, database_answers
+from tracker.web.unavailable import RETRY_AFTER_SECONDS, database_answers, has_code
 
 # As long as a collectivity's slug may be (its column's length).
 MAX_SLUG_LENGTH = 80
@@ -128,7 +128,7 @@ async def dashboard(request: Request) -> Response:
         finally:
             await context.close()
         if result.errors:
-            busy = any((error.extensions or {}).get("code") == ErrorCode.UNAVAILABLE.value for error in result.errors)
+            busy = has_code(result.errors, ErrorCode.UNAVAILABLE)
             if not busy and await database_answers(request.app.state.db):
                 return HTMLResponse("<h1>Internal error</h1>", status_code=500)
             retry = {"Retry-After": str(RETRY_AFTER_SECONDS)}

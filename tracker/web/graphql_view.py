@@ -29,7 +29,7 @@ from tracker.db import Database
 from tracker.errors import ErrorCode
 from tracker.web.json_errors import error_response
 from tracker.web.unavailable import MESSAGE as UNAVAILABLE_MESSAGE
-from tracker.web.unavailable import RETRY_AFTER_SECONDS, database_answers
+from tracker.web.unavailable import RETRY_AFTER_SECONDS, database_answers, has_code
 
 GRAPHIQL_ORIGIN = "https://unpkg.com"
 _OPENING_TAG = re.compile(r"<script\b")
@@ -54,10 +54,6 @@ def _is_subscription(request_data: GraphQLRequestData) -> bool:
     except GraphQLError:
         return False  # strawberry reports the syntax error
     return operation is not None and operation.operation is OperationType.SUBSCRIPTION
-
-
-def _has(result: ExecutionResult, code: ErrorCode) -> bool:
-    return any((error.extensions or {}).get("code") == code.value for error in result.errors or ())
 
 
 def _internal_as_unavailable(result: ExecutionResult) -> None:
@@ -98,9 +94,9 @@ class GraphQLView(GraphQL[Context, None]):
             # Executed as a single result, a subscription fails inside strawberry as INTERNAL.
             raise HTTPException(400, "subscriptions are served over WebSocket (graphql-transport-ws)")
         result = await super().execute_single(request, request_adapter, sub_response, context, root_value, request_data)
-        if _has(result, ErrorCode.INTERNAL) and not await database_answers(self.db):
+        if has_code(result.errors, ErrorCode.INTERNAL) and not await database_answers(self.db):
             _internal_as_unavailable(result)
-        if _has(result, ErrorCode.UNAVAILABLE):
+        if has_code(result.errors, ErrorCode.UNAVAILABLE):
             sub_response.status_code = 503
             sub_response.headers["retry-after"] = str(RETRY_AFTER_SECONDS)
         return result

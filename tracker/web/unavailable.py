@@ -4,10 +4,12 @@ or a 401."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 
 from sqlalchemy import exc, text
 from starlette.types import Send
 
+from graphql import GraphQLError
 from tracker.db import Database
 from tracker.errors import ErrorCode, Unavailable
 from tracker.web.json_errors import send_error
@@ -41,6 +43,11 @@ def is_outage(error: BaseException) -> bool:
         seen.add(id(current))
         current = current.__cause__ or current.__context__
     return False
+
+
+def has_code(errors: Iterable[GraphQLError] | None, code: ErrorCode) -> bool:
+    """Whether one of a GraphQL answer's errors carries `code`."""
+    return any((error.extensions or {}).get("code") == code.value for error in errors or ())
 
 
 async def database_answers(db: Database) -> bool:
