@@ -17,6 +17,7 @@ from tracker.api.collectivities import Collectivity, CollectivityQuery
 from tracker.api.commitments import Commitment
 from tracker.api.context import Context
 from tracker.api.core.analysis import ShapeCache
+from tracker.api.core.document_cache import CachedParsing, CachedValidation
 from tracker.api.core.limits import DocumentLimits, Limits
 from tracker.api.core.planner import PlanCache, PlannedReads
 from tracker.api.errors import ErrorCodes
@@ -112,7 +113,9 @@ def build_schema(settings: Settings, *, plans: PlanCache | None = None) -> straw
             StreamErrorCodes,
             # Limits first: the cheapest refusal, before anything walks the document.
             lambda: DocumentLimits(limits=limits, shapes=shapes),
+            CachedParsing,
             TextRules,
+            CachedValidation,  # after every refusal that spares validation
             lambda: PlannedReads(plans=plans, enabled=planned),
             CloseReadSession,
         ],
