@@ -110,7 +110,6 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None) 
         db=database,
         operations=PersistedOperations.load(graphql.graphql_schema),
         cache=ReadCache(max_bytes=settings.read_cache_megabytes * 1024 * 1024, ttl_seconds=settings.read_cache_seconds),
-        compiled_reads=settings.compiled_reads,
         max_tokens=settings.max_tokens,
         max_document_bytes=settings.max_document_bytes,
     )

@@ -72,9 +72,6 @@ class Settings(BaseSettings):
         "committed changes invalidate it sooner",
     )
     read_cache_megabytes: int = Field(default=64, ge=1, description="Memory for cached answers")
-    compiled_reads: bool = Field(
-        default=True, description="Answer persisted dashboard reads by their compiled read path"
-    )
     planned_reads: bool = Field(
         default=True,
         description="On PostgreSQL, answer the root fields of queries the read planner covers with one "

@@ -1,6 +1,6 @@
 """Every operation in graphql/operations/ runs as many SQL statements on 5 rows as on 500.
 
-Each is counted on both read paths (compiled and strawberry's), with the read cache off so that
+Each is counted on both read paths (the planner's and strawberry's), with the read cache off so that
 every request reaches the database.
 """
 
@@ -26,10 +26,10 @@ from tracker.services import evidence, indicators, milestones
 from tracker.settings import Settings
 
 
-@pytest.fixture(params=["compiled", "normal"])
+@pytest.fixture(params=["planned", "normal"])
 async def reads(request: pytest.FixtureRequest, settings: Settings, db: Database) -> AsyncIterator[Client]:
-    """A client whose reads all reach the database, by the compiled or the normal path."""
-    update = {"read_cache_seconds": 0, "compiled_reads": request.param == "compiled"}
+    """A client whose reads all reach the database, by the planner (on PostgreSQL) or strawberry."""
+    update = {"read_cache_seconds": 0, "planned_reads": request.param == "planned"}
     client = Client(settings.model_copy(update=update), db)
     await client.start()
     client.admin_token = await token_for(db, Role.ADMIN)

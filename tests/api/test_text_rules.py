@@ -175,7 +175,7 @@ async def test_nul_inside_json_options_is_refused_on_its_path(client: Client, db
 async def test_nul_in_a_persisted_read_is_refused_without_an_internal_failure(
     client: Client, plan: Plan, caplog: pytest.LogCaptureFixture
 ) -> None:
-    # The compiled read path must not send it to the database either (it logged a failure there).
+    # No read path may send it to the database either (a compiled one logged a failure there).
     response = await _send(client, operation("PlanDashboard"), {"slug": "tiznit\x00"})
     assert error_codes(response.json()) == [("BAD_USER_INPUT", "slug")]
     failures = [r.getMessage() for r in caplog.records if r.name.startswith("tracker") and r.levelno >= logging.ERROR]

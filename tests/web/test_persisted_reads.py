@@ -114,19 +114,17 @@ async def test_no_stale_read_after_a_mutation_commits(client: Client, db: Databa
     assert after.headers["etag"] != before.headers["etag"]
 
 
-async def test_a_change_elsewhere_keeps_a_dashboard_but_renews_the_network_summary(
-    client: Client, db: Database
-) -> None:
+async def test_a_change_anywhere_renews_every_cached_answer(client: Client, db: Database) -> None:
     await ait_melloul(db)
     dashboard = await _get(client, "PlanDashboard", {"slug": "ait-melloul"})
     summary = await _get(client, "NetworkSummary", {})
     await small_plan(db, slug="tiznit", commitments_count=1)
     with count_statements(db) as counter:
-        kept = await _get(
+        renewed = await _get(
             client, "PlanDashboard", {"slug": "ait-melloul"}, **{"If-None-Match": dashboard.headers["etag"]}
         )
-    assert kept.status_code == 304
-    assert counter.count == 0
+    assert counter.count > 0  # read again; the same bytes, so the client's copy stands
+    assert renewed.status_code == 304
     renewed = await _get(client, "NetworkSummary", {}, **{"If-None-Match": summary.headers["etag"]})
     assert renewed.status_code == 200
     assert renewed.json()["data"]["network"]["planCount"] == 2

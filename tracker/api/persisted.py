@@ -3,7 +3,7 @@
 Frontends may send one by id instead of its text (`documentId=sha256:<hex>`, as in the GraphQL
 over HTTP persisted documents proposal, or Apollo's `extensions.persistedQuery.sha256Hash`), or
 send the text itself. Either way the server knows the operation in advance: it parsed and
-validated it once at start, may run a compiled read path for it, and may cache its answers.
+validated it once at start, and may cache its answers.
 """
 
 from __future__ import annotations

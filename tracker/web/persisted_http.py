@@ -1,11 +1,12 @@
-"""Persisted operations over HTTP: by id or by text, compiled when they can be, cached when public.
+"""Persisted operations over HTTP: by id or by text, cached when public.
 
 In front of the GraphQL endpoint. A request naming a persisted operation (`documentId`,
 Apollo's `extensions.persistedQuery`, or the exact text of one) is answered here:
 
 * anonymous queries are cached per operation, variables, languages, media type and day, with an
   `ETag`; `If-None-Match` gets a 304 from memory, without the database;
-* operations with a compiled read path run it; the others go to strawberry with their text.
+* the others go to strawberry with their text, where the read planner answers what it covers
+  (tracker/api/core/planner), as for any query.
 
 Everything else passes through untouched.
 """
@@ -14,7 +15,6 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from collections import Counter
 from datetime import date
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
@@ -25,7 +25,6 @@ from starlette.requests import HTTPConnection
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from tracker.access import Principal
-from tracker.api import compiled
 from tracker.api.persisted import PersistedOperation, PersistedOperations
 from tracker.db import Database
 from tracker.errors import ErrorCode
@@ -36,7 +35,6 @@ from tracker.web.graphql_http import GRAPHQL_RESPONSE, accepts
 from tracker.web.json_body import decode_json, encode_json
 from tracker.web.json_errors import error_document, send_error
 from tracker.web.read_cache import CachedAnswer, ReadCache
-from tracker.web.unavailable import is_outage, send_unavailable
 from tracker.web.variables import DeclaredVariables
 
 log = logging.getLogger("tracker.persisted")
@@ -126,7 +124,6 @@ class PersistedReads:
         db: Database,
         operations: PersistedOperations,
         cache: ReadCache,
-        compiled_reads: bool = True,
         max_tokens: int = 5000,
         max_document_bytes: int = 100_000,
     ) -> None:
@@ -135,9 +132,6 @@ class PersistedReads:
         self.operations = operations
         self.declared = DeclaredVariables(operations, max_tokens=max_tokens, max_document_bytes=max_document_bytes)
         self.cache = cache
-        self.compiled_reads = compiled_reads
-        # How requests were answered: compiled, fallback (normal path by design), failed (a bug).
-        self.answers: Counter[str] = Counter()
         db.change_listeners.append(cache.changed)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -197,33 +191,6 @@ class PersistedReads:
             cached = self.cache.get(key)
             if cached is not None:
                 await send_cached(send, cached, headers)
-                return
-        if self.compiled_reads and operation.is_query and compiled.compiled(operation.name):
-            try:
-                data, depends = await compiled.execute(
-                    self.db,
-                    operation.name,
-                    variables,
-                    principal=principal,
-                    accept_languages=languages,
-                    today=day,
-                )
-            except compiled.Fallback:
-                self.answers["fallback"] += 1
-            except Exception as failure:
-                if is_outage(failure):
-                    await send_unavailable(send)
-                    return
-                self.answers["failed"] += 1
-                log.exception("compiled read of %s failed; answering by the normal path", operation.name)
-            else:
-                self.answers["compiled"] += 1
-                body = b'{"data":' + data + b"}" if isinstance(data, bytes) else orjson.dumps({"data": data})
-                if not cacheable:
-                    await _send(send, 200, body, media_type, [])
-                    return
-                answer = self.cache.put(key, body, media_type=media_type, collectivities=depends, started_at=started)
-                await send_cached(send, answer, headers)
                 return
         await self._normal(scope, send, request, operation, key if cacheable else None, started)
 
