@@ -60,6 +60,7 @@ class TrackerGraphQL(GraphQLView):
         schema = build_schema(settings)
         super().__init__(schema, graphql_ide="graphiql", keep_alive=True, keep_alive_interval=20)
         self.graphql_schema = schema._schema
+        self.ready_reads = schema.ready_reads
         self.db = db
         self.settings = settings
         self.hub = hub
@@ -110,6 +111,8 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None) 
         db=database,
         operations=PersistedOperations.load(graphql.graphql_schema),
         cache=ReadCache(max_bytes=settings.read_cache_megabytes * 1024 * 1024, ttl_seconds=settings.read_cache_seconds),
+        settings=settings,
+        ready=graphql.ready_reads,
         max_tokens=settings.max_tokens,
         max_document_bytes=settings.max_document_bytes,
     )

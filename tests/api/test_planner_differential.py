@@ -120,10 +120,14 @@ def test_generated_queries_get_the_resolvers_answer_from_the_planner(
     def same_answer(query: str, reader: str, languages: tuple[str, ...]) -> None:
         planned, resolved = loop.run_until_complete(paths.both(query, principal=readers[reader], languages=languages))
         assert planned == resolved, query
+        # The same query again, answered without strawberry when the planner answered all of it.
+        again = loop.run_until_complete(paths.ready(query, principal=readers[reader], languages=languages))
+        assert again in (None, planned), query
 
     same_answer()
-    # The corpus reaches the planner, not only the resolvers' refusals.
+    # The corpus reaches the planner, not only the resolvers' refusals, and the path without strawberry.
     assert paths.plans.answers["planned"] > EXAMPLES // 4, paths.plans.answers
+    assert paths.ready_answers > EXAMPLES // 8, paths.ready_answers
 
 
 def test_generated_queries_mixing_covered_and_uncovered_fields_get_the_same_answer(

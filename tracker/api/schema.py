@@ -20,6 +20,7 @@ from tracker.api.core.analysis import ShapeCache
 from tracker.api.core.document_cache import CachedParsing, CachedValidation
 from tracker.api.core.limits import DocumentLimits, Limits
 from tracker.api.core.planner import PlanCache, PlannedReads
+from tracker.api.core.planner.ready import ReadyReads
 from tracker.api.errors import ErrorCodes
 from tracker.api.events import Event, EventQuery
 from tracker.api.evidence import Evidence
@@ -72,19 +73,23 @@ class CloseReadSession(SchemaExtension):
 
 
 class TrackerSchema(strawberry.Schema):
+    # Queries the planner answered whole once, answered again without strawberry (over HTTP).
+    ready_reads: ReadyReads
+
     def process_errors(self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None) -> None:
         """Nothing: strawberry would log every error at ERROR with its traceback, unclassified and
         with the client's text as sent; ErrorCodes logs each operation's errors once, at the level
         they deserve (tracker/api/errors.py)."""
 
 
-def build_schema(settings: Settings, *, plans: PlanCache | None = None) -> strawberry.Schema:
+def build_schema(settings: Settings, *, plans: PlanCache | None = None) -> TrackerSchema:
     limits, shapes, plans = Limits.from_settings(settings), ShapeCache(), plans or PlanCache()
 
     def planned(context: Context) -> bool:
         return settings.planned_reads and context.db.dialect == "postgresql"
 
-    return TrackerSchema(
+    ready = ReadyReads(plans=plans, limits=limits, shapes=shapes, enabled=planned)
+    schema = TrackerSchema(
         query=Query,
         mutation=Mutation,
         subscription=Subscription,
@@ -116,7 +121,10 @@ def build_schema(settings: Settings, *, plans: PlanCache | None = None) -> straw
             CachedParsing,
             TextRules,
             CachedValidation,  # after every refusal that spares validation
-            lambda: PlannedReads(plans=plans, enabled=planned),
+            lambda: PlannedReads(plans=plans, enabled=planned, answered_whole=ready.remember),
             CloseReadSession,
         ],
     )
+    ready.schema = schema._schema
+    schema.ready_reads = ready
+    return schema

@@ -8,6 +8,9 @@ Apollo's `extensions.persistedQuery`, or the exact text of one) is answered here
 * the others go to strawberry with their text, where the read planner answers what it covers
   (tracker/api/core/planner), as for any query.
 
+Any query, persisted or not, that the planner answered whole before is answered again without
+strawberry (`tracker/api/core/planner/ready.py`).
+
 Everything else passes through untouched.
 """
 
@@ -25,16 +28,20 @@ from starlette.requests import HTTPConnection
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from tracker.access import Principal
+from tracker.api.context import Context
+from tracker.api.core.planner.ready import ReadyReads
 from tracker.api.persisted import PersistedOperation, PersistedOperations
 from tracker.db import Database
 from tracker.errors import ErrorCode
 from tracker.i18n import parse_accept_language
 from tracker.services.common import today
+from tracker.settings import Settings
 from tracker.web.auth import principal_of
 from tracker.web.graphql_http import GRAPHQL_RESPONSE, accepts
 from tracker.web.json_body import decode_json, encode_json
 from tracker.web.json_errors import error_document, send_error
 from tracker.web.read_cache import CachedAnswer, ReadCache
+from tracker.web.unavailable import is_outage, send_unavailable
 from tracker.web.variables import DeclaredVariables
 
 log = logging.getLogger("tracker.persisted")
@@ -124,11 +131,15 @@ class PersistedReads:
         db: Database,
         operations: PersistedOperations,
         cache: ReadCache,
+        settings: Settings,
+        ready: ReadyReads | None = None,
         max_tokens: int = 5000,
         max_document_bytes: int = 100_000,
     ) -> None:
         self.app = app
         self.db = db
+        self.settings = settings
+        self.ready = ready
         self.operations = operations
         self.declared = DeclaredVariables(operations, max_tokens=max_tokens, max_document_bytes=max_document_bytes)
         self.cache = cache
@@ -162,6 +173,8 @@ class PersistedReads:
             await send_error(send, 400, message, BAD_USER_INPUT, field=undeclared)
             return
         if operation is None or variables is None:
+            if await self._ready(scope, send, headers, params.get("query"), params.get("operationName"), variables):
+                return
             await self.app(scope, replay(body, receive), send)
             return
         if not operation.is_query and method == "GET":
@@ -192,7 +205,56 @@ class PersistedReads:
             if cached is not None:
                 await send_cached(send, cached, headers)
                 return
+        name = request.params.get("operationName")
+        if operation.is_query and await self._ready(
+            scope, send, headers, operation.text, name, variables, cache_key=key if cacheable else None, started=started
+        ):
+            return
         await self._normal(scope, send, request, operation, key if cacheable else None, started)
+
+    async def _ready(
+        self,
+        scope: Scope,
+        send: Send,
+        headers: Headers,
+        query: Any,
+        operation_name: Any,
+        variables: dict[str, Any] | None,
+        *,
+        cache_key: bytes | None = None,
+        started: int = 0,
+    ) -> bool:
+        """Answers a query the planner answered whole before; False: the normal path answers."""
+        if self.ready is None or not isinstance(query, str) or variables is None:
+            return False
+        named = operation_name is None or isinstance(operation_name, str)
+        if not named or not self.ready.knows(query, operation_name):
+            return False
+        reading = Context(
+            db=self.db,
+            settings=self.settings,
+            principal=principal_of_scope(scope),
+            accept_languages=parse_accept_language(headers.get("accept-language")),
+            answer_as_json=True,
+        )
+        try:
+            body = await self.ready.answer(query, operation_name, variables, reading)
+        except Exception as failure:
+            if is_outage(failure):
+                await send_unavailable(send)
+                return True
+            # The normal path answers instead, and says what went wrong in its own words.
+            log.warning("the ready read of %s failed; strawberry answers", operation_name, exc_info=True)
+            return False
+        if body is None:
+            return False
+        media_type = media_type_for(headers)
+        if cache_key is None:
+            await _send(send, 200, body, media_type, [])
+        else:
+            answer = self.cache.put(cache_key, body, media_type=media_type, collectivities=None, started_at=started)
+            await send_cached(send, answer, headers)
+        return True
 
     async def _normal(
         self,

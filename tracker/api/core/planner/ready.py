@@ -1,0 +1,105 @@
+"""Documents the planner answered whole before, answered again without strawberry.
+
+Once a query has gone through strawberry and the planner answered every one of its root fields,
+nothing of strawberry's machinery is left to do for the same text: it parsed it, validated it,
+and its plans are cached. The next request with that text and operation name is answered here,
+in the order strawberry would have taken: the document limits with this request's variables and
+principal, the text rules on the variables, the variables' coercion, the plan, its bind
+parameters, the statement, and the `data` JSON built by PostgreSQL copied into the answer as it
+is. At any step where strawberry would have answered something else (a limit, a bad variable, an
+argument the resolvers refuse, a float PostgreSQL cannot say exactly), this gives up and the
+request takes the normal path, which then answers with its own words.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+from cachetools import LRUCache
+from graphql.execution.values import VariableValues, get_variable_values
+
+from graphql import DocumentNode, GraphQLSchema, OperationDefinitionNode, OperationType, get_operation_ast
+from tracker import access
+from tracker.api.context import Context
+from tracker.api.core.analysis import ShapeCache, document_digest
+from tracker.api.core.limits import Limits
+from tracker.api.core.planner.execution import PlanCache, run_statement
+from tracker.text import TextError, clean_json
+
+# Documents remembered: each holds its syntax tree (bounded by the token limit), like the
+# parse cache does.
+READY_DOCUMENTS = 256
+
+
+@dataclass(frozen=True, slots=True)
+class Ready:
+    document: DocumentNode
+    operation: OperationDefinitionNode
+
+
+class ReadyReads:
+    def __init__(
+        self,
+        *,
+        plans: PlanCache,
+        limits: Limits,
+        shapes: ShapeCache,
+        enabled: Callable[[Context], bool],
+    ) -> None:
+        # Set once the schema is built (it is built with the extension that fills this).
+        self.schema: GraphQLSchema | None = None
+        self.plans = plans
+        self.limits = limits
+        self.shapes = shapes
+        self.enabled = enabled
+        self.documents: LRUCache[tuple[bytes, str | None], Ready] = LRUCache(maxsize=READY_DOCUMENTS)
+
+    def remember(self, text: str, operation_name: str | None, document: DocumentNode) -> None:
+        """Strawberry ran this query and the planner answered all of it."""
+        operation = get_operation_ast(document, operation_name)
+        if operation is None or operation.operation is not OperationType.QUERY:
+            return
+        digest, ready = document_digest(text), Ready(document, operation)
+        self.documents[(digest, operation_name)] = ready
+        if sum(isinstance(definition, OperationDefinitionNode) for definition in document.definitions) == 1:
+            # The only operation of its document: a request naming none means it too.
+            self.documents[(digest, None)] = ready
+
+    def knows(self, text: str, operation_name: str | None) -> bool:
+        return (document_digest(text), operation_name) in self.documents
+
+    async def answer(
+        self, text: str, operation_name: str | None, variables: Mapping[str, Any], reading: Context
+    ) -> bytes | None:
+        """The response body, or None: the normal path answers. Database errors propagate."""
+        ready = self.documents.get((document_digest(text), operation_name))
+        schema = self.schema
+        if ready is None or schema is None or reading.transaction is not None or not self.enabled(reading):
+            return None
+        measures = self.shapes.get(schema, text, ready.document).measure(operation_name, variables)
+        if measures is None or self.limits.refusal(measures, reading.principal) is not None:
+            return None
+        try:
+            cleaned = clean_json(dict(variables))
+        except TextError:
+            return None
+        coerced = get_variable_values(schema, ready.operation.variable_definitions or (), cleaned)
+        if not isinstance(coerced, VariableValues):
+            return None
+        visibility = access.plan_visibility(reading.principal)
+        plan = self.plans.plan(text, ready.document, ready.operation, schema, coerced, visibility)
+        prepared = self.plans.bind(plan, coerced, reading)
+        if prepared.left or not prepared.run:
+            return None
+        row = await run_statement(reading, plan.statement, prepared.parameters)
+        if not row.exact_floats:
+            return None
+        self.plans.answers["planned"] += len(prepared.run)
+        answered = [row[index] for index in range(len(plan.planned))]
+        values: dict[str, Any] = dict(plan.constants)
+        for key, value in zip(plan.planned, answered, strict=True):
+            values[key] = None if value is None else orjson.Fragment(value)
+        return orjson.dumps({"data": {key: values.get(key) for key in plan.keys}})
