@@ -28,7 +28,7 @@ from tracker.events.pubsub import Hub
 from tracker.i18n import parse_accept_language
 from tracker.jobs.scheduler import Scheduler
 from tracker.jobs.sources import SourceRunner
-from tracker.services.tokens import authenticate
+from tracker.services.tokens import Tokens
 from tracker.settings import Settings, get_settings
 from tracker.web.auth import BearerTokens, principal_of, refuse
 from tracker.web.cached_reads import CachedReads
@@ -54,6 +54,7 @@ class TrackerGraphQL(GraphQLView):
         settings: Settings,
         hub: Hub,
         *,
+        tokens: Tokens,
         after_commit: Callable[[], None] | None = None,
         source_runner: SourceRunner | None = None,
     ) -> None:
@@ -64,6 +65,7 @@ class TrackerGraphQL(GraphQLView):
         self.db = db
         self.settings = settings
         self.hub = hub
+        self.tokens = tokens
         self.after_commit = after_commit
         self.source_runner = source_runner
 
@@ -86,11 +88,10 @@ class TrackerGraphQL(GraphQLView):
         raw = params.get("Authorization") or params.get("authorization") or params.get("token")
         if isinstance(raw, str) and raw.strip():
             token = raw.split(" ", 1)[1] if raw.lower().startswith("bearer ") else raw
-            async with self.db.reader() as session:
-                try:
-                    context.principal = await authenticate(session, token)
-                except Unauthenticated:
-                    raise ConnectionRejectionError({"message": "invalid, expired or revoked token"}) from None
+            try:
+                context.principal = await self.tokens.principal(token)
+            except Unauthenticated:
+                raise ConnectionRejectionError({"message": "invalid, expired or revoked token"}) from None
         acknowledged: UnsetType = UNSET
         return acknowledged
 
@@ -104,7 +105,10 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None) 
 
     hub = Hub(database, poll_interval=settings.live_poll_seconds)
     scheduler = Scheduler(database, settings, hub=hub)
-    graphql = TrackerGraphQL(database, settings, hub, after_commit=scheduler.wake, source_runner=scheduler.sources)
+    tokens = Tokens(database, seconds=settings.token_cache_seconds)
+    graphql = TrackerGraphQL(
+        database, settings, hub, tokens=tokens, after_commit=scheduler.wake, source_runner=scheduler.sources
+    )
 
     persisted = PersistedReads(
         GraphQLOverHTTP(graphql),
@@ -157,7 +161,7 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None) 
             Middleware(RequestLimits, max_body_bytes=settings.max_body_bytes),
             # End of the HTTP edge.
             Middleware(CachedReads, reads=persisted),
-            Middleware(AuthenticationMiddleware, backend=BearerTokens(database), on_error=refuse),
+            Middleware(AuthenticationMiddleware, backend=BearerTokens(tokens), on_error=refuse),
             # Idempotency-Key (issue 12): after authentication, which decides whose key it is.
             Middleware(
                 Idempotency,

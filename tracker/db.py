@@ -17,7 +17,7 @@ import orjson
 from psycopg.types.json import set_json_loads
 from sqlalchemy import event, exc, func
 from sqlalchemy.engine import URL, Connection, Engine, make_url
-from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, async_sessionmaker, create_async_engine
 from sqlmodel import create_engine, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -72,9 +72,15 @@ def _sqlite_own_transactions(lock_timeout: float) -> Callable[[Any, Any], None]:
     return connected
 
 
+# A connection whose statements each run on their own (`Database.autocommit`): no BEGIN.
+NO_BEGIN_OPTION = "tracker_no_begin"
+
+
 def _sqlite_begin(connection: Connection) -> None:
-    write = connection.get_execution_options().get(_WRITE_OPTION, False)
-    connection.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+    options = connection.get_execution_options()
+    if options.get(NO_BEGIN_OPTION, False):
+        return
+    connection.exec_driver_sql("BEGIN IMMEDIATE" if options.get(_WRITE_OPTION, False) else "BEGIN")
 
 
 _BUSY = ("database is locked", "database table is locked", "database is busy")
@@ -301,6 +307,18 @@ class Database:
     async def reader(self) -> AsyncIterator[AsyncSession]:
         async with self.sessions() as session:
             yield session
+
+    @asynccontextmanager
+    async def autocommit(self) -> AsyncIterator[AsyncConnection]:
+        """A connection whose statements each run on their own, outside any transaction: a read
+        of one statement is one round trip, instead of BEGIN, the statement and ROLLBACK (one
+        statement sees one snapshot anyway). Never for writes, nor for reads that must agree."""
+        async with self.engine.connect() as connection:
+            if self.dialect == "sqlite":
+                # The sqlite3 module opens no transaction itself here (see `_sqlite_own_transactions`).
+                yield await connection.execution_options(**{NO_BEGIN_OPTION: True})
+            else:
+                yield await connection.execution_options(isolation_level="AUTOCOMMIT")
 
     async def dispose(self) -> None:
         await self.engine.dispose()

@@ -77,6 +77,13 @@ class Settings(BaseSettings):
         description="On PostgreSQL, answer the root fields of queries the read planner covers with one "
         "statement building their JSON (tracker/api/core/planner)",
     )
+    token_cache_seconds: float = Field(
+        default=5.0,
+        ge=0,
+        description="How long a process may accept a bearer token it checked a moment ago without reading it "
+        "again (0: read it for every request): a revocation reaches this process at once, and other processes "
+        "at once on PostgreSQL (LISTEN/NOTIFY), within this bound otherwise; expiry is exact",
+    )
     max_body_bytes: int = Field(
         default=1_000_000,
         ge=1,

@@ -7,17 +7,27 @@ from contextlib import contextmanager
 from typing import Any
 
 from sqlalchemy import event
+from sqlalchemy.engine import Connection
 
-from tracker.db import Database
+from tracker.db import NO_BEGIN_OPTION, Database
 
 
 class StatementCounter:
     def __init__(self) -> None:
         self.statements: list[str] = []
+        # Transactions the driver really opened (not on a connection that autocommits).
+        self.transactions = 0
 
     @property
     def count(self) -> int:
         return len(self.statements)
+
+    @property
+    def exchanges(self) -> int:
+        """What was sent to the database: each statement, and each transaction's BEGIN and its
+        COMMIT or ROLLBACK (sent by the driver on PostgreSQL, so by no cursor)."""
+        statements = sum(1 for statement in self.statements if not statement.startswith("BEGIN"))
+        return statements + 2 * self.transactions
 
 
 @contextmanager
@@ -27,8 +37,15 @@ def count_statements(db: Database) -> Iterator[StatementCounter]:
     def record(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
         counter.statements.append(statement)
 
+    def began(connection: Connection) -> None:
+        options = connection.get_execution_options()
+        if options.get("isolation_level") != "AUTOCOMMIT" and not options.get(NO_BEGIN_OPTION):
+            counter.transactions += 1
+
     event.listen(db.engine.sync_engine, "before_cursor_execute", record)
+    event.listen(db.engine.sync_engine, "begin", began)
     try:
         yield counter
     finally:
         event.remove(db.engine.sync_engine, "before_cursor_execute", record)
+        event.remove(db.engine.sync_engine, "begin", began)

@@ -49,26 +49,56 @@ class Context:
     transaction: AsyncSession | None = None
     _session: AsyncSession | None = field(default=None, repr=False)
     _loaders: Loaders | None = field(default=None, repr=False)
+    # Set once the operation has ended (`close`): reads after that get sessions of their own.
+    # (Before any operation starts, reads share one: a resolver run by a test, a subscription.)
+    _closed: bool = field(default=False, repr=False)
+    # Sessions left behind by interrupted reads, being ended apart from the readers.
+    _ending: set[asyncio.Task[None]] = field(default_factory=set, repr=False)
 
     _lock: asyncio.Lock = field(default_factory=asyncio.Lock, repr=False)
-
-    @property
-    def _read_session(self) -> AsyncSession:
-        if self.transaction is not None:
-            return self.transaction
-        if self._session is None:
-            self._session = self.db.sessions()
-        return self._session
 
     @asynccontextmanager
     async def reading(self) -> AsyncIterator[AsyncSession]:
         """The request's read session, one statement batch at a time.
 
         One AsyncSession runs one statement at a time, and resolvers of sibling fields (and
-        DataLoader batches) run concurrently: every read takes this lock.
+        DataLoader batches) run concurrently: every read takes this lock. A resolver may be
+        cancelled in the middle of its read (graphql-core cancels the siblings of a field whose
+        error nulls their parent; strawberry cancels a batch nobody awaits any more), and a
+        statement may fail: either leaves the session unusable (SQLAlchemy invalidates a
+        connection interrupted mid-statement, PostgreSQL refuses anything more in a failed
+        transaction), so a read that does not end cleanly leaves its session behind, and the
+        next read starts a new one instead of failing with it.
         """
+        if self.transaction is not None:
+            # Whoever opened the request's transaction ends it: an interrupted read fails the
+            # request, and its changes roll back with it.
+            async with self._lock:
+                yield self.transaction
+            return
+        if self._closed:
+            # A resolver still running after the operation ended (graphql-core settles abandoned
+            # siblings in the background): nobody would end a shared session opened now.
+            async with self.db.reader() as session:
+                yield session
+            return
         async with self._lock:
-            yield self._read_session
+            if self._session is None:
+                self._session = self.db.sessions()
+            session = self._session
+            try:
+                yield session
+            except BaseException:
+                self._session = None
+                self._end_apart(session)
+                raise
+
+    def _end_apart(self, session: AsyncSession) -> None:
+        """End `session` in a task of its own: the reader that broke it may be cancelled again,
+        and on SQLite the abandoned statement runs on until it finishes."""
+        ending = asyncio.get_running_loop().create_task(_end_quietly(session))
+        self._ending.add(ending)
+        ending.add_done_callback(self._ending.discard)
 
     @asynccontextmanager
     async def writing(self) -> AsyncIterator[AsyncSession]:
@@ -96,17 +126,26 @@ class Context:
     async def forget_loaded(self) -> None:
         """After a mutation, later fields must see it: no cached rows, no older snapshot."""
         self._loaders = None
-        await self.close()
+        await self._end_session()
+
+    def reopen(self) -> None:
+        """An operation starts (a WebSocket's context serves one after another): its reads
+        share a session again, until `close`."""
+        self._closed = False
 
     async def close(self) -> None:
-        if self._session is not None:
+        """The operation has ended: its read session ends, once the read in progress (if any)
+        is over; a resolver still running afterwards reads with a session of its own."""
+        self._closed = True
+        await self._end_session()
+        while self._ending:
+            await asyncio.wait(list(self._ending))
+
+    async def _end_session(self) -> None:
+        async with self._lock:
             session, self._session = self._session, None
-            try:
-                await session.close()
-            except Exception:
-                # A read session only ever reads: failing to end it (its connection lost, say)
-                # loses nothing, and must not fail a request whose mutation has committed.
-                log.warning("closing a read session failed", exc_info=True)
+        if session is not None:
+            await _end_quietly(session)
 
     @cached_property
     def today(self) -> date:
@@ -122,6 +161,15 @@ class Context:
 
     def optional_text(self, value: dict[str, str] | None, lang: str | None) -> str | None:
         return i18n.pick(value, self.languages(lang))
+
+
+async def _end_quietly(session: AsyncSession) -> None:
+    try:
+        await session.close()
+    except Exception:
+        # A read session only ever reads: failing to end it (its connection lost, say) loses
+        # nothing, and must not fail a request whose mutation has committed.
+        log.warning("closing a read session failed", exc_info=True)
 
 
 Info = StrawberryInfo[Context, None]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections import defaultdict
 from collections.abc import Awaitable, Callable, Sequence
@@ -15,8 +16,53 @@ from strawberry.dataloader import DataLoader
 
 from tracker import models
 
+K = TypeVar("K")
 M = TypeVar("M", bound=SQLModel)
 V = TypeVar("V")
+
+
+class SharedLoader(DataLoader[K, V]):
+    """A DataLoader whose resolvers each await a future of their own.
+
+    Strawberry's DataLoader hands every resolver asking for a key the one future of that key, and a task
+    cancelled while awaiting a future cancels it: graphql-core cancels the siblings of a field
+    whose error nulls their parent, and another field awaiting the same row then failed with
+    CancelledError, the whole operation with it. The key's future (and with it the batch, as
+    strawberry does) is cancelled only once every resolver awaiting it has been.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._waiting: dict[asyncio.Future[V], set[asyncio.Future[V]]] = {}
+
+    def load(self, key: K) -> Awaitable[V]:
+        shared = super().load(key)
+        if not isinstance(shared, asyncio.Future) or shared.done():
+            return shared
+        own: asyncio.Future[V] = shared.get_loop().create_future()
+        waiting = self._waiting.setdefault(shared, set())
+        waiting.add(own)
+
+        def settle(done: asyncio.Future[V]) -> None:
+            self._waiting.pop(done, None)
+            if own.done():
+                return
+            if done.cancelled():
+                own.cancel()
+            elif (error := done.exception()) is not None:
+                own.set_exception(error)
+            else:
+                own.set_result(done.result())
+
+        def given_up(mine: asyncio.Future[V]) -> None:
+            if mine.cancelled():
+                waiting.discard(mine)
+                if not waiting and not shared.done():
+                    shared.cancel()
+
+        shared.add_done_callback(settle)
+        own.add_done_callback(given_up)
+        return own
 
 
 class Loaders:
@@ -124,7 +170,7 @@ class Loaders:
             found = {row.id: row for row in rows}  # type: ignore[attr-defined]
             return [found.get(key) for key in keys]
 
-        return DataLoader(load_fn=self._batch(fetch))
+        return SharedLoader(load_fn=self._batch(fetch))
 
     def _children(self, model: type[M], parent: Any, order: tuple[Any, ...]) -> DataLoader[uuid.UUID, list[M]]:
         column: InstrumentedAttribute[Any] = parent
@@ -136,4 +182,4 @@ class Loaders:
                 grouped[getattr(row, column.key)].append(row)
             return [grouped.get(key, []) for key in keys]
 
-        return DataLoader(load_fn=self._batch(fetch))
+        return SharedLoader(load_fn=self._batch(fetch))

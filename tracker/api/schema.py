@@ -8,6 +8,7 @@ import strawberry
 from strawberry.extensions import SchemaExtension
 from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext
+from strawberry.types.graphql import OperationType
 
 from graphql import GraphQLError
 from tracker.api.access_requests import AccessRequest, AccessRequestMutation
@@ -63,13 +64,23 @@ class Mutation(
 
 
 class CloseReadSession(SchemaExtension):
-    """The request's read session ends with the operation."""
+    """The request's read session ends with the operation (a subscription's with its stream, in
+    tracker/api/live.py: its execution here ends before its first event)."""
 
     async def on_execute(self) -> AsyncIterator[None]:
-        yield
         context = self.execution_context.context
         if isinstance(context, Context):
+            context.reopen()
+        yield
+        if isinstance(context, Context) and not _subscribes(self.execution_context):
             await context.close()
+
+
+def _subscribes(execution: ExecutionContext) -> bool:
+    try:
+        return execution.operation_type is OperationType.SUBSCRIPTION
+    except RuntimeError:  # no such operation: nothing ran, nothing streams
+        return False
 
 
 class TrackerSchema(strawberry.Schema):

@@ -11,12 +11,17 @@ import hmac
 import re
 import secrets
 import uuid
+from dataclasses import dataclass
 from datetime import datetime
 
+from cachetools import TTLCache
+from sqlalchemy import select as sa_select
+from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from tracker.access import Principal
+from tracker.db import Database, note_change
 from tracker.errors import BadInput, NotFound, Unauthenticated
 from tracker.models import ApiToken, Collectivity, ConsultativeBody, Role
 from tracker.models.base import utcnow
@@ -103,24 +108,103 @@ async def revoke_token(session: AsyncSession, *, key_id: str) -> ApiToken:
     if token.revoked_at is None:
         token.revoked_at = utcnow()
         session.add(token)
+        # Announced as a change of everything: every process forgets the tokens it keeps (`Tokens`).
+        note_change(session, None)
     return token
 
 
-async def authenticate(session: AsyncSession, presented: str) -> Principal:
-    """The principal a bearer token stands for; any problem is the same UNAUTHENTICATED."""
+@dataclass(frozen=True, slots=True)
+class _Stored:
+    """What a token's row says about it: all its check needs."""
+
+    secret_hash: str
+    role: Role
+    name: str
+    collectivity_id: uuid.UUID | None
+    body_id: uuid.UUID | None
+    expires_at: datetime | None
+    revoked_at: datetime | None
+
+    @property
+    def usable(self) -> bool:
+        return self.revoked_at is None and (self.expires_at is None or self.expires_at > utcnow())
+
+
+_STORED = sa_select(
+    col(ApiToken.secret_hash),
+    col(ApiToken.role),
+    col(ApiToken.name),
+    col(ApiToken.collectivity_id),
+    col(ApiToken.body_id),
+    col(ApiToken.expires_at),
+    col(ApiToken.revoked_at),
+)
+
+
+def _parse(presented: str) -> tuple[str, str] | None:
     match = _TOKEN.match(presented.strip())
-    token = None
-    if match:
-        token = (await session.exec(select(ApiToken).where(ApiToken.key_id == match.group(1)))).first()
+    return (match.group(1), match.group(2)) if match else None
+
+
+def _principal(stored: _Stored | None, presented_hash: str) -> Principal:
+    """The check itself, the same whether the row was read now or a moment ago."""
     # Compare even when nothing was found, so timing does not tell whether a key id exists.
-    expected = token.secret_hash if token else _hash("")
-    secret_ok = hmac.compare_digest(expected, _hash(match.group(2) if match else ""))
-    now = utcnow()
-    if token is None or not secret_ok or token.revoked_at is not None or is_expired(token, now):
+    expected = stored.secret_hash if stored else _hash("")
+    secret_ok = hmac.compare_digest(expected, presented_hash)
+    if stored is None or not secret_ok or not stored.usable:
         raise Unauthenticated("the bearer token is invalid, expired or revoked")
-    return Principal(
-        role=token.role,
-        name=token.name,
-        collectivity_id=token.collectivity_id,
-        body_id=token.body_id,
-    )
+    return Principal(role=stored.role, name=stored.name, collectivity_id=stored.collectivity_id, body_id=stored.body_id)
+
+
+async def _read(connection: AsyncConnection, key_id: str) -> _Stored | None:
+    row = (await connection.execute(_STORED.where(col(ApiToken.key_id) == key_id))).first()
+    return _Stored(*row) if row is not None else None
+
+
+class Tokens:
+    """Bearer tokens checked for every request: one statement outside any transaction, or none
+    when the token was read a moment ago.
+
+    What a usable token's row says is kept for `seconds` at most (0: never kept), by key id and
+    the hash of the secret that proved it: any other secret is checked against the database,
+    so a quick refusal never tells that a key id exists. Each use is checked as the database's
+    row is (the secret in constant time, expiry against the clock). A revocation is announced
+    as a change (`revoke_token`): this process forgets every kept row when it commits, and other
+    processes when its notification reaches them (PostgreSQL's LISTEN, in
+    tracker/events/pubsub.py); a process that cannot hear it (SQLite, or while LISTEN is down)
+    honours it within `seconds`.
+    """
+
+    def __init__(self, db: Database, *, seconds: float, size: int = 10_000) -> None:
+        self.db = db
+        self._kept: TTLCache[tuple[str, str], _Stored] | None = (
+            TTLCache(maxsize=size, ttl=seconds) if seconds > 0 else None
+        )
+        # Moves on every announced change: a row read before a revocation was announced, but
+        # arriving after it, is not kept.
+        self._generation = 0
+        db.change_listeners.append(self.changed)
+
+    def changed(self, changed: frozenset[uuid.UUID | None]) -> None:
+        # A revocation is announced as a change of everything (None); so is a lost LISTEN.
+        if None in changed:
+            self._generation += 1
+            if self._kept is not None:
+                self._kept.clear()
+
+    async def principal(self, presented: str) -> Principal:
+        """The principal a bearer token stands for; any problem is the same UNAUTHENTICATED."""
+        parsed = _parse(presented)
+        key_id, secret = parsed if parsed else ("", "")
+        key = (key_id, _hash(secret))
+        stored = self._kept.get(key) if self._kept is not None else None
+        if stored is not None:
+            return _principal(stored, key[1])
+        generation = self._generation
+        if parsed:
+            async with self.db.autocommit() as connection:
+                stored = await _read(connection, key_id)
+        principal = _principal(stored, key[1])
+        if self._kept is not None and stored is not None and generation == self._generation:
+            self._kept[key] = stored
+        return principal

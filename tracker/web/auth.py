@@ -7,9 +7,8 @@ from starlette.requests import HTTPConnection
 from starlette.responses import Response
 
 from tracker.access import ANONYMOUS, Principal
-from tracker.db import Database
 from tracker.errors import ErrorCode, Unauthenticated
-from tracker.services.tokens import authenticate
+from tracker.services.tokens import Tokens
 from tracker.web.json_errors import error_response
 
 
@@ -27,8 +26,8 @@ class PrincipalUser(BaseUser):
 
 
 class BearerTokens(AuthenticationBackend):
-    def __init__(self, db: Database) -> None:
-        self.db = db
+    def __init__(self, tokens: Tokens) -> None:
+        self.tokens = tokens
 
     async def authenticate(self, conn: HTTPConnection) -> tuple[AuthCredentials, BaseUser] | None:
         header = conn.headers.get("authorization")
@@ -37,11 +36,10 @@ class BearerTokens(AuthenticationBackend):
         scheme, _, token = header.partition(" ")
         if scheme.lower() != "bearer" or not token.strip():
             raise AuthenticationError("use Authorization: Bearer <token>")
-        async with self.db.reader() as session:
-            try:
-                principal = await authenticate(session, token)
-            except Unauthenticated as error:
-                raise AuthenticationError(error.message) from None
+        try:
+            principal = await self.tokens.principal(token)
+        except Unauthenticated as error:
+            raise AuthenticationError(error.message) from None
         return AuthCredentials([principal.role.value.lower()]), PrincipalUser(principal)
 
 
