@@ -259,9 +259,8 @@ async def run_statement(reading: Context, statement: str, parameters: dict[str, 
         async with reading.reading() as session:
             connection = await session.connection()
             return (await connection.exec_driver_sql(statement, parameters)).one()
-    async with reading.db.engine.connect() as connection:
-        autocommit = await connection.execution_options(isolation_level="AUTOCOMMIT")
-        return (await autocommit.exec_driver_sql(statement, parameters)).one()
+    async with reading.db.autocommit() as connection:
+        return (await connection.exec_driver_sql(statement, parameters)).one()
 
 
 class PlannedReads(SchemaExtension):
