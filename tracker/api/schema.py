@@ -24,6 +24,7 @@ from tracker.api.events import Event, EventQuery
 from tracker.api.evidence import Evidence
 from tracker.api.history import AuditEntry, AuditQuery
 from tracker.api.indicators import Indicator, Measurement
+from tracker.api.literal_rules import LiteralRules
 from tracker.api.live import StreamErrorCodes, Subscription
 from tracker.api.milestone_search import MilestoneQuery
 from tracker.api.milestones import Milestone
@@ -32,6 +33,7 @@ from tracker.api.nodes import NodeQuery
 from tracker.api.plan_mutations import PlanMutation
 from tracker.api.plans import ActionPlan
 from tracker.api.progress_mutations import ProgressMutation
+from tracker.api.scalars import SCALAR_OVERRIDES
 from tracker.api.sources import EvidenceSource, MilestoneProposal, ProposalMutation, SourceMutation
 from tracker.api.text_rules import TextRules
 from tracker.api.viewer import ViewerQuery
@@ -107,12 +109,14 @@ def build_schema(settings: Settings, *, plans: PlanCache | None = None) -> straw
             AccessRequest,
         ],
         config=StrawberryConfig(auto_camel_case=True),
+        scalar_overrides=dict(SCALAR_OVERRIDES),
         extensions=[
             ErrorCodes,
             StreamErrorCodes,
             # Limits first: the cheapest refusal, before anything walks the document.
             lambda: DocumentLimits(limits=limits, shapes=shapes),
             TextRules,
+            LiteralRules,
             lambda: PlannedReads(plans=plans, enabled=planned),
             CloseReadSession,
         ],
