@@ -15,10 +15,13 @@
   server would otherwise ride along on later requests to its domain, whoever made them (httpx
   keeps cookies by default; its maintainers suggest a jar that stores nothing, encode/httpx#1359).
   Leaving the jar alone also spares a cookie parse per response.
+- Every request says who makes it: `open-plan-tracker/<version> (+<the tracker's public URL>)`,
+  so that the operator of a receiver or a publisher can tell what calls and whom to ask.
 """
 
 from __future__ import annotations
 
+import importlib.metadata
 import ipaddress
 import re
 import socket
@@ -43,7 +46,18 @@ ALWAYS_REFUSED = (
 NAT64 = ipaddress.ip_network("64:ff9b::/96")
 DEFAULT_TIMEOUT = httpx.Timeout(15.0, connect=5.0)
 DEFAULT_MAX_BYTES = 5 * 1024 * 1024
-USER_AGENT = "open-plan-tracker/0.1 (+https://github.com/)"
+DISTRIBUTION = "open-plan-tracker"
+
+
+def user_agent(page: str | None = None) -> str:
+    """The product and its version, and the page of the tracker making the request when known (the
+    `+URL` comment crawlers use to say where to read about them)."""
+    try:
+        version = importlib.metadata.version(DISTRIBUTION)
+    except importlib.metadata.PackageNotFoundError:  # a source tree that was never installed
+        version = "unknown"
+    product = f"{DISTRIBUTION}/{version}"
+    return f"{product} (+{page})" if page else product
 
 
 class BlockedTarget(httpcore.ConnectError):
@@ -195,8 +209,10 @@ def create_client(
     timeout: httpx.Timeout = DEFAULT_TIMEOUT,
     max_redirects: int = 0,
     max_connections: int = 100,
+    page: str | None = None,
 ) -> httpx.AsyncClient:
-    """The client every outbound request goes through."""
+    """The client every outbound request goes through; `page` is the tracker's public URL, named
+    in the User-Agent."""
     limits = httpx.Limits(max_connections=max_connections, max_keepalive_connections=max_connections // 2)
     return HardenedClient(
         transport=GuardedTransport(Policy(allow_private=allow_private), limits),
@@ -204,7 +220,7 @@ def create_client(
         follow_redirects=max_redirects > 0,
         max_redirects=max(max_redirects, 0),
         trust_env=False,
-        headers={"User-Agent": USER_AGENT},
+        headers={"User-Agent": user_agent(page)},
     )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import json
@@ -266,6 +267,29 @@ def test_cli_import_then_export_gives_json_with_seven_commitments(tmp_path: Path
     data = json.loads(exported.stdout)
     assert len(data["plan"]["commitments"]) == 7
     assert data["collectivity"]["slug"] == DEMO_SLUG
+
+
+@pytest.mark.slow
+def test_cli_csv_export_file_starts_with_a_byte_order_mark_and_keeps_arabic(tmp_path: Path) -> None:
+    assert _run_cli(tmp_path, "import", str(AIT_MELLOUL)).returncode == 0
+    target = tmp_path / "plan.csv"
+    exported = _run_cli(
+        tmp_path, "export", "--collectivity", DEMO_SLUG, "--format", "csv", "--lang", "ar", "--output", str(target)
+    )
+    assert exported.returncode == 0, exported.stderr
+    data = target.read_bytes()
+    assert data.startswith(codecs.BOM_UTF8)
+    rows = list(csv.reader(io.StringIO(data[len(codecs.BOM_UTF8) :].decode("utf-8"))))
+    assert rows[0] == CSV_HEADER
+    assert rows[1][1] == plan_files.read(AIT_MELLOUL).plan.commitments[0].title["ar"]
+
+
+@pytest.mark.slow
+def test_cli_csv_export_to_standard_output_starts_with_a_byte_order_mark(tmp_path: Path) -> None:
+    assert _run_cli(tmp_path, "import", str(AIT_MELLOUL)).returncode == 0
+    exported = _run_cli(tmp_path, "export", "--collectivity", DEMO_SLUG, "--format", "csv", "--lang", "ar")
+    assert exported.returncode == 0, exported.stderr
+    assert exported.stdout.startswith("\ufeff" + ",".join(CSV_HEADER))
 
 
 @pytest.mark.slow

@@ -262,10 +262,13 @@ def export_command(
     except plan_files.PlanFileError as error:
         _fail("\n".join(error.problems))
         return
+    data = text.encode(plan_files.CSV_ENCODING if format is ExportFormat.csv else "utf-8")
     if output is None:
-        sys.stdout.write(text)
+        sys.stdout.flush()
+        sys.stdout.buffer.write(data)
+        sys.stdout.buffer.flush()
     else:
-        output.write_text(text, encoding="utf-8")
+        output.write_bytes(data)
         typer.echo(f"wrote {output}", err=True)
 
 

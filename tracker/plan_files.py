@@ -457,6 +457,12 @@ def to_json(plan_file: PlanFile) -> str:
     return json.dumps(to_data(plan_file), ensure_ascii=False, indent=2) + "\n"
 
 
+# What a CSV file is written in. Without a byte order mark, spreadsheet programs (Excel on Windows
+# above all) read a CSV in the machine's legacy code page, and Arabic and Tifinagh titles come out
+# as mojibake; with it, as UTF-8. Programs that read UTF-8 anyway skip the mark.
+CSV_ENCODING = "utf-8-sig"
+
+
 def to_csv(plan_file: PlanFile, *, lang: str = "fr") -> str:
     """One row per milestone (and one per commitment without milestones), for spreadsheets."""
     order = preference(lang)

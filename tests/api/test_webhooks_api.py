@@ -20,7 +20,9 @@ from tracker.settings import Settings
 
 CREATE = """
 mutation($input: CreateWebhookSubscriptionInput!) {
-  createWebhookSubscription(input: $input) { subscription { id url format eventTypes scopeId active } secret }
+  createWebhookSubscription(input: $input) {
+    subscription { id url format eventTypes scopeId active } secret testDelivery { id webhookId eventType status }
+  }
 }
 """
 PING = "mutation($input: WebhookSubscriptionIdInput!) { pingWebhook(input: $input) { delivery { id webhookId } } }"
@@ -36,10 +38,10 @@ query($id: ID!) {
 
 
 async def _create(client: Client, db: Database, url: str, **extra: Any) -> dict[str, Any]:
+    """A subscription to the small plan's collectivity, without a test delivery unless asked."""
     plan, _ = await small_plan(db)
-    variables = {
-        "input": {"url": url, "format": "STANDARD", "scopeId": encode_id("Collectivity", plan.collectivity_id), **extra}
-    }
+    scope = encode_id("Collectivity", plan.collectivity_id)
+    variables = {"input": {"url": url, "format": "STANDARD", "scopeId": scope, "sendTest": False, **extra}}
     result: dict[str, Any] = (await client.data(CREATE, variables, admin=True))["createWebhookSubscription"]
     return result
 
@@ -73,6 +75,32 @@ async def test_a_ping_reaches_the_receiver_signed_and_is_logged(client: Client, 
         "attemptCount": 1,
         "attempts": [{"number": 1, "outcome": "SUCCESS", "statusCode": 200}],
     }
+
+
+async def test_a_new_subscription_gets_a_signed_test_delivery_by_default(client: Client, db: Database) -> None:
+    plan, _ = await small_plan(db)
+    scope = encode_id("Collectivity", plan.collectivity_id)
+    with receiver() as hook:
+        variables = {"input": {"url": hook.url, "format": "STANDARD", "scopeId": scope}}
+        created = (await client.data(CREATE, variables, admin=True))["createWebhookSubscription"]
+        assert await _send_due(db) == 1
+    [request] = hook.received
+    payload = Webhook(created["secret"]).verify(request.body, request.headers)
+    assert payload["type"] == "webhook.ping"
+    assert request.headers["webhook-id"] == created["testDelivery"]["webhookId"]
+    assert created["testDelivery"]["eventType"] == "webhook.ping"
+    log = (await client.data(LOG, {"id": created["subscription"]["id"]}, admin=True))["node"]["deliveries"]
+    assert [edge["node"]["status"] for edge in log["edges"]] == ["SUCCEEDED"]
+
+
+async def test_a_subscription_created_without_test_sends_nothing(client: Client, db: Database) -> None:
+    with receiver() as hook:
+        created = await _create(client, db, hook.url, sendTest=False)
+        assert await _send_due(db) == 0
+    assert created["testDelivery"] is None
+    assert hook.received == []
+    log = (await client.data(LOG, {"id": created["subscription"]["id"]}, admin=True))["node"]["deliveries"]
+    assert log["totalCount"] == 0
 
 
 async def test_a_failed_delivery_can_be_redelivered(client: Client, db: Database) -> None:

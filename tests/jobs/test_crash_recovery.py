@@ -21,7 +21,9 @@ MILESTONES = """
 """
 SUBSCRIBE = """
 mutation($url: String!) {
-  createWebhookSubscription(input: {url: $url, format: STANDARD, eventTypes: ["milestone.completed"]}) { secret }
+  createWebhookSubscription(
+    input: {url: $url, format: STANDARD, eventTypes: ["milestone.completed"], sendTest: false}
+  ) { secret }
 }
 """
 COMPLETE = """

@@ -21,11 +21,13 @@ class Publisher:
 
     pages: dict[str, tuple[int, str, str]] = field(default_factory=dict)  # path -> (status, type, body)
     hits: Counter[str] = field(default_factory=Counter)
+    headers: list[dict[str, str]] = field(default_factory=list)  # of each request, in turn
     url: str = ""
 
     async def handle(self, request: Request) -> Response:
         path = request.url.path
         self.hits[path] += 1
+        self.headers.append(dict(request.headers))
         status, media_type, body = self.pages.get(path, (404, "text/plain", "missing"))
         return Response(body, status_code=status, media_type=media_type)
 

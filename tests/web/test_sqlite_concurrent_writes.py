@@ -31,7 +31,7 @@ query($id: ID!, $after: String) { node(id: $id) { ... on Indicator {
 MILESTONE = "query($id: ID!) { node(id: $id) { ... on Milestone { status } } }"
 SUBSCRIBE = """
 mutation($url: String!) {
-  createWebhookSubscription(input: {url: $url, format: STANDARD}) { secret }
+  createWebhookSubscription(input: {url: $url, format: STANDARD, sendTest: false}) { secret }
 }
 """
 

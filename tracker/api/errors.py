@@ -5,14 +5,14 @@ from __future__ import annotations
 import logging
 import re
 from collections import Counter
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 from strawberry.extensions import SchemaExtension
 from strawberry.types import ExecutionContext
 
 from graphql import GraphQLError
-from tracker.api.input_paths import literal_fields
+from tracker.api.input_paths import DocumentFields, field_name, named_in_message, printed_path
 from tracker.errors import ErrorCode, TrackerError
 
 log = logging.getLogger("tracker.api")
@@ -23,6 +23,10 @@ _TOO_MANY_TOKENS = "tokens. Parsing aborted"
 _VARIABLE_PATH = re.compile(r"invalid value at '?\.?([A-Za-z0-9_.\[\]]+?)'?:|at '([A-Za-z0-9_.\[\]]+)'")
 _ARGUMENT = re.compile(r"[Aa]rgument '([A-Za-z0-9_.]+)'")
 _FIELD_IN_INPUT = re.compile(r"[Ff]ield '(?:[A-Za-z0-9_]+\.)?([A-Za-z0-9_]+)'")
+# graphql-core says a null input is "None", Python's word; clients wrote `null`.
+_NOT_NONE = re.compile(r"\bnot to be None\.")
+# graphql-core's message for a variable's value that does not fit its type.
+_VARIABLE_VALUE = re.compile(r"Variable '\$([A-Za-z_][A-Za-z0-9_]*)' has invalid value( at [^:]*)?: ", re.DOTALL)
 
 
 def _field_from_message(message: str) -> str | None:
@@ -35,14 +39,25 @@ def _field_from_message(message: str) -> str | None:
     return None
 
 
-def _literal_field(error: GraphQLError, literals: Mapping[int, str]) -> str | None:
-    node = error.nodes[0] if error.nodes else None
-    return literals.get(node.loc.start) if node is not None and node.loc is not None else None
+def _variable_field(message: str, fields: DocumentFields) -> str | None:
+    """The input field a variable's wrong value is given for: the variable's place in the document
+    and the path inside its value, as a literal written there would be named."""
+    match = _VARIABLE_VALUE.match(message)
+    if match is None:
+        return None
+    inner = printed_path(match.group(2) or "")
+    return field_name((*fields.of_variable(match.group(1)), *inner, *named_in_message(message[match.end() :])))
 
 
-def classify(error: GraphQLError, literals: Mapping[int, str] | None = None) -> GraphQLError:
-    """The error as the client gets it; `literals` (from `literal_fields`) names the field of a
-    value written in the document, which validation messages do not."""
+def _literal_field(error: GraphQLError, fields: DocumentFields) -> str | None:
+    path = fields.of_literal(error.nodes[0] if error.nodes else None)
+    return field_name(path) if path else None
+
+
+def classify(error: GraphQLError, fields: DocumentFields | None = None) -> GraphQLError:
+    """The error as the client gets it; `fields` names the input field of a value written in the
+    document or of a variable, which graphql-core's messages do not (or not as clients write it)."""
+    fields = fields or DocumentFields(None)
     original = error.original_error
     extensions: dict[str, Any] = dict(error.extensions or {})
     if isinstance(original, TrackerError):
@@ -57,12 +72,17 @@ def classify(error: GraphQLError, literals: Mapping[int, str] | None = None) -> 
         return _with(error, error.message, extensions)
     if original is None or not error.path:
         # Parse, validation and variable coercion errors (raised before execution, so without
-        # a path): the client sent something wrong.
+        # a path): the client sent something wrong. A literal's field was set by LiteralValuesRule.
         extensions["code"] = ErrorCode.BAD_USER_INPUT.value
-        field = _field_from_message(error.message) or _literal_field(error, literals or {})
+        field = (
+            extensions.get("field")
+            or _variable_field(error.message, fields)
+            or _field_from_message(error.message)
+            or _literal_field(error, fields)
+        )
         if field:
             extensions["field"] = field
-        return _with(error, error.message, extensions)
+        return _with(error, _NOT_NONE.sub("not to be null.", error.message), extensions)
     return _with(error, "Internal error.", {"code": ErrorCode.INTERNAL.value}, keep_original=False)
 
 
@@ -148,9 +168,7 @@ class ErrorCodes(SchemaExtension):
         context = self.execution_context
         result = context.result
         if result is not None and result.errors:
-            literals = {}
-            if context.graphql_document is not None and any(error.nodes and not error.path for error in result.errors):
-                literals = literal_fields(context.graphql_document)
-            classified = [classify(error, literals) for error in result.errors]
+            fields = DocumentFields(context.graphql_document)
+            classified = [classify(error, fields) for error in result.errors]
             log_errors(result.errors, classified, _operation(context))
             result.errors = classified

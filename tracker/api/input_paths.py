@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from typing import Any
 
 from graphql import (
+    BREAK,
     ArgumentNode,
     DocumentNode,
     ListValueNode,
@@ -13,6 +15,7 @@ from graphql import (
     ObjectFieldNode,
     ValueNode,
     VariableDefinitionNode,
+    VariableNode,
     Visitor,
     visit,
 )
@@ -43,21 +46,83 @@ def field_name(path: Path) -> str:
     return field
 
 
-def literal_fields(document: DocumentNode) -> dict[int, str]:
-    """Where each value written in the document starts, and the field it is given for: validation
-    errors about a literal point at its node but do not name the field."""
+def literal_paths(document: DocumentNode) -> dict[int, Path]:
+    """Where each value written in the document starts, and the argument and input fields it is
+    given for: validation errors about a literal point at its node but do not name the field."""
     found = _Literals()
     visit(document, found)
-    return found.fields
+    return found.paths
+
+
+def variable_usage(document: DocumentNode, name: str) -> Path | None:
+    """The argument and input fields a variable is first given for (`$day` in
+    `updateMilestone(input: {completedOn: $day})` stands for `input.completedOn`)."""
+    usage = _Usage(name)
+    visit(document, usage)
+    return usage.path
+
+
+# graphql-core names the field an input object misses or has too many only in its message.
+_NAMED_FIELD = re.compile(r"to include (?:required|unknown) field '([A-Za-z_][A-Za-z0-9_]*)'")
+_PRINTED_STEP = re.compile(r"\.([A-Za-z_][A-Za-z0-9_]*)|\[(\d+)\]")
+
+
+def named_in_message(message: str) -> Path:
+    """The input field a message about a required or unknown field names, as a path step."""
+    match = _NAMED_FIELD.search(message)
+    return (match.group(1),) if match else ()
+
+
+def printed_path(text: str) -> Path:
+    """A path as graphql-core prints it in a message (`.eventTypes[1]`), as steps."""
+    return tuple(name if name else int(index) for name, index in _PRINTED_STEP.findall(text))
+
+
+class DocumentFields:
+    """The input fields a document's literals and variables stand for, worked out when first asked
+    (most errors need none of them, and most documents have no error)."""
+
+    def __init__(self, document: DocumentNode | None) -> None:
+        self._document = document
+        self._literals: dict[int, Path] | None = None
+
+    def of_literal(self, node: Node | None) -> Path | None:
+        if node is None or node.loc is None or self._document is None:
+            return None
+        if self._literals is None:
+            self._literals = literal_paths(self._document)
+        return self._literals.get(node.loc.start)
+
+    def of_variable(self, name: str) -> Path:
+        """Where the variable is used; its own name when the document does not tell."""
+        used = variable_usage(self._document, name) if self._document is not None else None
+        return used or (name,)
 
 
 class _Literals(Visitor):
     def __init__(self) -> None:
         super().__init__()
-        self.fields: dict[int, str] = {}
+        self.paths: dict[int, Path] = {}
 
     def enter(self, node: Node, key: Any, parent: Any, path: Sequence[Any], ancestors: Sequence[Any]) -> None:
         if isinstance(node, ValueNode) and node.loc is not None:
             where = input_path(path, [*ancestors, parent])
             if where:
-                self.fields[node.loc.start] = field_name(where)
+                self.paths[node.loc.start] = where
+
+
+class _Usage(Visitor):
+    """Where a variable is first used: the argument and input fields it stands for."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__()
+        self.name = name
+        self.path: Path | None = None
+
+    def enter_variable(
+        self, node: VariableNode, key: Any, parent: Any, path: Sequence[Any], ancestors: Sequence[Any]
+    ) -> object:
+        if node.name.value != self.name or isinstance(parent, VariableDefinitionNode):
+            return None
+        self.path = input_path(path, [*ancestors, parent])
+        return BREAK

@@ -27,6 +27,7 @@ from tracker.api.events import Event, EventQuery
 from tracker.api.evidence import Evidence
 from tracker.api.history import AuditEntry, AuditQuery
 from tracker.api.indicators import Indicator, Measurement
+from tracker.api.literal_rules import LiteralRules
 from tracker.api.live import StreamErrorCodes, Subscription
 from tracker.api.milestone_search import MilestoneQuery
 from tracker.api.milestones import Milestone
@@ -35,6 +36,7 @@ from tracker.api.nodes import NodeQuery
 from tracker.api.plan_mutations import PlanMutation
 from tracker.api.plans import ActionPlan
 from tracker.api.progress_mutations import ProgressMutation
+from tracker.api.scalars import SCALAR_OVERRIDES
 from tracker.api.sources import EvidenceSource, MilestoneProposal, ProposalMutation, SourceMutation
 from tracker.api.text_rules import TextRules
 from tracker.api.viewer import ViewerQuery
@@ -124,6 +126,7 @@ def build_schema(settings: Settings, *, plans: PlanCache | None = None) -> Track
             AccessRequest,
         ],
         config=StrawberryConfig(auto_camel_case=True),
+        scalar_overrides=dict(SCALAR_OVERRIDES),
         extensions=[
             ErrorCodes,
             StreamErrorCodes,
@@ -131,6 +134,7 @@ def build_schema(settings: Settings, *, plans: PlanCache | None = None) -> Track
             lambda: DocumentLimits(limits=limits, shapes=shapes),
             CachedParsing,
             TextRules,
+            LiteralRules,
             CachedValidation,  # after every refusal that spares validation
             lambda: PlannedReads(plans=plans, enabled=planned, answered_whole=ready.remember),
             CloseReadSession,

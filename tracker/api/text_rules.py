@@ -18,17 +18,14 @@ from strawberry.extensions import SchemaExtension
 from strawberry.types import ExecutionContext
 
 from graphql import (
-    BREAK,
     DocumentNode,
     GraphQLError,
     Node,
     StringValueNode,
-    VariableDefinitionNode,
-    VariableNode,
     Visitor,
     visit,
 )
-from tracker.api.input_paths import field_name, input_path
+from tracker.api.input_paths import field_name, input_path, variable_usage
 from tracker.errors import ErrorCode
 from tracker.text import Path, TextError, clean_json, clean_text, dotted
 
@@ -54,11 +51,9 @@ def _clean(context: ExecutionContext, document: DocumentNode) -> None:
             context.variables = clean_json(context.variables)
         except TextError as error:
             name, inner = str(error.path[0]), error.path[1:]
-            usage = _Usage(name)
-            visit(document, usage)
             raise _refusal(
                 f"Variable '${name}' got invalid value at '{dotted((name, *inner))}'; {error.reason}.",
-                (*(usage.path or (name,)), *inner),
+                (*(variable_usage(document, name) or (name,)), *inner),
             ) from None
 
 
@@ -83,23 +78,6 @@ class _Literals(Visitor):
         if cleaned == node.value:
             return None
         return StringValueNode(value=cleaned, block=node.block, loc=node.loc)
-
-
-class _Usage(Visitor):
-    """Where a variable is first used: the argument and input fields it stands for."""
-
-    def __init__(self, name: str) -> None:
-        super().__init__()
-        self.name = name
-        self.path: Path | None = None
-
-    def enter_variable(
-        self, node: VariableNode, key: Any, parent: Any, path: Sequence[Any], ancestors: Sequence[Any]
-    ) -> object:
-        if node.name.value != self.name or isinstance(parent, VariableDefinitionNode):
-            return None
-        self.path = input_path(path, [*ancestors, parent])
-        return BREAK
 
 
 def _refusal(message: str, path: Path, node: Node | None = None) -> GraphQLError:

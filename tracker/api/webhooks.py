@@ -171,12 +171,19 @@ class CreateWebhookSubscriptionInput:
     scope_id: strawberry.ID | None = strawberry.field(
         default=None, description="A collectivity, plan or commitment; left out = the whole network (admins)."
     )
+    send_test: bool = strawberry.field(
+        default=True,
+        description="Queue a test event (webhook.ping) to the new subscription at once, as pingWebhook does.",
+    )
 
 
 @strawberry.type(description="Result of createWebhookSubscription: the secret is shown this once.")
 class CreateWebhookSubscriptionPayload:
     subscription: WebhookSubscription = strawberry.field(description="The new subscription.")
     secret: str = strawberry.field(description="Signing secret (whsec_...). Store it now: it is never shown again.")
+    test_delivery: WebhookDelivery | None = strawberry.field(
+        description="The test delivery queued (sendTest), due now; null when none was asked for."
+    )
 
 
 @strawberry.input(description="Changes to a subscription; fields left out stay as they are.")
@@ -246,9 +253,9 @@ class WebhookMutation:
         scope_type, scope_id = (None, None)
         if input.scope_id is not None:
             scope_type, scope_id = decode_id(str(input.scope_id), field="scopeId", expect=SCOPE_TYPES)
-        row, secret = await perform(
+        row, secret, test = await perform(
             info,
-            webhooks.create_subscription,
+            webhooks.subscribe,
             url=input.url,
             format=input.format,
             event_types=input.event_types,
@@ -256,8 +263,13 @@ class WebhookMutation:
             scope_type=scope_type,
             scope_id=scope_id,
             allow_private=info.context.settings.allow_private_targets,
+            send_test=input.send_test,
         )
-        return CreateWebhookSubscriptionPayload(subscription=WebhookSubscription.from_row(row), secret=secret)
+        return CreateWebhookSubscriptionPayload(
+            subscription=WebhookSubscription.from_row(row),
+            secret=secret,
+            test_delivery=WebhookDelivery.from_row(test) if test is not None else None,
+        )
 
     @strawberry.mutation(description="Change a subscription.")
     async def update_webhook_subscription(

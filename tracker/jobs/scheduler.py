@@ -42,7 +42,7 @@ class Scheduler:
         self.db = db
         self.settings = settings
         self.dispatcher = Dispatcher(db, [webhooks.fan_out], after_commit=[hub.wake] if hub else [])
-        self.client = create_client(allow_private=settings.allow_private_targets)
+        self.client = create_client(allow_private=settings.allow_private_targets, page=settings.base_url)
         self.deliveries = DeliveryWorker(
             db, self.client, base_url=settings.base_url, policy=Policy.from_settings(settings)
         )

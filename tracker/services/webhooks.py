@@ -493,7 +493,44 @@ def disable(session: AsyncSession, subscription: WebhookSubscription, *, reason:
 
 async def ping(session: AsyncSession, *, actor: Principal, id: uuid.UUID) -> WebhookDelivery:
     """A test event for this subscription alone, sent at the next delivery tick."""
-    subscription = await _managed(session, actor, id)
+    return await queue_test_delivery(session, await _managed(session, actor, id), actor=actor)
+
+
+async def subscribe(
+    session: AsyncSession,
+    *,
+    actor: Principal,
+    url: str,
+    format: WebhookFormat | str,
+    event_types: Sequence[str] = (),
+    lang: str = "ar",
+    scope_type: str | None = None,
+    scope_id: uuid.UUID | None = None,
+    allow_private: bool = False,
+    send_test: bool = True,
+) -> tuple[WebhookSubscription, str, WebhookDelivery | None]:
+    """create_subscription, and with `send_test` a test delivery queued as `ping` queues one, so
+    that whoever subscribes sees at once whether the receiver gets and verifies what is sent."""
+    subscription, secret = await create_subscription(
+        session,
+        actor=actor,
+        url=url,
+        format=format,
+        event_types=event_types,
+        lang=lang,
+        scope_type=scope_type,
+        scope_id=scope_id,
+        allow_private=allow_private,
+    )
+    test = await queue_test_delivery(session, subscription, actor=actor) if send_test else None
+    return subscription, secret, test
+
+
+async def queue_test_delivery(
+    session: AsyncSession, subscription: WebhookSubscription, *, actor: Principal
+) -> WebhookDelivery:
+    """A webhook.ping for this subscription alone, due now: signed, retried and logged as any
+    delivery."""
     event = OutboxEvent(
         type=EventType.WEBHOOK_PING.value,
         subject_type="WebhookSubscription",
