@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import feedparser
 import pytest
 
@@ -26,6 +28,23 @@ async def test_the_feed_is_valid_atom_with_newest_entries_first(client: Client, 
     assert len(parsed.entries) == 50
     updated = [entry.updated for entry in parsed.entries]
     assert updated == sorted(updated, reverse=True)
+
+
+async def test_after_loading_the_demo_the_feed_starts_with_what_happened_in_time_order(
+    client: Client, db: Database
+) -> None:
+    loaded_at = datetime.now(UTC)
+    await ait_melloul(db)
+    parsed = feedparser.parse((await client.http.get("/feeds/ait-melloul.atom?lang=fr")).content)
+    terms = [entry.tags[0].term for entry in parsed.entries]
+    published = [datetime.fromisoformat(entry.published) for entry in parsed.entries]
+    assert published == sorted(published, reverse=True)
+    # The seeded discussion (two comments, an assessment) is the only news of the load itself.
+    assert sum(moment >= loaded_at for moment in published) == 3
+    assert not any(term.endswith(".created") and term != "comment.created" for term in terms)
+    assert "commitment.progress_changed" not in terms
+    assert {"milestone.completed", "indicator.measured"} <= set(terms[3:])
+    assert published[3] < datetime(2026, 1, 1, tzinfo=UTC)
 
 
 async def test_entries_speak_the_readers_language(client: Client, db: Database) -> None:

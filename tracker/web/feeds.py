@@ -1,7 +1,9 @@
 """Atom 1.0 feeds of a collectivity's (or one plan's) public events, in the reader's language.
 
 `GET /feeds/{slug}.atom` and `GET /feeds/{slug}/{plan id}.atom`; `?lang=` or Accept-Language
-choose the language; `?before=<sequence>` pages back (the feed links to the next page).
+choose the language; `?before=<sequence>` pages back from that entry (the feed links to the next
+page). Entries come newest first by when their fact happened (an imported completion keeps its
+date), and what loading the demo or a plan file created is left out (docs/events.md).
 Conditional GET: the ETag covers the newest event, so an unchanged feed answers 304.
 """
 
@@ -14,7 +16,7 @@ import uuid
 import xml.etree.ElementTree as ET
 from datetime import datetime
 
-from sqlalchemy import func
+from sqlalchemy import and_, func, or_
 from sqlmodel import col, select
 from starlette.requests import Request
 from starlette.responses import Response
@@ -38,6 +40,11 @@ _MAX_SEQUENCE = 2**63 - 1
 _SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 
 ET.register_namespace("", ATOM)
+
+
+def moment(event: OutboxEvent) -> datetime:
+    """When an entry's fact happened: its own time for a loaded fact, else when it was committed."""
+    return event.happened_at or event.occurred_at
 
 
 def _iso(moment: datetime) -> str:
@@ -93,7 +100,9 @@ async def feed(request: Request) -> Response:
         if place is None:
             return _not_found(f"no collectivity {slug!r}")
         # Feeds are public documents, cached by anyone: they show what anonymous readers may read.
-        query = select(OutboxEvent).where(OutboxEvent.collectivity_id == place.id, readable_events(ANONYMOUS))
+        query = select(OutboxEvent).where(
+            OutboxEvent.collectivity_id == place.id, col(OutboxEvent.announced).is_(True), readable_events(ANONYMOUS)
+        )
         plan: ActionPlan | None = None
         plan_param = request.path_params.get("plan")
         if plan_param is not None:
@@ -109,14 +118,21 @@ async def feed(request: Request) -> Response:
             ):
                 return _not_found("no such plan")
             query = query.where(OutboxEvent.plan_id == plan.id)
+        happened = func.coalesce(col(OutboxEvent.happened_at), col(OutboxEvent.occurred_at))
         if before is not None:
-            query = query.where(col(OutboxEvent.seq) < before)
+            anchor = await session.get(OutboxEvent, before)
+            if anchor is None:
+                query = query.where(col(OutboxEvent.seq) < before)
+            else:
+                at = moment(anchor)
+                query = query.where(or_(happened < at, and_(happened == at, col(OutboxEvent.seq) < before)))
         scope = query.subquery()
         newest = (await session.exec(select(func.max(scope.c.seq), func.count()).select_from(scope))).one()
         etag = _etag(request.url.path, lang, before_param, *newest)
         if etag in {tag.strip() for tag in request.headers.get("if-none-match", "").split(",")}:
             return Response(status_code=304, headers={"ETag": etag})
-        rows = list((await session.exec(query.order_by(col(OutboxEvent.seq).desc()).limit(PAGE + 1))).all())
+        ordered = query.order_by(happened.desc(), col(OutboxEvent.seq).desc())
+        rows = list((await session.exec(ordered.limit(PAGE + 1))).all())
         page, more = rows[:PAGE], len(rows) > PAGE
         built = await envelopes.build(session, page, base_url)
     self_url = f"{base_url}{request.url.path}?lang={lang}" + (f"&before={before_param}" if before_param else "")
@@ -125,7 +141,7 @@ async def feed(request: Request) -> Response:
     title = f"{name} - {i18n.pick(plan.title, order)}" if plan else name
     _element(root, "id", f"{base_url}{request.url.path}")
     _element(root, "title", title)
-    _element(root, "updated", _iso(page[0].occurred_at if page else place.updated_at))
+    _element(root, "updated", _iso(moment(page[0]) if page else place.updated_at))
     author = _element(root, "author")
     _element(author, "name", name)
     _element(root, "link", rel="self", href=self_url, type="application/atom+xml")
@@ -139,8 +155,8 @@ async def feed(request: Request) -> Response:
         entry = _element(root, "entry")
         _element(entry, "id", uuid.UUID(str(event.id)).urn)
         _element(entry, "title", messages.sentence(envelope, lang, with_place=False))
-        _element(entry, "updated", _iso(event.occurred_at))
-        _element(entry, "published", _iso(event.occurred_at))
+        _element(entry, "updated", _iso(moment(event)))
+        _element(entry, "published", _iso(moment(event)))
         _element(entry, "category", term=event.type)
         if envelope.dashboard_url:
             _element(entry, "link", rel="alternate", href=envelope.dashboard_url, type="text/html")
