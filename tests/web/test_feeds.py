@@ -228,3 +228,22 @@ async def test_the_page_and_the_atom_feed_have_different_etags(client: Client, d
     assert atom.headers["etag"] != page.headers["etag"]
     again = await client.http.get("/feeds/ait-melloul.atom", headers={**BROWSER, "If-None-Match": atom.headers["etag"]})
     assert again.status_code == 200
+
+
+async def test_a_tamazight_feed_marks_the_texts_that_fell_back(client: Client, db: Database) -> None:
+    place = await place_with_body(db)  # named in French and Arabic only
+    body = (await client.http.get(f"/feeds/{place.slug}.atom?lang=zgh")).text
+    assert 'xml:lang="zgh"' in body
+    assert '<title xml:lang="ar">تيزنيت</title>' in body
+    # Entry sentences are worded in French until a Tamazight wording is reviewed.
+    assert '<title xml:lang="fr">' in body
+    assert '<content xml:lang="fr" type="text">' in body or '<content type="text" xml:lang="fr">' in body
+
+
+async def test_the_tamazight_feed_page_gives_fallback_texts_their_lang_and_dir(client: Client, db: Database) -> None:
+    place = await place_with_body(db)
+    response = await client.http.get(f"/feeds/{place.slug}.atom?lang=zgh", headers=BROWSER)
+    elements = _elements(response.text)
+    assert ("bdi", {"lang": "ar", "dir": "rtl"}) in elements
+    entries = [attributes for tag, attributes in elements if tag in ("a", "span") and "lang" in attributes]
+    assert {"lang": "fr", "dir": "ltr"}.items() <= entries[-1].items()

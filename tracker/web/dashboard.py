@@ -53,6 +53,14 @@ def own_language(text_lang: str | None, page_lang: str) -> Markup:
     return Markup(' lang="{}" dir="{}"').format(text_lang, direction(text_lang))
 
 
+def _own(text: str | None, page_lang: str) -> Markup:
+    """`own_language` of a translated text the API answered for a reader of `page_lang`."""
+    return own_language(i18n.written_language(text, i18n.preference(page_lang)), page_lang)
+
+
+TEMPLATES.globals["own"] = _own
+
+
 LABELS: dict[str, dict[str, str]] = {
     "title": {"ar": "متابعة خطط الانفتاح", "fr": "Suivi des plans d'ouverture", "en": "Openness plans tracker"},
     "network": {"ar": "الشبكة", "fr": "Le réseau", "en": "The network"},
