@@ -26,7 +26,8 @@ browser:
 	  apt-get update -qq && apt-get install -y -qq chromium >/dev/null; }
 	@command -v chromium >/dev/null || { echo "chromium is missing: install it (apt-get install chromium)" >&2; exit 1; }
 
-# Made-up publications on loopback that change every minute, read by sources on the demo plan.
+# Made-up publications on loopback, read by sources on the demo plan: they start from the demo's
+# figures and change a little every 5 minutes (tracker/demo/dev_sources.py, PERIOD).
 # Run the tracker beside it with: TRACKER_ALLOW_PRIVATE_TARGETS=true make run
 dev-sources: install
 	$(BIN)/tracker dev-sources

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tracker.errors import BadInput
-from tracker.i18n import clean_translations, parse_accept_language, pick, preference
+from tracker.i18n import clean_translations, parse_accept_language, pick, pick_language, preference, written_language
 
 TEXT = {"ar": "خطة", "fr": "Plan"}
 
@@ -53,3 +53,19 @@ def test_required_text_with_only_blanks_is_refused() -> None:
     with pytest.raises(BadInput) as caught:
         clean_translations({"fr": " "}, field="title", required=True)
     assert caught.value.field == "title"
+
+
+def test_pick_language_names_the_language_a_text_fell_back_to() -> None:
+    assert pick_language({"ar": "خطة", "fr": "Plan"}, preference("zgh")) == "ar"
+
+
+@pytest.mark.parametrize(
+    ("text", "language"),
+    [("خطة الانفتاح", "ar"), ("ⴰⵢⵜ ⵎⵍⵍⵓⵍ", "zgh"), ("Plan d'ouverture", "fr")],
+)
+def test_written_language_reads_a_picked_texts_script(text: str, language: str) -> None:
+    assert written_language(text, preference("zgh")) == language
+
+
+def test_written_language_of_latin_text_follows_the_readers_order() -> None:
+    assert written_language("Open plan", preference("en")) == "en"

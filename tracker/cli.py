@@ -298,10 +298,12 @@ def dev_sources(
     port: Annotated[int, typer.Option(help="Port of the demonstration publications.")] = 8010,
     attach: Annotated[bool, typer.Option(help="Register sources reading them on the demo plan.")] = True,
 ) -> None:
-    """Serve made-up publications on loopback that change every minute, and point sources at them."""
+    """Serve made-up publications on loopback that start from the demo's figures and change
+    gradually, and point sources at them."""
     import uvicorn
 
     from tracker import demo
+    from tracker.demo.dev_sources import PERIOD_MINUTES, banner
     from tracker.demo.dev_sources import app as publications
 
     base_url = f"http://127.0.0.1:{port}"
@@ -316,11 +318,12 @@ def dev_sources(
         except LookupError as error:
             _fail(str(error))
             return
-        typer.echo(f"{added} source(s) now read {base_url} every 5 minutes (and once at once).")
+        typer.echo(f"{added} source(s) now read {base_url} every {PERIOD_MINUTES} minutes (and once at once).")
     typer.echo(
         "The tracker must be allowed to reach loopback: run it with TRACKER_ALLOW_PRIVATE_TARGETS=true "
         "(for example: TRACKER_ALLOW_PRIVATE_TARGETS=true make run)."
     )
+    typer.echo(banner())
     uvicorn.run(publications, host="127.0.0.1", port=port, log_level="warning")
 
 

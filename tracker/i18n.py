@@ -72,6 +72,25 @@ def pick_language(text: Mapping[str, str] | None, order: Sequence[str]) -> str |
     return next((lang for lang in order if text.get(lang)), None)
 
 
+# Scripts that tell a picked text's language apart where only the text is at hand.
+_ARABIC_LETTER = re.compile("[\u0600-\u06ff\u0750-\u077f\u08a0-\u08ff\ufb50-\ufdff\ufe70-\ufeff]")
+_TIFINAGH_LETTER = re.compile("[\u2d30-\u2d7f]")
+
+
+def written_language(text: str | None, order: Sequence[str]) -> str | None:
+    """The language of a text `pick` returned, when only the text came back (the pages read the
+    API, which answers strings): Arabic and Tifinagh letters say ar and zgh; Latin letters are the
+    first of fr and en in the reader's order. Where the translations are at hand, `pick_language`
+    says it exactly."""
+    if not text:
+        return None
+    if _ARABIC_LETTER.search(text):
+        return "ar"
+    if _TIFINAGH_LETTER.search(text):
+        return "zgh"
+    return next((lang for lang in order if lang in ("fr", "en")), "fr")
+
+
 def parse_accept_language(header: str | None) -> tuple[str, ...]:
     """Supported languages from an Accept-Language header, best first (RFC 9110 q-values)."""
     if not header:

@@ -2,7 +2,9 @@
 
 The format is documented in docs/plan-files.md. Reading validates everything before anything is
 written and reports every problem with its path (and, for YAML, its line). Loading goes through
-the services, so imported plans obey the same rules and emit the same events as the API.
+the services, so imported plans obey the same rules and emit the same events as the API, marked
+as a load (`outbox.loading`): what the file creates is not announced as news, and its completions,
+measurements and publications carry their own dates (docs/events.md).
 """
 
 from __future__ import annotations
@@ -26,6 +28,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from tracker import models
 from tracker.access import Principal
 from tracker.errors import TrackerError
+from tracker.events import outbox
+from tracker.events.types import EventType
 from tracker.i18n import LANGUAGES, pick, preference
 from tracker.services import bodies, collectivities, commitments, evidence, indicators, milestones, plans
 from tracker.text import clean_text, dotted
@@ -216,6 +220,11 @@ def _at(path: str) -> Iterator[None]:
 
 async def load(session: AsyncSession, *, actor: Principal, plan_file: PlanFile) -> models.ActionPlan:
     """Write a validated plan file through the services (the caller's transaction commits)."""
+    with outbox.loading(session):
+        return await _load(session, actor, plan_file)
+
+
+async def _load(session: AsyncSession, actor: Principal, plan_file: PlanFile) -> models.ActionPlan:
     spec = plan_file.collectivity
     parent = None
     if spec.parent:
@@ -274,7 +283,7 @@ async def _load_commitment(
         )
     for m_index, milestone in enumerate(item.milestones):
         with _at(f"{where}.milestones[{m_index}]"):
-            await milestones.create_milestone(
+            created = await milestones.create_milestone(
                 session,
                 actor=actor,
                 commitment_id=commitment.id,
@@ -283,6 +292,18 @@ async def _load_commitment(
                 weight=milestone.weight,
                 status=milestone.status,
                 completed_on=milestone.completed_on,
+            )
+        if created.completed_on is not None:
+            # The completion is the news a file brings about a milestone, on its own date; the
+            # API announces it the same way when a milestone is set to COMPLETED.
+            plans.plan_event(
+                session,
+                plan,
+                type=EventType.MILESTONE_COMPLETED,
+                actor=actor,
+                subject_type="Milestone",
+                subject_id=created.id,
+                data={"completedOn": created.completed_on, "commitmentId": commitment.id},
             )
     for i_index, indicator_spec in enumerate(item.indicators):
         indicator_path = f"{where}.indicators[{i_index}]"

@@ -296,6 +296,11 @@ def is_rtl(lang: str | None) -> bool:
     return language(lang) in RTL_LANGUAGES
 
 
+def _phrase_language(table: Mapping[str, str], lang: str) -> str:
+    """The language `_phrase` takes `table`'s wording from for `lang` (zgh: French, see above)."""
+    return next((candidate for candidate in _TEXT_ORDER[lang] if table.get(candidate)), lang)
+
+
 def _phrase(table: Mapping[str, str], lang: str) -> str:
     for candidate in _TEXT_ORDER[lang]:
         if text := table.get(candidate):
@@ -434,6 +439,13 @@ def _details(event: str, data: Mapping[str, Any], lang: str) -> dict[str, str]:
 class _Blank(dict[str, str]):
     def __missing__(self, key: str) -> str:
         return ""
+
+
+def sentence_language(envelope: Any, lang: str | None) -> str:
+    """The language `sentence` is worded in for `lang`: `lang` itself, or the one it fell back to
+    (a zgh sentence is French until reviewed), so a page or a feed can mark it with lang and dir."""
+    template = SENTENCES.get(str(getattr(envelope, "type", "") or "")) or GENERIC
+    return _phrase_language(template, language(lang))
 
 
 def sentence(envelope: Any, lang: str | None, *, with_place: bool = True) -> str:

@@ -385,3 +385,15 @@ def test_an_autolink_in_a_title_is_shown_as_text(format: str) -> None:
 @pytest.mark.parametrize("format", CHAT_FORMATS)
 def test_a_markdown_link_in_a_collectivity_name_is_shown_as_text(format: str) -> None:
     assert not _markup_left(format, _LINK_SYNTAX, place="[click](http://evil.example)")
+
+
+@pytest.mark.parametrize("format", CHAT_FORMATS)
+def test_a_tamazight_message_isolates_its_arabic_fallback_title(format: str) -> None:
+    body = RENDERERS[format](envelope(place={"fr": "Aït Melloul"}), "zgh").body.decode()
+    # FSI ... PDI: the Arabic title reads right to left inside the left-to-right French wording.
+    assert "«\u00a0\u2068نشر الميزانية\u2069\u00a0»" in body
+
+
+def test_the_sentence_says_which_language_it_fell_back_to() -> None:
+    assert messages.sentence_language(envelope(), "zgh") == "fr"
+    assert messages.sentence_language(envelope(), "ar") == "ar"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from tests.support.accountability import place_with_body
-from tests.support.builders import ait_melloul
+from tests.support.builders import ait_melloul, small_plan
 from tests.support.graphql import Client
 from tracker.db import Database
 from tracker.models import PlanStatus
@@ -81,3 +81,17 @@ async def test_a_collectivity_with_markup_is_a_404_page(client: Client, db: Data
     response = await client.http.get("/", params={"collectivity": '"><script>alert(1)</script>'})
     assert response.status_code == 404
     assert "<script>" not in response.text
+
+
+async def test_on_a_tamazight_page_an_arabic_fallback_name_reads_right_to_left(client: Client, db: Database) -> None:
+    await small_plan(db)  # named in French and Arabic only
+    response = await client.http.get("/?lang=zgh")
+    assert '<html lang="zgh" dir="ltr">' in response.text
+    assert '<bdi lang="ar" dir="rtl">تيزنيت</bdi>' in response.text
+    assert '<bdi lang="ar" dir="rtl">خطة</bdi>' in response.text
+
+
+async def test_texts_in_the_pages_language_carry_no_attributes_of_their_own(client: Client, db: Database) -> None:
+    await ait_melloul(db)
+    response = await client.http.get("/?lang=zgh")
+    assert "<bdi>ⴰⵢⵜ ⵎⵍⵍⵓⵍ</bdi>" in response.text

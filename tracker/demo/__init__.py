@@ -81,7 +81,10 @@ async def _seed_sources(session: AsyncSession, plan: ActionPlan) -> None:
 
 
 async def attach_dev_sources(session: AsyncSession, base_url: str) -> int:
-    """Sources reading `tracker dev-sources` on loopback, every five minutes; returns how many were added."""
+    """Sources reading `tracker dev-sources` on loopback each time its publications change
+    (`dev_sources.PERIOD`); returns how many were added."""
+    from tracker.demo.dev_sources import SCHEDULE
+
     place = (await session.exec(select(Collectivity).where(Collectivity.slug == DEMO_SLUG))).first()
     if place is None:
         raise LookupError("load the demo first (tracker seed-demo)")
@@ -109,7 +112,7 @@ async def attach_dev_sources(session: AsyncSession, base_url: str) -> int:
             actor=SYSTEM,
             kind=kind,
             url=url,
-            schedule="PT5M",
+            schedule=SCHEDULE,
             target_type=target_type,
             target_id=target_id,
             options=options,

@@ -71,7 +71,8 @@ async def build(
         envelopes[event.id] = Envelope(
             id=str(event.id),
             type=event.type,
-            occurred_at=event.occurred_at,
+            # Consumers see when the fact happened: a loaded fact's own date (docs/events.md).
+            occurred_at=event.happened_at or event.occurred_at,
             subject_type=event.subject_type,
             subject_id=encode_id(event.subject_type, event.subject_id),
             data=event.data,

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date, datetime
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, date, datetime, time
 from enum import Enum
 from typing import Any
 
@@ -13,6 +15,41 @@ from tracker.access import Principal
 from tracker.db import note_change
 from tracker.events.types import AUDITED, EventType
 from tracker.models import AuditEntry, OutboxEvent
+
+_LOADING = "tracker.events.loading"
+
+
+@contextmanager
+def loading(session: AsyncSession) -> Iterator[None]:
+    """Writes in this block load content made elsewhere (the demo, a plan file).
+
+    Their events are written as always (history, audit trail, the dispatcher's at-least-once
+    order), but what the load creates is not announced to feeds and webhooks: seeding is not
+    news. Facts with a date of their own (a completion, an observation, a publication) are
+    announced with that date as `happened_at`. See docs/events.md.
+    """
+    session.info[_LOADING] = True
+    try:
+        yield
+    finally:
+        session.info.pop(_LOADING, None)
+
+
+def fact_time(type: EventType, data: dict[str, Any]) -> datetime | None:
+    """The time a loaded fact happened, from its event data; None for what has no date of its own."""
+    value: Any = None
+    if type is EventType.INDICATOR_MEASURED:
+        value = data.get("observedAt")
+    elif type is EventType.MILESTONE_COMPLETED:
+        value = data.get("completedOn")
+    elif type is EventType.EVIDENCE_ADDED:
+        value = (data.get("evidence") or {}).get("publishedAt")
+    if isinstance(value, datetime):
+        return value if value.tzinfo else value.replace(tzinfo=UTC)
+    if isinstance(value, date):
+        # A date without a time: the start of that day in UTC, which keeps the date in Morocco.
+        return datetime.combine(value, time(), UTC)
+    return None
 
 
 def jsonable(value: Any) -> Any:
@@ -51,6 +88,11 @@ def emit(
     data: dict[str, Any] | None = None,
     public: bool = True,
 ) -> OutboxEvent:
+    happened_at = None
+    announced = True
+    if session.info.get(_LOADING):
+        happened_at = fact_time(type, data or {})
+        announced = happened_at is not None
     event = OutboxEvent(
         type=type.value,
         subject_type=subject_type,
@@ -60,6 +102,8 @@ def emit(
         actor=actor.label,
         public=public,
         data=jsonable(data or {}),
+        happened_at=happened_at,
+        announced=announced,
     )
     session.add(event)
     note_change(session, collectivity_id)

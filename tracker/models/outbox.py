@@ -32,5 +32,13 @@ class OutboxEvent(SQLModel, table=True):
     public: bool = True
     actor: str = Field(default="system", sa_type=String(120))
     data: dict[str, Any] = Field(default_factory=dict, sa_type=JSONType)
+    # When the change was committed: what cursors follow (`events(filter: {since})`, a
+    # subscription's start), so a late-recorded fact is never behind a consumer's cursor.
     occurred_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, index=True)
+    # When the fact happened, set only when that is not `occurred_at`: an imported or seeded
+    # completion, measurement or publication keeps its own date (docs/events.md).
+    happened_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # False for what loading the demo or a plan file created (the plan, its commitments, their
+    # milestones...): kept for the history and the audit trail, but not news for feeds and webhooks.
+    announced: bool = Field(default=True, sa_column_kwargs={"server_default": "1"})
     dispatched_at: datetime | None = Field(default=None, sa_type=UTCDateTime)

@@ -231,7 +231,11 @@ def signing_secrets(subscription: WebhookSubscription, now: datetime) -> list[st
 
 
 def _matches(subscription: WebhookSubscription, event: OutboxEvent) -> bool:
-    if event.occurred_at < subscription.created_at or not type_matches(subscription.event_types, event.type):
+    # What a load created is not news (docs/events.md); the commit time, not a loaded fact's own
+    # date, says whether the subscription existed, so no event it should get is skipped.
+    if not event.announced or event.occurred_at < subscription.created_at:
+        return False
+    if not type_matches(subscription.event_types, event.type):
         return False
     if not event.public and subscription.collectivity_id not in (None, event.collectivity_id):
         return False

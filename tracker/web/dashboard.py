@@ -11,6 +11,7 @@ from typing import Any
 from urllib.parse import quote
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
+from markupsafe import Markup
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 
@@ -39,6 +40,27 @@ def _number(value: float | int | None) -> str:
 
 TEMPLATES.filters["number"] = _number
 
+
+def direction(lang: str) -> str:
+    return "rtl" if lang in i18n.RTL_LANGUAGES else "ltr"
+
+
+def own_language(text_lang: str | None, page_lang: str) -> Markup:
+    """` lang="…" dir="…"` for a text that is not in the page's language (a fallback), else nothing:
+    an Arabic title on a Tamazight page reads right to left, and is read out as Arabic."""
+    if text_lang is None or text_lang == page_lang or text_lang not in i18n.LANGUAGES:
+        return Markup("")
+    return Markup(' lang="{}" dir="{}"').format(text_lang, direction(text_lang))
+
+
+def _own(text: str | None, page_lang: str) -> Markup:
+    """`own_language` of a translated text the API answered for a reader of `page_lang`."""
+    return own_language(i18n.written_language(text, i18n.preference(page_lang)), page_lang)
+
+
+TEMPLATES.globals["own"] = _own
+
+
 LABELS: dict[str, dict[str, str]] = {
     "title": {"ar": "متابعة خطط الانفتاح", "fr": "Suivi des plans d'ouverture", "en": "Openness plans tracker"},
     "network": {"ar": "الشبكة", "fr": "Le réseau", "en": "The network"},
@@ -58,6 +80,19 @@ LABELS: dict[str, dict[str, str]] = {
     "back": {"ar": "كل الجماعات", "fr": "Toutes les collectivités", "en": "All collectivities"},
     "not_found": {"ar": "هذه الجماعة غير موجودة", "fr": "Collectivité inconnue", "en": "Unknown collectivity"},
     "indicators": {"ar": "المؤشرات", "fr": "Indicateurs", "en": "Indicators"},
+    # The page a browser gets for a feed (tracker/web/feeds.py).
+    "feed_intro": {
+        "ar": "هذه خلاصة أحداث بصيغة Atom. للاشتراك فيها، انسخ عنوانها أدناه والصقه في قارئ الخلاصات لديك.",
+        "fr": "Ceci est un flux d'événements au format Atom. Pour vous y abonner, copiez son adresse "
+        "ci-dessous et collez-la dans votre lecteur de flux.",
+        "en": "This is an event feed in the Atom format. To subscribe, copy its address below and paste "
+        "it into your feed reader.",
+    },
+    "feed_address": {"ar": "عنوان الخلاصة", "fr": "Adresse du flux", "en": "Feed address"},
+    "latest_events": {"ar": "آخر الأحداث", "fr": "Derniers événements", "en": "Latest events"},
+    "no_events": {"ar": "لا توجد أحداث بعد.", "fr": "Aucun événement pour l'instant.", "en": "No events yet."},
+    "older": {"ar": "أحداث أقدم", "fr": "Événements plus anciens", "en": "Older events"},
+    "dashboard": {"ar": "لوحة التتبع", "fr": "Tableau de bord", "en": "Dashboard"},
 }
 STATUS: dict[str, dict[str, str]] = {
     "NOT_STARTED": {"ar": "لم يبدأ", "fr": "Non commencé", "en": "Not started"},
@@ -95,6 +130,16 @@ query Plan($slug: String!, $lang: String) {
   }
 }
 """
+
+
+def words(lang: str) -> dict[str, str]:
+    """The interface's words in `lang` (zgh: French, see UI_FALLBACK)."""
+    return _words(lang)
+
+
+def words_language(lang: str) -> str:
+    """The language the interface's words are in for `lang`, for a `lang` attribute around them."""
+    return UI_FALLBACK.get(lang, lang)
 
 
 def _words(lang: str) -> dict[str, str]:
