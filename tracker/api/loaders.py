@@ -7,6 +7,7 @@ import uuid
 from collections import defaultdict
 from collections.abc import Awaitable, Callable, Sequence
 from contextlib import AbstractAsyncContextManager
+from functools import cached_property
 from typing import Any, TypeVar
 
 from sqlalchemy.orm import InstrumentedAttribute
@@ -71,14 +72,41 @@ class Loaders:
 
     def __init__(self, reading: Callable[[], AbstractAsyncContextManager[AsyncSession]]) -> None:
         self._reading = reading
-        self.collectivity = self._by_id(models.Collectivity)
-        self.plan = self._by_id(models.ActionPlan)
-        self.commitment = self._by_id(models.Commitment)
-        self.milestone = self._by_id(models.Milestone)
-        self.indicator = self._by_id(models.Indicator)
-        self.measurement = self._by_id(models.Measurement)
-        self.evidence = self._by_id(models.Evidence)
-        self.plans_by_collectivity = self._children(
+
+    # Each loader is made when a resolver first asks for it: a request uses a few of them, and
+    # making all of them (their orders are SQL expressions) cost every request, a mutation too.
+
+    @cached_property
+    def collectivity(self) -> DataLoader[uuid.UUID, models.Collectivity | None]:
+        return self._by_id(models.Collectivity)
+
+    @cached_property
+    def plan(self) -> DataLoader[uuid.UUID, models.ActionPlan | None]:
+        return self._by_id(models.ActionPlan)
+
+    @cached_property
+    def commitment(self) -> DataLoader[uuid.UUID, models.Commitment | None]:
+        return self._by_id(models.Commitment)
+
+    @cached_property
+    def milestone(self) -> DataLoader[uuid.UUID, models.Milestone | None]:
+        return self._by_id(models.Milestone)
+
+    @cached_property
+    def indicator(self) -> DataLoader[uuid.UUID, models.Indicator | None]:
+        return self._by_id(models.Indicator)
+
+    @cached_property
+    def measurement(self) -> DataLoader[uuid.UUID, models.Measurement | None]:
+        return self._by_id(models.Measurement)
+
+    @cached_property
+    def evidence(self) -> DataLoader[uuid.UUID, models.Evidence | None]:
+        return self._by_id(models.Evidence)
+
+    @cached_property
+    def plans_by_collectivity(self) -> DataLoader[uuid.UUID, list[models.ActionPlan]]:
+        return self._children(
             models.ActionPlan,
             models.ActionPlan.collectivity_id,
             (
@@ -87,23 +115,36 @@ class Loaders:
                 col(models.ActionPlan.id),
             ),
         )
-        self.children_by_collectivity = self._children(
-            models.Collectivity, models.Collectivity.parent_id, (col(models.Collectivity.slug),)
-        )
-        self.commitments_by_plan = self._children(
+
+    @cached_property
+    def children_by_collectivity(self) -> DataLoader[uuid.UUID, list[models.Collectivity]]:
+        return self._children(models.Collectivity, models.Collectivity.parent_id, (col(models.Collectivity.slug),))
+
+    @cached_property
+    def commitments_by_plan(self) -> DataLoader[uuid.UUID, list[models.Commitment]]:
+        return self._children(
             models.Commitment,
             models.Commitment.plan_id,
             (col(models.Commitment.position), col(models.Commitment.reference), col(models.Commitment.id)),
         )
-        self.milestones_by_commitment = self._children(
+
+    @cached_property
+    def milestones_by_commitment(self) -> DataLoader[uuid.UUID, list[models.Milestone]]:
+        return self._children(
             models.Milestone,
             models.Milestone.commitment_id,
             (col(models.Milestone.due_on), col(models.Milestone.position), col(models.Milestone.id)),
         )
-        self.indicators_by_commitment = self._children(
+
+    @cached_property
+    def indicators_by_commitment(self) -> DataLoader[uuid.UUID, list[models.Indicator]]:
+        return self._children(
             models.Indicator, models.Indicator.commitment_id, (col(models.Indicator.position), col(models.Indicator.id))
         )
-        self.measurements_by_indicator = self._children(
+
+    @cached_property
+    def measurements_by_indicator(self) -> DataLoader[uuid.UUID, list[models.Measurement]]:
+        return self._children(
             models.Measurement,
             models.Measurement.indicator_id,
             (
@@ -112,46 +153,90 @@ class Loaders:
                 col(models.Measurement.id),
             ),
         )
-        self.evidence_by_commitment = self._children(
+
+    @cached_property
+    def evidence_by_commitment(self) -> DataLoader[uuid.UUID, list[models.Evidence]]:
+        return self._children(
             models.Evidence,
             models.Evidence.commitment_id,
             (col(models.Evidence.published_at).desc(), col(models.Evidence.created_at), col(models.Evidence.id)),
         )
-        self.evidence_by_milestone = self._children(
+
+    @cached_property
+    def evidence_by_milestone(self) -> DataLoader[uuid.UUID, list[models.Evidence]]:
+        return self._children(
             models.Evidence,
             models.Evidence.milestone_id,
             (col(models.Evidence.published_at).desc(), col(models.Evidence.created_at), col(models.Evidence.id)),
         )
-        self.body = self._by_id(models.ConsultativeBody)
-        self.bodies_by_collectivity = self._children(
+
+    @cached_property
+    def body(self) -> DataLoader[uuid.UUID, models.ConsultativeBody | None]:
+        return self._by_id(models.ConsultativeBody)
+
+    @cached_property
+    def bodies_by_collectivity(self) -> DataLoader[uuid.UUID, list[models.ConsultativeBody]]:
+        return self._children(
             models.ConsultativeBody, models.ConsultativeBody.collectivity_id, (col(models.ConsultativeBody.slug),)
         )
-        self.comments_by_commitment = self._children(
+
+    @cached_property
+    def comments_by_commitment(self) -> DataLoader[uuid.UUID, list[models.Comment]]:
+        return self._children(
             models.Comment, models.Comment.commitment_id, (col(models.Comment.created_at), col(models.Comment.id))
         )
-        self.replies = self._children(
+
+    @cached_property
+    def replies(self) -> DataLoader[uuid.UUID, list[models.Comment]]:
+        return self._children(
             models.Comment, models.Comment.parent_id, (col(models.Comment.created_at), col(models.Comment.id))
         )
-        self.assessments_by_commitment = self._children(
-            models.Assessment, models.Assessment.commitment_id, (col(models.Assessment.created_at),)
-        )
-        self.comment = self._by_id(models.Comment)
-        self.assessment = self._by_id(models.Assessment)
-        self.subscription = self._by_id(models.WebhookSubscription)
-        self.delivery = self._by_id(models.WebhookDelivery)
-        self.attempts_by_delivery = self._children(
+
+    @cached_property
+    def assessments_by_commitment(self) -> DataLoader[uuid.UUID, list[models.Assessment]]:
+        return self._children(models.Assessment, models.Assessment.commitment_id, (col(models.Assessment.created_at),))
+
+    @cached_property
+    def comment(self) -> DataLoader[uuid.UUID, models.Comment | None]:
+        return self._by_id(models.Comment)
+
+    @cached_property
+    def assessment(self) -> DataLoader[uuid.UUID, models.Assessment | None]:
+        return self._by_id(models.Assessment)
+
+    @cached_property
+    def subscription(self) -> DataLoader[uuid.UUID, models.WebhookSubscription | None]:
+        return self._by_id(models.WebhookSubscription)
+
+    @cached_property
+    def delivery(self) -> DataLoader[uuid.UUID, models.WebhookDelivery | None]:
+        return self._by_id(models.WebhookDelivery)
+
+    @cached_property
+    def attempts_by_delivery(self) -> DataLoader[uuid.UUID, list[models.WebhookAttempt]]:
+        return self._children(
             models.WebhookAttempt, models.WebhookAttempt.delivery_id, (col(models.WebhookAttempt.number),)
         )
-        self.source = self._by_id(models.EvidenceSource)
-        self.sources_by_commitment = self._children(
+
+    @cached_property
+    def source(self) -> DataLoader[uuid.UUID, models.EvidenceSource | None]:
+        return self._by_id(models.EvidenceSource)
+
+    @cached_property
+    def sources_by_commitment(self) -> DataLoader[uuid.UUID, list[models.EvidenceSource]]:
+        return self._children(
             models.EvidenceSource, models.EvidenceSource.commitment_id, (col(models.EvidenceSource.created_at),)
         )
-        self.proposals_by_milestone = self._children(
+
+    @cached_property
+    def proposals_by_milestone(self) -> DataLoader[uuid.UUID, list[models.MilestoneProposal]]:
+        return self._children(
             models.MilestoneProposal, models.MilestoneProposal.milestone_id, (col(models.MilestoneProposal.created_at),)
         )
-        self.history = self._children(
-            models.AuditEntry, models.AuditEntry.subject_id, (col(models.AuditEntry.seq).desc(),)
-        )
+
+    @cached_property
+    def history(self) -> DataLoader[uuid.UUID, list[models.AuditEntry]]:
+        return self._children(models.AuditEntry, models.AuditEntry.subject_id, (col(models.AuditEntry.seq).desc(),))
 
     def _batch(
         self, fetch: Callable[[AsyncSession, Sequence[uuid.UUID]], Awaitable[list[V]]]
