@@ -20,7 +20,7 @@ from tests.support.sql import count_statements
 from tracker.access import SYSTEM
 from tracker.api.relay import encode_id
 from tracker.db import Database
-from tracker.models import ActionPlan, Commitment, Milestone, NetworkStats, WorkStatus
+from tracker.models import ActionPlan, Commitment, Indicator, Milestone, NetworkStats, WorkStatus
 from tracker.services import commitments, derived, indicators, milestones
 
 
@@ -42,10 +42,11 @@ async def test_a_milestone_update_runs_as_many_statements_in_a_plan_of_3_or_300_
     few = await _statements_of_a_milestone_update(db, 3)
     many = await _statements_of_a_milestone_update(db, 300)
     assert few == many
-    # 15: reads of the milestone, its commitment and its plan (locked); the update, its audit row
-    # and four events; two statements each for its commitment, its plan and its counts. SQLite
-    # counts one more: the transaction's own BEGIN IMMEDIATE (tracker/db.py).
-    assert many <= (16 if db.dialect == "sqlite" else 15)
+    # 11: one read of the milestone, its commitment and its plan (locked); the update, its audit
+    # rows and its events; two statements each for its commitment and its plan; one moving the
+    # plan's counts; the commitment's progress_changed event; the NOTIFY. SQLite counts two more,
+    # its transaction's own BEGIN IMMEDIATE (tracker/db.py) among them.
+    assert many <= (13 if db.dialect == "sqlite" else 11)
 
 
 async def test_a_milestone_update_moves_its_commitment_plan_and_counts(db: Database) -> None:
@@ -210,3 +211,28 @@ async def test_a_mutation_answers_with_the_values_its_change_moved(client: Clien
         UPDATE_COMMITMENT, {"input": {"id": encode_id("Commitment", bare.id), "status": "COMPLETED"}}, admin=True
     )
     assert completed["updateCommitment"]["commitment"] == {"progress": 100.0, "plan": {"progress": 50.0}}
+
+
+async def test_measurements_recorded_out_of_order_keep_the_latest_and_progress_right(db: Database) -> None:
+    """A new measurement is set against the indicator's stored latest one: later, earlier and at
+    the same time (then the later recorded wins), each leaving what `verify` recomputes."""
+    _plan, (commitment,) = await small_plan(db)
+    async with db.transaction() as session:
+        await milestones.delete_milestone(session, actor=SYSTEM, id=await _milestone_of(db, commitment))
+        indicator = await indicators.create_indicator(
+            session, actor=SYSTEM, commitment_id=commitment.id, name={"fr": "Taux"}, unit="%", baseline=0, target=10
+        )
+    stored = []
+    for value, day in ((4.0, 10), (9.0, 1), (6.0, 10), (10.0, 20)):
+        async with db.transaction() as session:
+            observed_at = datetime(2024, 5, day, tzinfo=UTC)
+            await indicators.record_measurement(
+                session, actor=SYSTEM, indicator_id=indicator.id, value=value, observed_at=observed_at
+            )
+        await assert_no_drift(db)
+        async with db.reader() as session:
+            row = await session.get(Indicator, indicator.id)
+            kept = await session.get(Commitment, commitment.id)
+            assert row is not None and kept is not None
+            stored.append((row.latest_value, row.progress, kept.progress))
+    assert stored == [(4.0, 40.0, 40.0), (4.0, 40.0, 40.0), (6.0, 60.0, 60.0), (10.0, 100.0, 100.0)]

@@ -14,7 +14,7 @@ from tracker.errors import BadInput, Conflict
 from tracker.events.outbox import camel_changes
 from tracker.events.types import EventType
 from tracker.i18n import clean_translations
-from tracker.models import ActionPlan, Commitment, OgpValue, WorkStatus
+from tracker.models import ActionPlan, Commitment, Indicator, Measurement, OgpValue, WorkStatus
 from tracker.services import derived
 from tracker.services.common import UNSET, _Unset, camel_snapshot, enum_value, get_or_404, touch
 from tracker.services.plans import plan_event
@@ -167,12 +167,20 @@ async def settle_progress(
     commitment_ids: Iterable[uuid.UUID] = (),
     indicator_ids: Iterable[uuid.UUID] = (),
     counts: bool = False,
+    milestone_moves: Iterable[tuple[WorkStatus, WorkStatus]] = (),
+    measured: Iterable[tuple[Indicator, Measurement]] = (),
     announce: bool = True,
 ) -> None:
     """Update the plan's stored progress and counts after a change (see `services.derived`), and
     emit `commitment.progress_changed` for each commitment whose progress the change moved."""
     moved = await derived.refresh(
-        session, plan_id=plan.id, commitment_ids=commitment_ids, indicator_ids=indicator_ids, counts=counts
+        session,
+        plan_id=plan.id,
+        commitment_ids=commitment_ids,
+        indicator_ids=indicator_ids,
+        counts=counts,
+        milestone_moves=milestone_moves,
+        measured=measured,
     )
     if not announce:
         return

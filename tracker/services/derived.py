@@ -14,11 +14,16 @@ status (`network_stats`). The rule is `tracker.progress`; this module only appli
 Concurrent writers (PostgreSQL, read committed): a service changing anything inside a plan first
 takes the plan's row lock (`locked_plan`), before it writes a row of the plan. Writers of one plan
 therefore run one after the other, and each `refresh` statement, taken after the lock, sees every
-change committed before it: values are recomputed under the lock rather than adjusted by deltas,
-because a delta needs the old status of a row, which the service read before it held the lock and
-which another writer may have changed since. Writers of different plans never wait for each other:
-nothing network-wide is written. Locking the plan first also keeps the order of locks the same in
-every transaction (plan, then its rows), so that two writers of one plan cannot deadlock.
+change committed before it. Values are recomputed under the lock, except where the service read
+the row it changes under the lock too (`locked_with_plan`: the plan's lock and the row in one
+statement): then what the row was before the change is exact, and a delta is exact as well (a
+milestone's status moving the plan's counts by one, a new measurement against the indicator's
+stored latest one). Writers of different plans never wait for each other: nothing network-wide
+is written. Locking the plan first also keeps the order of locks the same in every transaction
+(plan, then its rows), so that two writers of one plan cannot deadlock.
+
+A write holds the plan's lock from its first statement to its commit, and writers of one plan
+queue behind it: the fewer statements in between, the more writes a plan takes per second.
 """
 
 from __future__ import annotations
@@ -28,8 +33,8 @@ import uuid
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
-from typing import Any
+from datetime import UTC, datetime
+from typing import Any, TypeVar
 
 from sqlalchemy import bindparam, case, func, literal, union_all, update
 from sqlalchemy import select as wide_select  # sqlmodel's select types at most four columns
@@ -70,6 +75,37 @@ async def locked_plan(session: AsyncSession, plan_id: uuid.UUID, *, field: str =
     return plan
 
 
+Child = TypeVar("Child", Milestone, Indicator)
+_KEPT = "tracker.locked_rows"
+
+
+async def locked_with_plan(
+    session: AsyncSession, model: type[Child], key: uuid.UUID, *, field: str = "id"
+) -> tuple[ActionPlan, Commitment, Child]:
+    """A milestone or an indicator with its commitment and plan, in one statement: the plan's row
+    locked first (as `locked_plan`), then the row's own, both read as they are once locked (a
+    writer the lock waited for may have changed them), the commitment as it was (what a change
+    reads of it, its plan, does not change). The row changed by a mutation is read under the lock,
+    so that what the mutation saw before the change (its audit, the counts it moves) is exact."""
+    statement = (
+        wide_select(ActionPlan, Commitment, model)
+        .join(Commitment, col(Commitment.plan_id) == col(ActionPlan.id))
+        .join(model, col(model.commitment_id) == col(Commitment.id))
+        .where(col(model.id) == key)
+        # Locks are taken in the order named: the plan, then its row (as every writer does).
+        .with_for_update(of=[ActionPlan, model], key_share=True)
+        .execution_options(populate_existing=True)
+    )
+    row = (await _run(session, statement)).first()
+    if row is None:
+        raise NotFound(f"no {model.__name__} with this id", field=field)
+    plan, commitment, child = row
+    # The session's identity map holds its rows weakly: these stay with the session, so that the
+    # mutation's answer finds them there (`session.get`), with the values the refresh gave them.
+    session.info.setdefault(_KEPT, []).append(row)
+    return plan, commitment, child
+
+
 @dataclass(frozen=True, slots=True)
 class Moved:
     """A commitment's stored progress before and after a refresh."""
@@ -89,18 +125,27 @@ async def refresh(
     indicator_ids: Iterable[uuid.UUID] = (),
     commitment_ids: Iterable[uuid.UUID] = (),
     counts: bool = False,
+    milestone_moves: Iterable[tuple[WorkStatus, WorkStatus]] = (),
+    measured: Iterable[tuple[Indicator, Measurement]] = (),
 ) -> dict[uuid.UUID, Moved]:
     """Bring the stored values of one plan up to date after a change to the rows given.
 
     `indicator_ids`: indicators whose measurements, baseline or target changed (their
     commitments are refreshed too); `commitment_ids`: commitments whose milestones, indicators or
     status changed; `counts`: statuses changed, or commitments or milestones were added or
-    deleted. The plan is refreshed when one of these moved. The caller holds the plan's lock
-    (`locked_plan`).
+    deleted. The plan is refreshed when one of these moved. `milestone_moves`: milestones that
+    only changed status, (before, after), with `before` read under the plan's lock: the plan's
+    counts move by one for each, a statement instead of a recount. The caller holds the plan's
+    lock (`locked_plan`). `measured`: an indicator read under that lock (`locked_with_plan`) and
+    the measurement just added to it: its latest measurement and progress follow from its stored
+    ones and the new value, and its commitment is refreshed only if its progress moved.
     Returns each refreshed commitment's progress before and after.
     """
     await session.flush()  # the change itself, which the statements below read
     commitments = dict.fromkeys(commitment_ids)
+    for indicator, measurement in measured:
+        if await _add_measurement(session, indicator, measurement):
+            commitments[indicator.commitment_id] = None
     for indicator_id in dict.fromkeys(indicator_ids):
         commitment_id = await _refresh_indicator(session, indicator_id)
         if commitment_id is not None:
@@ -116,6 +161,8 @@ async def refresh(
         await _refresh_plan(session, plan_id)
     if counts:
         await _refresh_counts(session, plan_id)
+    else:
+        await _move_counts(session, plan_id, milestone_moves)
     return moved
 
 
@@ -240,6 +287,38 @@ async def _refresh_indicator(session: AsyncSession, indicator_id: uuid.UUID) -> 
     return commitment_id
 
 
+async def _add_measurement(session: AsyncSession, indicator: Indicator, measurement: Measurement) -> bool:
+    """The indicator's stored latest measurement and progress once `measurement` is added; whether
+    its progress moved. The stored values were read under the plan's lock, so they are those of
+    every measurement but the new one: the new one is the latest if it was observed later (an
+    exact tie goes to the order's other keys, in SQL), and the progress follows from the latest."""
+    before = indicator.progress
+    latest = indicator.latest_observed_at
+    if latest is not None and measurement.observed_at == latest:
+        await _refresh_indicator(session, indicator.id)
+        return indicator.progress != before
+    if latest is not None and measurement.observed_at < latest:
+        return False  # an older observation: the latest, and so the progress, stay
+    after = progress.indicator_progress(baseline=indicator.baseline, target=indicator.target, latest=measurement.value)
+    values = {
+        "progress": after,
+        "latest_value": measurement.value,
+        "latest_observed_at": measurement.observed_at.astimezone(UTC),
+        "latest_measurement_id": measurement.id,
+    }
+    await _run(
+        session,
+        _SET_INDICATOR,
+        indicator_id=indicator.id,
+        new_progress=after,
+        new_value=measurement.value,
+        new_observed_at=values["latest_observed_at"],
+        new_measurement_id=measurement.id,
+    )
+    _set_loaded(session, Indicator, indicator.id, **values)
+    return after != before
+
+
 async def _refresh_commitment(session: AsyncSession, commitment_id: uuid.UUID) -> Moved | None:
     row = (await _run(session, _COMMITMENT_SUMS, commitment_id=commitment_id)).first()
     if row is None:
@@ -261,6 +340,36 @@ async def _refresh_plan(session: AsyncSession, plan_id: uuid.UUID) -> None:
     value = progress.plan_progress((status, commitment_progress) for status, commitment_progress in rows)
     await _run(session, _SET_PLAN, plan_id=plan_id, new_progress=value)
     _set_loaded(session, ActionPlan, plan_id, progress=value)
+
+
+_MOVES: dict[tuple[WorkStatus, WorkStatus], Any] = {}
+
+
+def _move_statement(before: WorkStatus, after: WorkStatus) -> Any:
+    """network_stats: one milestone fewer with status `before`, one more with `after` (built once
+    per pair, for the reason of the statements above)."""
+    statement = _MOVES.get((before, after))
+    if statement is None:
+        old, new = milestone_count_column(before), milestone_count_column(after)
+        statement = (
+            update(_STATS)
+            .where(_STATS.c.plan_id == bindparam("moved_plan_id"))  # not a column's name (SQLAlchemy's rule)
+            .values({old: _STATS.c[old] - 1, new: _STATS.c[new] + 1})
+        )
+        _MOVES[(before, after)] = statement
+    return statement
+
+
+async def _move_counts(
+    session: AsyncSession, plan_id: uuid.UUID, moves: Iterable[tuple[WorkStatus, WorkStatus]]
+) -> None:
+    for before, after in moves:
+        if before == after:
+            continue
+        result = await _run(session, _move_statement(before, after), moved_plan_id=plan_id)
+        if result.rowcount == 0:  # the plan has no row of counts yet: count them all
+            await _refresh_counts(session, plan_id)
+            return
 
 
 def _insert(session: AsyncSession) -> Any:

@@ -172,9 +172,7 @@ async def record_measurement(
     note: str | None = None,
     origin: MeasurementOrigin = MeasurementOrigin.MANUAL,
 ) -> Measurement:
-    indicator = await get_or_404(session, Indicator, indicator_id, field="indicatorId")
-    commitment = await get_or_404(session, Commitment, indicator.commitment_id)
-    plan = await derived.locked_plan(session, commitment.plan_id)
+    plan, commitment, indicator = await derived.locked_with_plan(session, Indicator, indicator_id, field="indicatorId")
     ensure_can_edit(actor, plan.collectivity_id)
     if observed_at.tzinfo is None:
         raise BadInput("observedAt needs a time zone offset (for example Z)", field="observedAt")
@@ -190,8 +188,7 @@ async def record_measurement(
         note=cleaned_note or None,
         origin=origin,
     )
-    session.add(measurement)
-    await session.flush()
+    session.add(measurement)  # written with the events, by the refresh's flush
     plan_event(
         session,
         plan,
@@ -207,5 +204,5 @@ async def record_measurement(
             "commitmentId": commitment.id,
         },
     )
-    await settle_progress(session, plan=plan, actor=actor, indicator_ids=[indicator.id])
+    await settle_progress(session, plan=plan, actor=actor, measured=[(indicator, measurement)])
     return measurement

@@ -116,11 +116,10 @@ async def update_milestone(
     status: WorkStatus | str | _Unset = UNSET,
     completed_on: date | _Unset | None = UNSET,
 ) -> Milestone:
-    milestone = await get_or_404(session, Milestone, id)
-    commitment = await get_or_404(session, Commitment, milestone.commitment_id)
-    plan = await derived.locked_plan(session, commitment.plan_id)
+    plan, commitment, milestone = await derived.locked_with_plan(session, Milestone, id)
     ensure_can_edit(actor, plan.collectivity_id)
     before = camel_snapshot(milestone, FIELDS)
+    status_before = milestone.status
     if not isinstance(title, _Unset):
         milestone.title = clean_translations(title, field="title", required=True)
     if not isinstance(due_on, _Unset):
@@ -168,7 +167,11 @@ async def update_milestone(
             )
     if "status" in changed or "weight" in changed:  # what the progress rule and the counts read
         await settle_progress(
-            session, plan=plan, actor=actor, commitment_ids=[commitment.id], counts="status" in changed
+            session,
+            plan=plan,
+            actor=actor,
+            commitment_ids=[commitment.id],
+            milestone_moves=[(status_before, milestone.status)],
         )
     return milestone
 
