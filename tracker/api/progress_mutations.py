@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import date, datetime
+from typing import Any
 
 import strawberry
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from tracker import models
 from tracker.api.context import Info
@@ -16,6 +19,31 @@ from tracker.api.plan_mutations import DeleteInput
 from tracker.api.relay import encode_id
 from tracker.api.writes import perform
 from tracker.services import evidence, indicators, milestones
+from tracker.services.common import get_or_404
+
+# The answer of a mutation names rows the service has just read and written (a milestone's
+# commitment, with its new progress; the indicator measured): taken from the service's session,
+# where they are, rather than read again after the commit.
+
+
+def with_commitment(
+    service: Callable[..., Awaitable[models.Milestone]],
+) -> Callable[..., Awaitable[tuple[models.Milestone, models.Commitment]]]:
+    async def run(session: AsyncSession, **arguments: Any) -> tuple[models.Milestone, models.Commitment]:
+        milestone = await service(session, **arguments)
+        return milestone, await get_or_404(session, models.Commitment, milestone.commitment_id)
+
+    return run
+
+
+def with_indicator(
+    service: Callable[..., Awaitable[models.Measurement]],
+) -> Callable[..., Awaitable[tuple[models.Measurement, models.Indicator]]]:
+    async def run(session: AsyncSession, **arguments: Any) -> tuple[models.Measurement, models.Indicator]:
+        measurement = await service(session, **arguments)
+        return measurement, await get_or_404(session, models.Indicator, measurement.indicator_id)
+
+    return run
 
 
 @strawberry.input(description="A new milestone of a commitment.")
@@ -148,9 +176,9 @@ class ProgressMutation:
 
     @strawberry.mutation(description="Change a milestone: its status, completion date, due date...")
     async def update_milestone(self, info: Info, input: UpdateMilestoneInput) -> UpdateMilestonePayload:
-        row = await perform(
+        row, commitment = await perform(
             info,
-            milestones.update_milestone,
+            with_commitment(milestones.update_milestone),
             id=key(input.id, "Milestone", field="id"),
             title=required(input.title, "title"),
             due_on=required(input.due_on, "dueOn"),
@@ -158,6 +186,7 @@ class ProgressMutation:
             status=required(input.status, "status"),
             completed_on=given(input.completed_on),
         )
+        info.context.loaders.commitment.prime(commitment.id, commitment)
         return UpdateMilestonePayload(milestone=Milestone.from_row(row))
 
     @strawberry.mutation(description="Delete a milestone.")
@@ -200,16 +229,15 @@ class ProgressMutation:
 
     @strawberry.mutation(description="Record a value observed for an indicator.")
     async def record_measurement(self, info: Info, input: RecordMeasurementInput) -> RecordMeasurementPayload:
-        row = await perform(
+        row, indicator = await perform(
             info,
-            indicators.record_measurement,
+            with_indicator(indicators.record_measurement),
             indicator_id=key(input.indicator_id, "Indicator", field="indicatorId"),
             value=input.value,
             observed_at=input.observed_at,
             note=input.note,
         )
-        indicator = await info.context.loaders.indicator.load(row.indicator_id)
-        assert indicator is not None  # just written in the same transaction
+        info.context.loaders.measurement.prime(row.id, row)  # the indicator's latest, most often
         return RecordMeasurementPayload(measurement=Measurement.from_row(row), indicator=Indicator.from_row(indicator))
 
     @strawberry.mutation(description="Attach evidence to a commitment (and optionally one of its milestones).")
