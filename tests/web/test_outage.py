@@ -13,6 +13,7 @@ from collections.abc import AsyncIterator
 import httpx
 import pytest
 
+from graphql import parse
 from tests.support.graphql import Client, error_codes, operation
 from tests.support.processes import free_port
 from tracker.api.persisted import sha256_of
@@ -80,3 +81,11 @@ async def test_the_dashboard_during_an_outage_is_an_unavailable_page(down: Clien
     assert response.status_code == 503
     assert response.headers["retry-after"].isdigit()
     assert response.headers["content-type"].startswith("text/html")
+
+
+async def test_a_query_answered_without_strawberry_during_an_outage_is_unavailable(down: Client) -> None:
+    query = "query Count { network { planCount } }"
+    # As if the planner had answered it whole before the database went down.
+    down.app.state.schema.ready_reads.remember(query, None, parse(query))
+    response = await down.post(query)
+    assert _unavailable(response), response.text
