@@ -16,6 +16,7 @@ from tracker.api.core.planner import progress as planned_progress
 from tracker.api.evidence import EVIDENCE_ORDER, Evidence
 from tracker.api.history import Audited
 from tracker.api.indicators import Indicator
+from tracker.api.lang import within
 from tracker.api.milestones import Milestone
 from tracker.api.relay import Connection, Node, PageArgs, encode_id, page_of_list
 from tracker.api.sources import EvidenceSource, sources_of
@@ -86,15 +87,15 @@ class Commitment(Node, Audited):
 
     @strawberry.field(description="Title in the language asked for (see `lang`).")
     def title(self, info: Info, lang: str | None = None) -> str:
-        return info.context.text(self.row.title, lang)
+        return info.context.text(self.row.title, within(info, lang))
 
     @strawberry.field(description="Description in the language asked for, if there is one.")
     def description(self, info: Info, lang: str | None = None) -> str | None:
-        return info.context.optional_text(self.row.description, lang)
+        return info.context.optional_text(self.row.description, within(info, lang))
 
     @strawberry.field(description="The unit of the collectivity leading the commitment.")
     def lead_unit(self, info: Info, lang: str | None = None) -> str | None:
-        return info.context.optional_text(self.row.lead_unit, lang)
+        return info.context.optional_text(self.row.lead_unit, within(info, lang))
 
     @strawberry.field(description="Weighted share of completed milestones, 0 to 100 (see the progress rule).")
     def progress(self) -> float:

@@ -11,6 +11,7 @@ from tracker.api.context import Info
 from tracker.api.core import planner
 from tracker.api.core.planner import sql
 from tracker.api.history import Audited
+from tracker.api.lang import within
 from tracker.api.relay import Connection, Node, PageArgs, encode_id, page_of_list
 
 
@@ -57,7 +58,7 @@ class Indicator(Node, Audited):
 
     @strawberry.field(description="Name in the language asked for (see `lang`).")
     def name(self, info: Info, lang: str | None = None) -> str:
-        return info.context.text(self.row.name, lang)
+        return info.context.text(self.row.name, within(info, lang))
 
     @strawberry.field(description="The most recent measurement, if any.")
     async def latest(self, info: Info) -> Measurement | None:

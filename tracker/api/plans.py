@@ -15,6 +15,7 @@ from tracker.api.context import Context, Info
 from tracker.api.core import planner
 from tracker.api.core.planner import sql
 from tracker.api.history import Audited
+from tracker.api.lang import within
 from tracker.api.relay import Connection, Node, PageArgs, encode_id, page_of_list
 
 if TYPE_CHECKING:
@@ -69,11 +70,11 @@ class ActionPlan(Node, Audited):
 
     @strawberry.field(description="Title in the language asked for (see `lang`).")
     def title(self, info: Info, lang: str | None = None) -> str:
-        return info.context.text(self.row.title, lang)
+        return info.context.text(self.row.title, within(info, lang))
 
     @strawberry.field(description="Description in the language asked for, if there is one.")
     def description(self, info: Info, lang: str | None = None) -> str | None:
-        return info.context.optional_text(self.row.description, lang)
+        return info.context.optional_text(self.row.description, within(info, lang))
 
     @strawberry.field(description="The period the plan covers.")
     def period(self) -> Period:
