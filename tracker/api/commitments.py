@@ -97,9 +97,11 @@ class Commitment(Node, Audited):
     def lead_unit(self, info: Info, lang: str | None = None) -> str | None:
         return info.context.optional_text(self.row.lead_unit, within(info, lang))
 
-    @strawberry.field(description="Weighted share of completed milestones, 0 to 100 (see the progress rule).")
+    @strawberry.field(
+        description="Weighted share of completed milestones, 0 to 100, to one decimal place (see the progress rule)."
+    )
     def progress(self) -> float:
-        return self.row.progress  # kept on write by services.derived
+        return progress.published(self.row.progress)  # kept on write by services.derived
 
     @strawberry.field(description="The plan this commitment belongs to.")
     async def plan(self, info: Info) -> Annotated[ActionPlan, strawberry.lazy("tracker.api.plans")]:
@@ -250,7 +252,7 @@ planner.spell(
     title=planner.Translated("title"),
     description=planner.Translated("description", required=False),
     lead_unit=planner.Translated("lead_unit", required=False),
-    progress=planner.Column("progress"),  # kept on write by services.derived
+    progress=planner.Column("progress", planned_progress.published),  # kept on write by services.derived
     plan=planner.ToOne("ActionPlan", "action_plan", lambda row, to, target, plan: f"{to}.id = {row}.plan_id"),
     milestones=planner.Connection(
         "Milestone",

@@ -52,7 +52,7 @@ class Milestone(Node, Audited):
 
     @strawberry.field(description="100 when completed, otherwise 0 (see the progress rule).")
     def progress(self) -> float:
-        return progress.milestone_progress(self.row.status)
+        return progress.published(progress.milestone_progress(self.row.status))
 
     @strawberry.field(description="The commitment this milestone belongs to.")
     async def commitment(self, info: Info) -> Annotated[Commitment, strawberry.lazy("tracker.api.commitments")]:
@@ -113,7 +113,9 @@ planner.spell(
     weight=planner.Column("weight"),
     title=planner.Translated("title"),
     is_overdue=planner.Expression(lambda row, target, plan: planned_progress.is_overdue(row, plan.today)),
-    progress=planner.Expression(lambda row, target, plan: planned_progress.milestone_progress(row)),
+    progress=planner.Expression(
+        lambda row, target, plan: planned_progress.published(planned_progress.milestone_progress(row))
+    ),
     commitment=planner.ToOne(
         "Commitment", "commitment", lambda row, to, target, plan: f"{to}.id = {row}.commitment_id"
     ),
