@@ -13,6 +13,8 @@ from tracker.progress import (
     indicator_progress,
     is_overdue,
     plan_progress,
+    published,
+    whole,
 )
 
 
@@ -87,3 +89,32 @@ def test_milestone_due_today_is_not_yet_overdue() -> None:
 @pytest.mark.parametrize("status", [WorkStatus.COMPLETED, WorkStatus.CANCELLED])
 def test_closed_milestones_are_never_overdue(status: WorkStatus) -> None:
     assert not is_overdue(due_on=date(2024, 1, 1), status=status, today=date(2025, 1, 1))
+
+
+# (computed value, as published): halves of the shortest decimal go up, whatever the binary value
+# under it (12.35 is 12.3499999999999996... as a double, 0.05 is 0.05000000000000000277...).
+PUBLISHED = [
+    (80.27210884353742, 80.3),
+    (12.25, 12.3),
+    (12.35, 12.4),
+    (12.45, 12.5),
+    (0.05, 0.1),
+    (0.04999999999999999, 0.0),
+    (12.349999999999998, 12.3),
+    (33.333333333333336, 33.3),
+    (66.66666666666667, 66.7),
+    (99.95, 100.0),
+    (0.0, 0.0),
+    (100.0, 100.0),
+    (1e-20, 0.0),
+]
+
+
+@pytest.mark.parametrize(("computed", "shown"), PUBLISHED)
+def test_progress_is_published_to_one_decimal_place_halves_up(computed: float, shown: float) -> None:
+    assert published(computed) == shown
+
+
+@pytest.mark.parametrize(("computed", "shown"), [(12.5, 13), (0.5, 1), (2.5, 3), (12.49, 12), (99.5, 100), (0.0, 0)])
+def test_whole_percentages_round_halves_up(computed: float, shown: int) -> None:
+    assert whole(computed) == shown

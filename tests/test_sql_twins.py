@@ -1,7 +1,7 @@
 """Where a rule is spelled twice, in Python and in PostgreSQL for the read planner, both spellings
 give the same answers on the same cases: language fallback (tracker.i18n), global IDs
 (tracker.ids), plan visibility (tracker.access), cursors and dates (planner.sql), and the
-progress rule (tracker.progress against tracker/api/core/planner/progress.py)."""
+progress rule and its precision (tracker.progress against tracker/api/core/planner/progress.py)."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 from sqlalchemy import Connection
 
+from tests.test_progress import PUBLISHED
 from tracker import access, i18n, progress
 from tracker.access import Principal, readable_plan_sql
 from tracker.api.core.planner import progress as planned_progress
@@ -119,3 +120,15 @@ def test_milestone_progress_and_lateness_are_spelled_alike(connection: Connectio
                 connection, f"{planned_progress.milestone_progress('m')} FROM {row}", status=status.value, due=due
             )
             assert value == progress.milestone_progress(status)
+
+
+@pytest.mark.parametrize("computed", [computed for computed, _ in PUBLISHED])
+@pytest.mark.parametrize("places", [1, 0])
+def test_published_progress_is_rounded_alike_in_sql(connection: Connection, computed: float, places: int) -> None:
+    rounded = _value(connection, planned_progress.published("CAST(%(value)s AS float8)", places), value=computed)
+    assert rounded == progress.published(computed, places)
+    # Printed alike too: the JSON the planner builds holds the same number as the resolvers'.
+    printed = _value(
+        connection, f"CAST({planned_progress.published('CAST(%(value)s AS float8)')} AS text)", value=computed
+    )
+    assert float(printed) == progress.published(computed)

@@ -19,21 +19,46 @@ and reports any stored value that differs. Nothing else decides a progress.
   its own status is ``COMPLETED`` and 0 otherwise.
 * **Plan**: the mean progress of its commitments, ``CANCELLED`` commitments left out; 0 for a
   plan with nothing to count.
+* **Precision**: a progress is given to one decimal place (`published`): the shortest decimal
+  that reads back as the computed value (what Python's `repr` and PostgreSQL print), rounded
+  half up: 12.25 gives 12.3, 12.35 gives 12.4, 0.05 gives 0.1. Rounding that decimal rather than
+  the binary value (12.35 is stored as 12.3499999...) gives what a reader of the figure expects,
+  and PostgreSQL's `numeric` rounding of the same text agrees exactly. Pages and chat show whole
+  percentages of the published value by the same rule (`whole`). Stored values keep full
+  precision: only what goes out is rounded, so means are taken of exact values.
 * **Overdue**: a milestone whose due date is before today (in the tracker's time zone) and that is
   neither ``COMPLETED`` nor ``CANCELLED``.
 """
 
 from __future__ import annotations
 
+import math
 import uuid
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
 
 from tracker.models.enums import WorkStatus
 
 CLOSED_STATUSES = frozenset({WorkStatus.COMPLETED, WorkStatus.CANCELLED})
+
+
+# Decimal places of a progress as the API, the events and the feeds give it.
+PRECISION = 1
+
+
+def published(value: float, places: int = PRECISION) -> float:
+    """`value` as it goes out: its shortest decimal, rounded to `places` places, halves up."""
+    if not math.isfinite(value):
+        return value
+    return float(Decimal(repr(value)).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP))
+
+
+def whole(value: float) -> int:
+    """A whole percentage for pages and messages: `published(value, 0)`."""
+    return int(published(value, 0))
 
 
 def _clamp(value: float) -> float:

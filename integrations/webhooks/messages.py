@@ -20,6 +20,7 @@ import math
 import re
 from collections.abc import Mapping
 from datetime import date, datetime
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 LANGUAGES: tuple[str, ...] = ("ar", "fr", "en", "zgh")
@@ -400,8 +401,16 @@ def _changes(data: Mapping[str, Any], lang: str) -> str:
     return _fragment("changes", lang, fields=_phrase(FRAGMENTS["separator"], lang).join(dict.fromkeys(names)))
 
 
+def _whole(value: object) -> object:
+    """A progress as a whole percentage, by the tracker's rule (tracker.progress.whole, which this
+    package may not import): its shortest decimal rounded half up, so 12.5 says 13 as the pages do."""
+    if isinstance(value, float) and math.isfinite(value):
+        return int(Decimal(repr(value)).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+    return value
+
+
 def _percent(value: object, lang: str) -> str:
-    number = _number(value, lang)
+    number = _number(_whole(value), lang)
     text = _phrase(FRAGMENTS["percent"], lang).format(number) if number is not None else None
     return _isolate(text or _phrase(FRAGMENTS["unknown"], lang), lang)
 

@@ -15,6 +15,7 @@ from integrations.envelope import Envelope
 from integrations.webhooks import messages
 from integrations.webhooks.chat import fit
 from integrations.webhooks.formats import RENDERERS
+from tracker.progress import whole
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "chat"
 CHAT_FORMATS = ("SLACK", "MATTERMOST", "DISCORD", "TEAMS", "ROCKETCHAT", "GOOGLE_CHAT")
@@ -169,6 +170,12 @@ def test_status_values_are_translated() -> None:
 def test_progress_change_shows_both_percentages() -> None:
     text = messages.sentence(envelope("commitment.progress_changed"), "en")
     assert "from 40% to 75%" in text
+
+
+@pytest.mark.parametrize("after", [12.5, 80.3, 0.5, 99.5, 33.3, 66.7])
+def test_progress_change_shows_whole_percentages_by_the_trackers_rule(after: float) -> None:
+    env = envelope("commitment.progress_changed", data={"progress": {"before": 0.0, "after": after}})
+    assert f"from 0% to {whole(after)}%" in messages.sentence(env, "en")
 
 
 def test_measurement_shows_value_unit_and_date() -> None:

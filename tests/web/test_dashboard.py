@@ -95,3 +95,23 @@ async def test_texts_in_the_pages_language_carry_no_attributes_of_their_own(clie
     await ait_melloul(db)
     response = await client.http.get("/?lang=zgh")
     assert "<bdi>ⴰⵢⵜ ⵎⵍⵍⵓⵍ</bdi>" in response.text
+
+
+async def test_a_half_percent_shows_rounded_up_as_in_the_api(client: Client, db: Database) -> None:
+    # One commitment of eight done: 12.5%, which Jinja's round (halves to even) would show as 12.
+    await small_plan(db, commitments_count=8)
+    listed = await client.data(
+        '{ collectivity(slug: "tiznit") { currentPlan { commitments(first: 1) {'
+        " nodes { milestones { nodes { id } } } } } } }"
+    )
+    milestone = listed["collectivity"]["currentPlan"]["commitments"]["nodes"][0]["milestones"]["nodes"][0]["id"]
+    await client.data(
+        'mutation ($id: ID!) { updateMilestone(input: {id: $id, status: COMPLETED, completedOn: "2024-06-01"}) '
+        "{ milestone { id } } }",
+        {"id": milestone},
+        admin=True,
+    )
+    plan = await client.data('{ collectivity(slug: "tiznit") { currentPlan { progress } } }')
+    assert plan["collectivity"]["currentPlan"]["progress"] == 12.5
+    response = await client.http.get("/?collectivity=tiznit&lang=fr")
+    assert "<strong>13%</strong>" in response.text

@@ -10,6 +10,7 @@ from tracker import models
 from tracker.api.context import Info
 from tracker.api.history import Audited
 from tracker.api.inputs import TranslatedTextInput, given, key, required, text
+from tracker.api.lang import within
 from tracker.api.relay import Node, encode_id
 from tracker.api.writes import perform
 from tracker.services import bodies
@@ -36,11 +37,11 @@ class ConsultativeBody(Node, Audited):
 
     @strawberry.field(description="Name in the language asked for (see `lang`).")
     def name(self, info: Info, lang: str | None = None) -> str:
-        return info.context.text(self.row.name, lang)
+        return info.context.text(self.row.name, within(info, lang))
 
     @strawberry.field(description="Description in the language asked for, if there is one.")
     def description(self, info: Info, lang: str | None = None) -> str | None:
-        return info.context.optional_text(self.row.description, lang)
+        return info.context.optional_text(self.row.description, within(info, lang))
 
     @strawberry.field(description="Roles in the body, as it publishes them.")
     def members(self) -> list[BodyMember]:

@@ -15,6 +15,7 @@ from tracker.api.bodies import ConsultativeBody
 from tracker.api.context import Info
 from tracker.api.core import planner
 from tracker.api.history import Audited
+from tracker.api.lang import Lang, check, within
 from tracker.api.plans import ActionPlan
 from tracker.api.relay import Connection, Node, PageArgs, connection, encode_id, page_of_list, page_of_select
 
@@ -31,7 +32,7 @@ class Collectivity(Node, Audited):
 
     @strawberry.field(description="Name in the language asked for (see `lang`).")
     def name(self, info: Info, lang: str | None = None) -> str:
-        return info.context.text(self.row.name, lang)
+        return info.context.text(self.row.name, within(info, lang))
 
     @strawberry.field(description="The collectivity this one belongs to (a commune's prefecture...).")
     async def parent(self, info: Info) -> Collectivity | None:
@@ -122,7 +123,9 @@ class CollectivityQuery:
         after: str | None = None,
         last: int | None = None,
         before: str | None = None,
+        lang: Lang = None,
     ) -> Connection[Collectivity]:
+        check(info, lang)
         args = PageArgs(first=first, after=after, last=last, before=before)
         query = select(models.Collectivity)
         if filter is not None:
@@ -140,7 +143,8 @@ class CollectivityQuery:
         return connection([Collectivity.from_row(row) for row in rows], start=start, total=total)
 
     @strawberry.field(description="One collectivity by its slug.")
-    async def collectivity(self, info: Info, slug: str) -> Collectivity | None:
+    async def collectivity(self, info: Info, slug: str, lang: Lang = None) -> Collectivity | None:
+        check(info, lang)
         query = select(models.Collectivity).where(models.Collectivity.slug == slug)
         async with info.context.reading() as session:
             row = (await session.exec(query)).first()

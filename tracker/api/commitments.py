@@ -16,6 +16,7 @@ from tracker.api.core.planner import progress as planned_progress
 from tracker.api.evidence import EVIDENCE_ORDER, Evidence
 from tracker.api.history import Audited
 from tracker.api.indicators import Indicator
+from tracker.api.lang import within
 from tracker.api.milestones import Milestone
 from tracker.api.relay import Connection, Node, PageArgs, encode_id, page_of_list
 from tracker.api.sources import EvidenceSource, sources_of
@@ -86,19 +87,21 @@ class Commitment(Node, Audited):
 
     @strawberry.field(description="Title in the language asked for (see `lang`).")
     def title(self, info: Info, lang: str | None = None) -> str:
-        return info.context.text(self.row.title, lang)
+        return info.context.text(self.row.title, within(info, lang))
 
     @strawberry.field(description="Description in the language asked for, if there is one.")
     def description(self, info: Info, lang: str | None = None) -> str | None:
-        return info.context.optional_text(self.row.description, lang)
+        return info.context.optional_text(self.row.description, within(info, lang))
 
     @strawberry.field(description="The unit of the collectivity leading the commitment.")
     def lead_unit(self, info: Info, lang: str | None = None) -> str | None:
-        return info.context.optional_text(self.row.lead_unit, lang)
+        return info.context.optional_text(self.row.lead_unit, within(info, lang))
 
-    @strawberry.field(description="Weighted share of completed milestones, 0 to 100 (see the progress rule).")
+    @strawberry.field(
+        description="Weighted share of completed milestones, 0 to 100, to one decimal place (see the progress rule)."
+    )
     def progress(self) -> float:
-        return self.row.progress  # kept on write by services.derived
+        return progress.published(self.row.progress)  # kept on write by services.derived
 
     @strawberry.field(description="The plan this commitment belongs to.")
     async def plan(self, info: Info) -> Annotated[ActionPlan, strawberry.lazy("tracker.api.plans")]:
@@ -249,7 +252,7 @@ planner.spell(
     title=planner.Translated("title"),
     description=planner.Translated("description", required=False),
     lead_unit=planner.Translated("lead_unit", required=False),
-    progress=planner.Column("progress"),  # kept on write by services.derived
+    progress=planner.Column("progress", planned_progress.published),  # kept on write by services.derived
     plan=planner.ToOne("ActionPlan", "action_plan", lambda row, to, target, plan: f"{to}.id = {row}.plan_id"),
     milestones=planner.Connection(
         "Milestone",

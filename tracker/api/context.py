@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Hashable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import date
@@ -56,6 +56,9 @@ class Context:
     _ending: set[asyncio.Task[None]] = field(default_factory=set, repr=False)
 
     _lock: asyncio.Lock = field(default_factory=asyncio.Lock, repr=False)
+    # The enclosing `lang` of each path of the operation running (tracker.api.lang), with the
+    # variables it was found with: a WebSocket's context serves one operation after another.
+    _enclosing: tuple[object, dict[Hashable, str | None]] | None = field(default=None, repr=False)
 
     @asynccontextmanager
     async def reading(self) -> AsyncIterator[AsyncSession]:
@@ -155,6 +158,15 @@ class Context:
         if lang is not None and not i18n.is_valid_tag(lang):
             raise BadInput("lang must be a BCP 47 language tag such as ar, fr, ar-MA", field="lang")
         return i18n.preference(lang, self.accept_languages)
+
+    def enclosing_lang(self, variables: object, path: Hashable, find: Callable[[], str | None]) -> str | None:
+        """`find()` once per path of an operation (each execution coerces its own `variables`)."""
+        if self._enclosing is None or self._enclosing[0] is not variables:
+            self._enclosing = (variables, {})
+        found = self._enclosing[1]
+        if path not in found:
+            found[path] = find()
+        return found[path]
 
     def text(self, value: dict[str, str] | None, lang: str | None) -> str:
         return i18n.pick(value, self.languages(lang)) or ""

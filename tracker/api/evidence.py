@@ -11,6 +11,7 @@ from tracker.api.context import Info
 from tracker.api.core import planner
 from tracker.api.core.planner import sql
 from tracker.api.history import Audited
+from tracker.api.lang import within
 from tracker.api.relay import Node, encode_id
 
 
@@ -39,7 +40,7 @@ class Evidence(Node, Audited):
 
     @strawberry.field(description="Title in the language asked for (see `lang`).")
     def title(self, info: Info, lang: str | None = None) -> str:
-        return info.context.text(self.row.title, lang)
+        return info.context.text(self.row.title, within(info, lang))
 
 
 # How the read planner spells Evidence in SQL (tracker/api/core/planner): the fields above, on the

@@ -6,11 +6,13 @@ from datetime import datetime
 
 import strawberry
 
-from tracker import models
+from tracker import models, progress
 from tracker.api.context import Info
 from tracker.api.core import planner
+from tracker.api.core.planner import progress as planned_progress
 from tracker.api.core.planner import sql
 from tracker.api.history import Audited
+from tracker.api.lang import within
 from tracker.api.relay import Connection, Node, PageArgs, encode_id, page_of_list
 
 
@@ -57,7 +59,7 @@ class Indicator(Node, Audited):
 
     @strawberry.field(description="Name in the language asked for (see `lang`).")
     def name(self, info: Info, lang: str | None = None) -> str:
-        return info.context.text(self.row.name, lang)
+        return info.context.text(self.row.name, within(info, lang))
 
     @strawberry.field(description="The most recent measurement, if any.")
     async def latest(self, info: Info) -> Measurement | None:
@@ -66,9 +68,11 @@ class Indicator(Node, Audited):
         row = await info.context.loaders.measurement.load(self.row.latest_measurement_id)
         return Measurement.from_row(row) if row else None
 
-    @strawberry.field(description="Share of the way from baseline to target, 0 to 100.")
+    @strawberry.field(
+        description="Share of the way from baseline to target, 0 to 100, to one decimal place (see the progress rule)."
+    )
     def progress(self) -> float:
-        return self.row.progress  # kept on write by services.derived
+        return progress.published(self.row.progress)  # kept on write by services.derived
 
     @strawberry.field(description="Measurements, newest first.")
     async def measurements(
@@ -108,7 +112,7 @@ planner.spell(
     latest=planner.ToOne(
         "Measurement", "measurement", lambda row, to, target, plan: f"{to}.id = {row}.latest_measurement_id"
     ),
-    progress=planner.Column("progress"),
+    progress=planner.Column("progress", planned_progress.published),
     measurements=planner.Connection(
         "Measurement",
         "measurement",

@@ -68,7 +68,9 @@ async def _closing(context: Context) -> AsyncIterator[None]:
 @strawberry.type(description="A plan's progress after a change that may have moved it.")
 class PlanProgressUpdate:
     plan_id: strawberry.ID = strawberry.field(description="The plan.")
-    progress: float = strawberry.field(description="Its progress now, 0 to 100.")
+    progress: float = strawberry.field(
+        description="Its progress now, 0 to 100, to one decimal place (see the progress rule)."
+    )
     at: datetime = strawberry.field(description="When the change that moved it was committed.")
     cause: str | None = strawberry.field(description="The event type behind the update (none for the first).")
 

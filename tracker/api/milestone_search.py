@@ -11,6 +11,7 @@ from tracker import models
 from tracker.api.commitments import MilestoneFilter, MilestoneOrder, milestones_where
 from tracker.api.context import Info
 from tracker.api.core import planner
+from tracker.api.lang import Lang, check
 from tracker.api.milestones import Milestone
 from tracker.api.relay import Connection, PageArgs, connection, page_of_select
 from tracker.progress import CLOSED_STATUSES
@@ -30,7 +31,9 @@ class MilestoneQuery:
         after: str | None = None,
         last: int | None = None,
         before: str | None = None,
+        lang: Lang = None,
     ) -> Connection[Milestone]:
+        check(info, lang)
         args = PageArgs(first=first, after=after, last=last, before=before)
         query = (
             select(models.Milestone)

@@ -14,6 +14,7 @@ from tracker.api.core import planner
 from tracker.api.core.planner import progress as planned_progress
 from tracker.api.core.planner import sql
 from tracker.api.history import Audited
+from tracker.api.lang import within
 from tracker.api.relay import Connection, Node, PageArgs, encode_id, page_of_list
 
 if TYPE_CHECKING:
@@ -43,7 +44,7 @@ class Milestone(Node, Audited):
 
     @strawberry.field(description="Title in the language asked for (see `lang`).")
     def title(self, info: Info, lang: str | None = None) -> str:
-        return info.context.text(self.row.title, lang)
+        return info.context.text(self.row.title, within(info, lang))
 
     @strawberry.field(description="True when due before today and neither completed nor cancelled.")
     def is_overdue(self, info: Info) -> bool:
@@ -51,7 +52,7 @@ class Milestone(Node, Audited):
 
     @strawberry.field(description="100 when completed, otherwise 0 (see the progress rule).")
     def progress(self) -> float:
-        return progress.milestone_progress(self.row.status)
+        return progress.published(progress.milestone_progress(self.row.status))
 
     @strawberry.field(description="The commitment this milestone belongs to.")
     async def commitment(self, info: Info) -> Annotated[Commitment, strawberry.lazy("tracker.api.commitments")]:
@@ -112,7 +113,9 @@ planner.spell(
     weight=planner.Column("weight"),
     title=planner.Translated("title"),
     is_overdue=planner.Expression(lambda row, target, plan: planned_progress.is_overdue(row, plan.today)),
-    progress=planner.Expression(lambda row, target, plan: planned_progress.milestone_progress(row)),
+    progress=planner.Expression(
+        lambda row, target, plan: planned_progress.published(planned_progress.milestone_progress(row))
+    ),
     commitment=planner.ToOne(
         "Commitment", "commitment", lambda row, to, target, plan: f"{to}.id = {row}.commitment_id"
     ),

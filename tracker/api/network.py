@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import strawberry
 
-from tracker import models
+from tracker import models, progress
 from tracker.api.context import Info
 from tracker.api.core import planner
 from tracker.api.core.planner import progress as planned_progress
@@ -18,7 +18,9 @@ class KindSummary:
     kind: models.CollectivityKind = strawberry.field(description="The kind of collectivity.")
     collectivity_count: int = strawberry.field(description="Collectivities of this kind.")
     plan_count: int = strawberry.field(description="Readable plans of collectivities of this kind.")
-    mean_progress: float = strawberry.field(description="Mean progress of those plans, 0 to 100.")
+    mean_progress: float = strawberry.field(
+        description="Mean progress of those plans, 0 to 100, to one decimal place (see the progress rule)."
+    )
 
 
 @strawberry.type(description="How many items have a given status.")
@@ -38,7 +40,9 @@ class Network:
     commitment_count: int = strawberry.field(description="Commitments of those plans.")
     milestone_count: int = strawberry.field(description="Milestones of those commitments.")
     overdue_milestone_count: int = strawberry.field(description="Milestones past due and not closed.")
-    mean_progress: float = strawberry.field(description="Mean plan progress, 0 to 100.")
+    mean_progress: float = strawberry.field(
+        description="Mean plan progress, 0 to 100, to one decimal place (see the progress rule)."
+    )
     by_kind: list[KindSummary] = strawberry.field(description="The same figures per kind of collectivity.")
     plans_by_status: list[StatusCount] = strawberry.field(description="Plans per status.")
     commitments_by_status: list[StatusCount] = strawberry.field(description="Commitments per status.")
@@ -57,13 +61,13 @@ class NetworkQuery:
             commitment_count=summary.commitment_count,
             milestone_count=summary.milestone_count,
             overdue_milestone_count=summary.overdue_milestone_count,
-            mean_progress=summary.mean_progress,
+            mean_progress=progress.published(summary.mean_progress),
             by_kind=[
                 KindSummary(
                     kind=item.kind,
                     collectivity_count=item.collectivity_count,
                     plan_count=item.plan_count,
-                    mean_progress=item.mean_progress,
+                    mean_progress=progress.published(item.mean_progress),
                 )
                 for item in summary.by_kind
             ],
@@ -143,7 +147,7 @@ planner.spell(
     kind=planner.Column("kind"),
     collectivity_count=planner.Column("collectivity_count"),
     plan_count=planner.Column("plan_count"),
-    mean_progress=planner.Column("mean_progress"),
+    mean_progress=planner.Column("mean_progress", planned_progress.published),
 )
 planner.spell(
     "Network",
@@ -152,7 +156,7 @@ planner.spell(
     commitment_count=planner.Column("commitment_count"),
     milestone_count=planner.Column("milestone_count"),
     overdue_milestone_count=planner.Column("overdue_milestone_count"),
-    mean_progress=planner.Column("mean_progress"),
+    mean_progress=planner.Column("mean_progress", planned_progress.published),
     by_kind=planner.Expression(
         lambda row, target, plan: sql.json_list(
             plan.object(target, plan.object_type("KindSummary"), "kn"), "FROM nw_kinds AS kn", "kn.n"

@@ -19,6 +19,7 @@ from tracker.api.core import planner
 from tracker.api.core.planner import sql
 from tracker.api.evidence import Evidence
 from tracker.api.indicators import Indicator, Measurement
+from tracker.api.lang import Lang, check
 from tracker.api.milestones import Milestone
 from tracker.api.plans import ActionPlan
 from tracker.api.relay import MAX_PAGE, Node, decode_id
@@ -123,11 +124,13 @@ def resolve(context: Context, value: str, field: str) -> Awaitable[Node | None]:
 @strawberry.type
 class NodeQuery:
     @strawberry.field(description="Any object by its global ID; null when absent or not readable.")
-    async def node(self, info: Info, id: strawberry.ID) -> Node | None:
+    async def node(self, info: Info, id: strawberry.ID, lang: Lang = None) -> Node | None:
+        check(info, lang)
         return await resolve(info.context, str(id), "id")
 
     @strawberry.field(description=f"Several objects by their global IDs (at most {MAX_PAGE}), in order.")
-    async def nodes(self, info: Info, ids: list[strawberry.ID]) -> list[Node | None]:
+    async def nodes(self, info: Info, ids: list[strawberry.ID], lang: Lang = None) -> list[Node | None]:
+        check(info, lang)
         if len(ids) > MAX_PAGE:
             raise BadInput(f"ids: at most {MAX_PAGE} at once", field="ids")
         # Every ID is checked before any load starts: a refused one leaves no coroutine unawaited.

@@ -9,12 +9,14 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
 
-from tracker import models
+from tracker import models, progress
 from tracker.api.commitments import Commitment
 from tracker.api.context import Context, Info
 from tracker.api.core import planner
+from tracker.api.core.planner import progress as planned_progress
 from tracker.api.core.planner import sql
 from tracker.api.history import Audited
+from tracker.api.lang import within
 from tracker.api.relay import Connection, Node, PageArgs, encode_id, page_of_list
 
 if TYPE_CHECKING:
@@ -49,7 +51,7 @@ def commitment_matches(row: models.Commitment, where: CommitmentFilter | None) -
 
 async def plan_progress(context: Context, plan_id: uuid.UUID) -> float:
     row = await context.loaders.plan.load(plan_id)
-    return row.progress if row is not None else 0.0
+    return progress.published(row.progress) if row is not None else 0.0
 
 
 @strawberry.type(description="An openness action plan adopted by a collectivity's council.")
@@ -69,11 +71,11 @@ class ActionPlan(Node, Audited):
 
     @strawberry.field(description="Title in the language asked for (see `lang`).")
     def title(self, info: Info, lang: str | None = None) -> str:
-        return info.context.text(self.row.title, lang)
+        return info.context.text(self.row.title, within(info, lang))
 
     @strawberry.field(description="Description in the language asked for, if there is one.")
     def description(self, info: Info, lang: str | None = None) -> str | None:
-        return info.context.optional_text(self.row.description, lang)
+        return info.context.optional_text(self.row.description, within(info, lang))
 
     @strawberry.field(description="The period the plan covers.")
     def period(self) -> Period:
@@ -87,9 +89,11 @@ class ActionPlan(Node, Audited):
         assert row is not None  # the foreign key guarantees it
         return Collectivity.from_row(row)
 
-    @strawberry.field(description="Mean progress of its commitments, 0 to 100 (see the progress rule).")
+    @strawberry.field(
+        description="Mean progress of its commitments, 0 to 100, to one decimal place (see the progress rule)."
+    )
     def progress(self) -> float:
-        return self.row.progress  # kept on write by services.derived
+        return progress.published(self.row.progress)  # kept on write by services.derived
 
     @strawberry.field(description="Commitments of the plan, in plan order unless ordered otherwise.")
     async def commitments(
@@ -162,6 +166,6 @@ planner.spell(
     collectivity=planner.ToOne(
         "Collectivity", "collectivity", lambda row, to, target, plan: f"{to}.id = {row}.collectivity_id"
     ),
-    progress=planner.Column("progress"),  # kept on write by services.derived
+    progress=planner.Column("progress", planned_progress.published),  # kept on write by services.derived
     commitments=planner.Connection("Commitment", "commitment", _commitments_where, _commitment_order),
 )

@@ -15,6 +15,7 @@ from tracker.events.outbox import camel_changes
 from tracker.events.types import EventType
 from tracker.i18n import clean_translations
 from tracker.models import ActionPlan, Commitment, Indicator, Measurement, OgpValue, WorkStatus
+from tracker.progress import published
 from tracker.services import derived
 from tracker.services.common import UNSET, _Unset, camel_snapshot, enum_value, get_or_404, touch
 from tracker.services.plans import plan_event
@@ -185,7 +186,9 @@ async def settle_progress(
     if not announce:
         return
     for commitment_id, change in moved.items():
-        if change.changed:
+        # Events say progress as the API does: a move too small to show there is no news.
+        before, after = published(change.before), published(change.after)
+        if change.changed and before != after:
             plan_event(
                 session,
                 plan,
@@ -193,7 +196,7 @@ async def settle_progress(
                 actor=actor,
                 subject_type="Commitment",
                 subject_id=commitment_id,
-                data={"progress": {"before": round(change.before, 2), "after": round(change.after, 2)}},
+                data={"progress": {"before": before, "after": after}},
             )
 
 

@@ -15,7 +15,7 @@ from markupsafe import Markup
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 
-from tracker import i18n
+from tracker import i18n, progress
 from tracker.access import ANONYMOUS
 from tracker.api.context import Context
 from tracker.errors import ErrorCode
@@ -39,6 +39,9 @@ def _number(value: float | int | None) -> str:
 
 
 TEMPLATES.filters["number"] = _number
+# Whole percentages of the API's progress, by the progress rule's rounding (halves up, where
+# Jinja's `round` would take Python's halves to even: 12.5 would show 12).
+TEMPLATES.filters["percent"] = progress.whole
 
 
 def direction(lang: str) -> str:

@@ -32,6 +32,7 @@ from graphql import (
 )
 from tracker import access
 from tracker.api.core.planner import sql
+from tracker.errors import BadInput
 
 if TYPE_CHECKING:
     from tracker.api.context import Context
@@ -53,6 +54,9 @@ class Field:
     definition: GraphQLField
     details: FieldDetailsList
     parent: GraphQLObjectType
+    # The fields above this one that take a `lang`, outermost first: a translated text below a
+    # `lang` reads the nearest one given (tracker.api.lang).
+    enclosing: tuple[Field, ...] = ()
 
     @property
     def name(self) -> str:
@@ -104,6 +108,15 @@ class Binding:
 ArgumentsCompute = Callable[[dict[str, Any], Binding], Any]
 
 
+def _checked_lang(arguments: dict[str, Any], binding: Binding) -> str | None:
+    lang: str | None = arguments.get("lang")
+    try:
+        binding.context.languages(lang)
+    except BadInput:
+        raise Fallback("lang") from None
+    return lang
+
+
 @dataclass(slots=True)
 class Parameter:
     name: str
@@ -148,6 +161,29 @@ class Compiler:
 
         return self.bind((key, part), value, sql_type)
 
+    def lang(self, target: Field) -> str:
+        """The reader's languages for a translated field (`Context.languages`) as a text[]: its own
+        `lang`, else the nearest enclosing field's given one (tracker.api.lang), else none."""
+        chain = (*target.enclosing, target)
+        # Fields writing no `lang` change nothing: chains writing the same ones share a bind.
+        written = tuple((field, source) for field in chain if (source := field.source("lang")) is not None)
+
+        def languages(binding: Binding) -> list[str]:
+            given = next(
+                (
+                    value
+                    for field, _ in reversed(written)
+                    if (value := binding.arguments(field).get("lang")) is not None
+                ),
+                None,
+            )
+            try:
+                return list(binding.context.languages(given))
+            except BadInput:
+                raise Fallback("lang") from None
+
+        return self.bind(("lang", tuple(source for _, source in written)), languages, "text[]")
+
     @property
     def today(self) -> str:
         return self.bind("today", lambda binding: binding.today, "date")
@@ -166,9 +202,17 @@ class Compiler:
         collected = collect_subfields(
             self.schema, self.fragments, self.variables, self.operation, runtime, target.details
         ).grouped_field_set
-        return self.fields(runtime, collected)
+        enclosing = target.enclosing
+        if "lang" in target.definition.args:
+            enclosing = (*enclosing, target)
+            if target.source("lang") is not None:
+                # The resolver refuses a bad tag where it is given, whatever is below.
+                self.argument(target, ("lang",), _checked_lang, "text")
+        return self.fields(runtime, collected, enclosing)
 
-    def fields(self, parent: GraphQLObjectType, grouped: dict[str, FieldDetailsList]) -> list[Field]:
+    def fields(
+        self, parent: GraphQLObjectType, grouped: dict[str, FieldDetailsList], enclosing: tuple[Field, ...] = ()
+    ) -> list[Field]:
         found = []
         for key, details in grouped.items():
             name = details[0].node.name.value
@@ -177,10 +221,10 @@ class Compiler:
             definition = parent.fields.get(name)
             if definition is None:
                 if name == "__typename":
-                    found.append(Field(key, TypeNameMetaFieldDef, details, parent))
+                    found.append(Field(key, TypeNameMetaFieldDef, details, parent, enclosing))
                     continue
                 raise Uncovered(f"{parent.name}.{name}")
-            found.append(Field(key, definition, details, parent))
+            found.append(Field(key, definition, details, parent, enclosing))
         return found
 
     def object(self, target: Field, runtime: GraphQLObjectType, row: str) -> str:

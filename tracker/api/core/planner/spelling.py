@@ -98,23 +98,16 @@ class GlobalId(Spelling):
         return encode_id_sql(self.type_name, f"{row}.id")
 
 
-def languages(arguments: dict[str, Any], binding: Binding) -> list[str]:
-    """`Context.languages(lang)`: the `lang` argument, then Accept-Language, then the fallback order."""
-    try:
-        return list(binding.context.languages(arguments.get("lang")))
-    except BadInput:
-        raise Fallback("lang") from None
-
-
 @dataclass(frozen=True, slots=True)
 class Translated(Spelling):
-    """`Context.text` (required) or `Context.optional_text` of a translated jsonb column."""
+    """`Context.text` (required) or `Context.optional_text` of a translated jsonb column, in the
+    language of its `lang` or of the nearest enclosing one (`Compiler.lang`)."""
 
     column: str
     required: bool = True
 
     def sql(self, target: Field, row: Row, plan: Compiler) -> str:
-        order = plan.argument(target, ("lang",), languages, "text[]")
+        order = plan.lang(target)
         return i18n.pick_sql(f"{row}.{self.column}", order, required=self.required)
 
 
