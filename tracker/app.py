@@ -28,6 +28,7 @@ from tracker.events.pubsub import Hub
 from tracker.i18n import parse_accept_language
 from tracker.jobs.scheduler import Scheduler
 from tracker.jobs.sources import SourceRunner
+from tracker.memory import freeze_startup_objects
 from tracker.services.tokens import Tokens
 from tracker.settings import Settings, get_settings
 from tracker.web.auth import BearerTokens, principal_of, refuse
@@ -99,7 +100,12 @@ class TrackerGraphQL(GraphQLView):
         return orjson.dumps(data)
 
 
-def create_app(settings: Settings | None = None, *, db: Database | None = None) -> Starlette:
+def create_app(
+    settings: Settings | None = None, *, db: Database | None = None, freeze_after_start: bool = False
+) -> Starlette:
+    """`freeze_after_start`: for a server process (`tracker serve`), leave the objects made at
+    start out of later garbage collections (tracker/memory.py); not for tests, which start many
+    applications in one process."""
     settings = settings or get_settings()
     database = db or Database(settings.database_url, lock_timeout=settings.database_lock_timeout_seconds)
 
@@ -130,6 +136,8 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None) 
         await hub.start()
         if settings.scheduler_enabled:
             await scheduler.start()
+        if freeze_after_start:
+            freeze_startup_objects()
         try:
             yield {}
         finally:

@@ -290,7 +290,8 @@ def serve(
         for message in asyncio.run(_seed(True, 0, 0)):
             typer.echo(message)
     # log_config=None: uvicorn's loggers, the access log included, go through tracker.logs.
-    uvicorn.run(create_app(settings), host=host, port=port, proxy_headers=True, log_config=None)
+    application = create_app(settings, freeze_after_start=True)
+    uvicorn.run(application, host=host, port=port, proxy_headers=True, log_config=None)
 
 
 @app.command("dev-sources")
@@ -331,6 +332,7 @@ def dev_sources(
 def worker() -> None:
     """Run the scheduler and the event dispatcher without HTTP."""
     from tracker.jobs.scheduler import Scheduler
+    from tracker.memory import freeze_startup_objects
 
     _configure_logging()
     settings = get_settings()
@@ -344,6 +346,7 @@ def worker() -> None:
         for signum in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(signum, stop.set)
         await scheduler.start()
+        freeze_startup_objects()
         try:
             await stop.wait()
         finally:
