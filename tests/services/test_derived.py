@@ -269,3 +269,24 @@ async def test_check_counts_a_plan_never_counted_as_of_today(db: Database) -> No
         ("overdue_as_of", None, common.today()),
         ("overdue_count", 0, 1),
     }
+
+
+async def test_rebasing_counts_again_only_the_plans_whose_overdue_figures_lapsed(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("tracker.services.common.today", lambda: date(2024, 6, 29))
+    lapsing, _ = await small_plan(db, slug="lapsing")  # its milestone is due on 2024-06-30
+    monkeypatch.setattr("tracker.services.common.today", lambda: date(2024, 7, 1))
+    fresh, _ = await small_plan(db, slug="fresh")  # counted on 2024-07-01: holds
+    async with db.transaction() as session:
+        assert await derived.rebase_overdue(session, today=date(2024, 6, 30)) == 1  # `fresh`: a later day
+    async with db.transaction() as session:
+        assert await derived.rebase_overdue(session, today=date(2024, 7, 1)) == 2
+    async with db.transaction() as session:
+        assert await derived.rebase_overdue(session, today=date(2024, 7, 1)) == 0
+    async with db.reader() as session:
+        rows = {row.plan_id: row for row in (await session.exec(select(NetworkStats))).all()}
+    for plan in (lapsing, fresh):
+        row = rows[plan.id]
+        assert (row.overdue_as_of, row.overdue_count, row.next_overdue_on) == (date(2024, 7, 1), 1, None)
+    await assert_no_drift(db)

@@ -35,7 +35,7 @@ import uuid
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any, TypeVar
 
 from sqlalchemy import Date, bindparam, case, func, literal, union_all, update
@@ -434,6 +434,42 @@ async def _refresh_counts(session: AsyncSession, plan_id: uuid.UUID) -> None:
         counts[column(WorkStatus(status))] = int(number)
     dialect = session.get_bind().dialect.name
     await _run(session, _SET_COUNTS[dialect], plan_id=plan_id, today=common.today(), **counts)
+
+
+# --- The day moving on: overdue figures re-based ------------------------------------------------
+
+REBASE_BATCH = 500
+
+
+async def rebase_overdue(session: AsyncSession, *, today: date, limit: int = REBASE_BATCH) -> int:
+    """Count again, as of `today`, the overdue milestones of up to `limit` plans whose stored
+    figures no longer hold on that day (an open milestone fell due since they were counted, or
+    they were counted for a later day, or never): until then readers count those plans'
+    milestones themselves. Returns how many plans were counted; run again while it returns
+    `limit`. Idempotent: a plan counted as of `today` is left alone.
+
+    Each plan's row is locked first, as every writer does (see the module's note); a plan whose
+    writer holds it is skipped (its writer counts it as of its own day)."""
+    stale = (
+        (_STATS.c.overdue_as_of.is_(None))
+        | (_STATS.c.overdue_as_of > bindparam("today", type_=Date()))
+        | (_STATS.c.next_overdue_on < bindparam("today", type_=Date()))
+    )
+    locked = (
+        wide_select(_P.c.id)
+        .join(_STATS, _STATS.c.plan_id == _P.c.id)
+        .where(stale)
+        .order_by(_P.c.id)
+        .limit(limit)
+        .with_for_update(of=_P, key_share=True, skip_locked=True)
+    )
+    plan_ids = (await _run(session, locked, today=today)).scalars().all()
+    if plan_ids:
+        statement = (
+            update(_STATS).where(_STATS.c.plan_id.in_(plan_ids)).values(_overdue_values(_STATS.c.plan_id, _today()))
+        )
+        await _run(session, statement, today=today)
+    return len(plan_ids)
 
 
 # --- Everything, from the raw rows: `tracker verify` -------------------------------------------
