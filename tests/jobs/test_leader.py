@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import random
 
+from sqlalchemy import text
+
+from tests.support.builders import small_plan
+from tests.support.derived import assert_no_drift
 from tracker.db import Database
 from tracker.jobs.scheduler import Scheduler
 from tracker.settings import Settings
@@ -42,3 +46,24 @@ async def test_sqlite_scheduler_always_leads(sqlite_url: str) -> None:
     finally:
         await scheduler.shutdown()
         await scheduler.db.dispose()
+
+
+async def test_the_scheduler_counts_lapsed_overdue_figures_as_of_today(sqlite_url: str) -> None:
+    scheduler = _scheduler(sqlite_url)
+    db = scheduler.db
+    try:
+        await small_plan(db)  # its milestone was due on 2024-06-30
+        async with db.engine.begin() as connection:  # as if counted on a day before it fell due
+            await connection.execute(
+                text(
+                    "UPDATE network_stats SET overdue_as_of = '2024-06-01', overdue_count = 0,"
+                    " next_overdue_on = '2024-06-30'"
+                )
+            )
+        await assert_no_drift(db)
+        assert await scheduler.overdue_tick() == 1
+        assert await scheduler.overdue_tick() == 0
+        await assert_no_drift(db)
+    finally:
+        await scheduler.shutdown()
+        await db.dispose()

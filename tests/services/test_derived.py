@@ -21,7 +21,7 @@ from tracker.access import SYSTEM
 from tracker.api.relay import encode_id
 from tracker.db import Database
 from tracker.models import ActionPlan, Commitment, Indicator, Milestone, NetworkStats, WorkStatus
-from tracker.services import commitments, derived, indicators, milestones
+from tracker.services import commitments, common, derived, indicators, milestones
 
 
 async def _milestone_of(db: Database, commitment: Commitment) -> uuid.UUID:
@@ -177,6 +177,7 @@ async def test_check_lists_what_a_change_made_outside_the_services_left_behind(d
         ("action_plan", "progress", 0.0, 100.0),
         ("network_stats", "milestones_completed", 0, 1),
         ("network_stats", "milestones_not_started", 1, 0),
+        ("network_stats", "overdue_count", 1, 0),  # due 2024-06-30, overdue until completed
     }
 
 
@@ -236,3 +237,56 @@ async def test_measurements_recorded_out_of_order_keep_the_latest_and_progress_r
             assert row is not None and kept is not None
             stored.append((row.latest_value, row.progress, kept.progress))
     assert stored == [(4.0, 40.0, 40.0), (4.0, 40.0, 40.0), (6.0, 60.0, 60.0), (10.0, 100.0, 100.0)]
+
+
+async def test_check_lists_overdue_figures_changed_outside_the_services_and_rebuild_recounts_them(db: Database) -> None:
+    plan, _made = await small_plan(db)  # its milestone is due on 2024-06-30, overdue since
+    await _corrupt(
+        db,
+        "UPDATE network_stats SET overdue_count = 5, next_overdue_on = :day WHERE plan_id = :id",
+        day=date(2024, 1, 1),
+        id=plan.id,
+    )
+    async with db.reader() as session:
+        drifts = await derived.check(session)
+    assert {(drift.column, drift.stored, drift.computed) for drift in drifts} == {
+        ("overdue_count", 5, 1),
+        ("next_overdue_on", date(2024, 1, 1), None),
+    }
+    async with db.transaction() as session:
+        assert await derived.rebuild(session) == 2
+    await assert_no_drift(db)
+
+
+async def test_check_counts_a_plan_never_counted_as_of_today(db: Database) -> None:
+    plan, _made = await small_plan(db)
+    await _corrupt(
+        db, "UPDATE network_stats SET overdue_as_of = NULL, overdue_count = 0 WHERE plan_id = :id", id=plan.id
+    )
+    async with db.reader() as session:
+        drifts = await derived.check(session)
+    assert {(drift.column, drift.stored, drift.computed) for drift in drifts} == {
+        ("overdue_as_of", None, common.today()),
+        ("overdue_count", 0, 1),
+    }
+
+
+async def test_rebasing_counts_again_only_the_plans_whose_overdue_figures_lapsed(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("tracker.services.common.today", lambda: date(2024, 6, 29))
+    lapsing, _ = await small_plan(db, slug="lapsing")  # its milestone is due on 2024-06-30
+    monkeypatch.setattr("tracker.services.common.today", lambda: date(2024, 7, 1))
+    fresh, _ = await small_plan(db, slug="fresh")  # counted on 2024-07-01: holds
+    async with db.transaction() as session:
+        assert await derived.rebase_overdue(session, today=date(2024, 6, 30)) == 1  # `fresh`: a later day
+    async with db.transaction() as session:
+        assert await derived.rebase_overdue(session, today=date(2024, 7, 1)) == 2
+    async with db.transaction() as session:
+        assert await derived.rebase_overdue(session, today=date(2024, 7, 1)) == 0
+    async with db.reader() as session:
+        rows = {row.plan_id: row for row in (await session.exec(select(NetworkStats))).all()}
+    for plan in (lapsing, fresh):
+        row = rows[plan.id]
+        assert (row.overdue_as_of, row.overdue_count, row.next_overdue_on) == (date(2024, 7, 1), 1, None)
+    await assert_no_drift(db)

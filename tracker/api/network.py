@@ -79,8 +79,9 @@ class NetworkQuery:
 
 # How the read planner spells `network` (tracker/api/core/planner): the figures of
 # `services.network.summarize`, from the values kept on write (the plans' stored progress and the
-# per-plan counts of `network_stats`, summed over the plans the reader may see); only overdue
-# milestones, which depend on the day, are counted. Means add in the order the Python code adds
+# per-plan counts of `network_stats`, summed over the plans the reader may see); overdue
+# milestones, which depend on the day, are read from network_stats too while its count holds
+# (`overdue_sql`), counted otherwise. Means add in the order the Python code adds
 # (plans by id), so that floats come out identical, not merely close.
 def mean_sql(values: str, source: str) -> str:
     """`progress.mean`: the sum in the order of the plans over their number, 0.0 for none."""
@@ -98,6 +99,19 @@ def stats_statuses(stats: str, prefix: str) -> str:
     return f"(SELECT u.status, u.n FROM {stats} CROSS JOIN LATERAL (VALUES {rows}) AS u(status, n) WHERE u.n > 0)"
 
 
+def overdue_sql(stats: str, plan: str, today: str) -> str:
+    """How many milestones of the plan `plan` are overdue on `today` (`progress.is_overdue`): the
+    count `stats` keeps (its row of network_stats) while it is exact, from the day it was counted
+    for to the first due date of an open milestone after it (see NetworkStats); otherwise (another
+    day, a row never counted or missing) its milestones counted, through the plan's commitments."""
+    return f"""CASE WHEN {stats}.overdue_as_of <= {today}
+            AND ({stats}.next_overdue_on IS NULL OR {stats}.next_overdue_on >= {today})
+        THEN {stats}.overdue_count
+        ELSE (SELECT count(*) FROM commitment AS c JOIN milestone AS m ON m.commitment_id = c.id
+            WHERE c.plan_id = {plan}.id AND {planned_progress.is_overdue("m", today)})
+        END"""
+
+
 def _figures(plan: planner.Compiler) -> str:
     """The CTEs of the network's figures, ending with `nw_figures`, one row."""
     return f"""nw_plans AS (
@@ -105,13 +119,12 @@ def _figures(plan: planner.Compiler) -> str:
     FROM action_plan AS plan JOIN collectivity ON collectivity.id = plan.collectivity_id
     WHERE {plan.readable_plan("plan")}
 ),
-nw_stats AS (SELECT {STATS_SUMS} FROM network_stats AS s WHERE s.plan_id IN (SELECT id FROM nw_plans)),
+nw_stats AS (
+    SELECT {STATS_SUMS}, COALESCE(SUM({overdue_sql("s", "p", plan.today)}), 0) AS overdue
+    FROM nw_plans AS p LEFT JOIN network_stats AS s ON s.plan_id = p.id
+),
 nw_commitment_statuses AS {stats_statuses("nw_stats", "commitments")},
 nw_milestone_statuses AS {stats_statuses("nw_stats", "milestones")},
-nw_overdue AS (
-    SELECT count(*) AS n FROM milestone AS m JOIN commitment AS c ON c.id = m.commitment_id
-    WHERE c.plan_id IN (SELECT id FROM nw_plans) AND {planned_progress.is_overdue("m", plan.today)}
-),
 nw_kinds AS (
     SELECT k.kind, k.n,
         (SELECT count(*) FROM collectivity WHERE collectivity.kind = k.kind) AS collectivity_count,
@@ -125,7 +138,7 @@ nw_figures AS (
         (SELECT count(*) FROM nw_plans) AS plan_count,
         (SELECT COALESCE(SUM(n), 0) FROM nw_commitment_statuses) AS commitment_count,
         (SELECT COALESCE(SUM(n), 0) FROM nw_milestone_statuses) AS milestone_count,
-        (SELECT n FROM nw_overdue) AS overdue_milestone_count,
+        (SELECT overdue FROM nw_stats) AS overdue_milestone_count,
         {mean_sql("progress", "nw_plans")} AS mean_progress
 )"""
 

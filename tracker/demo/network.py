@@ -22,6 +22,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from tracker import models, progress
 from tracker.models.base import utcnow
 from tracker.models.network import COUNT_COLUMNS, commitment_count_column, milestone_count_column
+from tracker.services.common import today
 
 CHUNK = 2000
 PERIOD = (date(2024, 1, 1), date(2025, 12, 31))
@@ -258,4 +259,16 @@ def _derive(
         counts[row["plan_id"]][commitment_count_column(models.WorkStatus(row["status"]))] += 1
     for row in milestones:
         counts[plan_of[row["commitment_id"]]][milestone_count_column(models.WorkStatus(row["status"]))] += 1
+    # The overdue milestones as of today (see NetworkStats), by the rule readers apply.
+    day = today()
+    for row in counts.values():
+        row.update(overdue_as_of=day, overdue_count=0, next_overdue_on=None)
+    for row in milestones:
+        if row["status"] in progress.CLOSED_STATUSES:
+            continue
+        stats = counts[plan_of[row["commitment_id"]]]
+        if row["due_on"] < day:
+            stats["overdue_count"] += 1
+        elif stats["next_overdue_on"] is None or row["due_on"] < stats["next_overdue_on"]:
+            stats["next_overdue_on"] = row["due_on"]
     return list(counts.values())

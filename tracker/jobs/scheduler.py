@@ -21,7 +21,7 @@ from tracker.events.dispatcher import Dispatcher
 from tracker.events.pubsub import Hub
 from tracker.jobs.deliveries import DeliveryWorker, Policy
 from tracker.jobs.sources import SourceRunner
-from tracker.services import reminders, webhooks
+from tracker.services import derived, reminders, webhooks
 from tracker.services.common import today
 from tracker.settings import Settings
 
@@ -93,6 +93,15 @@ class Scheduler:
             seconds=self.settings.reminder_interval_seconds,
             id="reminders",
             next_run_time=datetime.now(UTC),  # overdue reminders go out at start, not an hour later
+            **defaults,
+        )
+        self._scheduler.add_job(
+            self._overdue_tick,
+            "cron",
+            hour=0,
+            minute=1,  # the day has changed in the tracker's time zone (the scheduler's)
+            id="overdue",
+            next_run_time=datetime.now(UTC),  # the days the process was down
             **defaults,
         )
         if self.db.dialect == "postgresql":
@@ -179,6 +188,27 @@ class Scheduler:
                     sent = await reminders.send_reminders(session, today=today())
         except Exception:
             log.exception("reminder tick failed; the next tick sends what is still due")
+
+    async def overdue_tick(self) -> int:
+        """Re-base the network's overdue figures on the new day (the leader alone: the figures are
+        exact without it, readers count the plans whose figures lapsed, but more slowly)."""
+        if not self.is_leader:
+            return 0
+        total = 0
+        try:
+            counted = derived.REBASE_BATCH
+            while counted == derived.REBASE_BATCH:  # one transaction a batch: plans stay locked briefly
+                async with self.db.transaction() as session:
+                    counted = await derived.rebase_overdue(session, today=today())
+                total += counted
+        except Exception:
+            log.exception("overdue tick failed; readers count the lapsed plans until the next one")
+        return total
+
+    async def _overdue_tick(self) -> None:
+        counted = await self.overdue_tick()
+        if counted:
+            log.debug("counted the overdue milestones of %d plan(s) as of today", counted)
 
     async def _source_tick(self) -> None:
         # Safe on every replica: claims use SKIP LOCKED and a lease.

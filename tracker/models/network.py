@@ -5,6 +5,7 @@ answer sums them over the plans its reader may see."""
 from __future__ import annotations
 
 import uuid
+from datetime import date
 
 from sqlmodel import Field, SQLModel
 
@@ -16,10 +17,16 @@ def _count() -> int:
 
 
 class NetworkStats(SQLModel, table=True):
-    """How many commitments and milestones of one plan have each status.
+    """How many commitments and milestones of one plan have each status, and how many of its
+    milestones are overdue as of a day.
 
     Kept by tracker.services.derived in the transaction of each change that moves them;
-    `tracker verify` recounts them from the rows.
+    `tracker verify` recounts them from the rows. The overdue figures hold as of `overdue_as_of`
+    (the day of the last change that counted them): `overdue_count` open milestones were due
+    before that day, and none falls due until `next_overdue_on` (the first due date, that day or
+    later, of an open milestone; None: none). So the count is still exact on any day from
+    `overdue_as_of` to `next_overdue_on` included, without a write; outside that span a reader
+    counts the plan's milestones. `overdue_as_of` None: never counted.
     """
 
     __tablename__ = "network_stats"
@@ -35,6 +42,9 @@ class NetworkStats(SQLModel, table=True):
     milestones_completed: int = _count()
     milestones_delayed: int = _count()
     milestones_cancelled: int = _count()
+    overdue_as_of: date | None = Field(default=None, nullable=True)
+    overdue_count: int = _count()
+    next_overdue_on: date | None = Field(default=None, nullable=True)
 
 
 def commitment_count_column(status: WorkStatus) -> str:
@@ -49,3 +59,7 @@ def milestone_count_column(status: WorkStatus) -> str:
 COUNT_COLUMNS = tuple(
     name for status in WorkStatus for name in (commitment_count_column(status), milestone_count_column(status))
 )
+
+# The overdue figures, kept as of a day (see NetworkStats).
+OVERDUE_COLUMNS = ("overdue_as_of", "overdue_count", "next_overdue_on")
+STATS_COLUMNS = COUNT_COLUMNS + OVERDUE_COLUMNS

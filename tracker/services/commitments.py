@@ -170,6 +170,7 @@ async def settle_progress(
     counts: bool = False,
     milestone_moves: Iterable[tuple[WorkStatus, WorkStatus]] = (),
     measured: Iterable[tuple[Indicator, Measurement]] = (),
+    overdue: bool = False,
     announce: bool = True,
 ) -> None:
     """Update the plan's stored progress and counts after a change (see `services.derived`), and
@@ -182,6 +183,7 @@ async def settle_progress(
         counts=counts,
         milestone_moves=milestone_moves,
         measured=measured,
+        overdue=overdue,
     )
     if not announce:
         return

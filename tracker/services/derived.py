@@ -2,7 +2,9 @@
 
 Stored: the progress of every indicator, commitment and plan, each indicator's latest measurement
 (id, value, observation time) and, per plan, how many of its commitments and milestones have each
-status (`network_stats`). The rule is `tracker.progress`; this module only applies it:
+status (`network_stats`), with how many of its milestones are overdue as of a day and the first
+day that count can change without a write (see `NetworkStats`). The rule is `tracker.progress`;
+this module only applies it:
 
 * `refresh` updates what one change moved, in the change's transaction: the indicators it
   touched, then their commitments (from SQL sums of their milestones, or their indicators' stored
@@ -33,10 +35,10 @@ import uuid
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import bindparam, case, func, literal, union_all, update
+from sqlalchemy import Date, bindparam, case, func, literal, union_all, update
 from sqlalchemy import select as wide_select  # sqlmodel's select types at most four columns
 from sqlalchemy.dialects.postgresql import insert as postgres_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -48,7 +50,14 @@ from tracker import progress
 from tracker.db import note_change
 from tracker.errors import NotFound
 from tracker.models import ActionPlan, Commitment, Indicator, Measurement, Milestone, NetworkStats, WorkStatus
-from tracker.models.network import COUNT_COLUMNS, commitment_count_column, milestone_count_column
+from tracker.models.network import (
+    COUNT_COLUMNS,
+    OVERDUE_COLUMNS,
+    STATS_COLUMNS,
+    commitment_count_column,
+    milestone_count_column,
+)
+from tracker.services import common
 
 # Floats computed by the same rule from the same rows may still differ in their last bits when a
 # database adds the same weights in another order: a drift is a difference beyond that.
@@ -127,6 +136,7 @@ async def refresh(
     counts: bool = False,
     milestone_moves: Iterable[tuple[WorkStatus, WorkStatus]] = (),
     measured: Iterable[tuple[Indicator, Measurement]] = (),
+    overdue: bool = False,
 ) -> dict[uuid.UUID, Moved]:
     """Bring the stored values of one plan up to date after a change to the rows given.
 
@@ -139,7 +149,8 @@ async def refresh(
     lock (`locked_plan`). `measured`: an indicator read under that lock (`locked_with_plan`) and
     the measurement just added to it: its latest measurement and progress follow from its stored
     ones and the new value, and its commitment is refreshed only if its progress moved.
-    Returns each refreshed commitment's progress before and after.
+    `overdue`: a milestone's due date changed (statuses and counts of milestones recount the
+    plan's overdue milestones already). Returns each refreshed commitment's progress before and after.
     """
     await session.flush()  # the change itself, which the statements below read
     commitments = dict.fromkeys(commitment_ids)
@@ -161,8 +172,8 @@ async def refresh(
         await _refresh_plan(session, plan_id)
     if counts:
         await _refresh_counts(session, plan_id)
-    else:
-        await _move_counts(session, plan_id, milestone_moves)
+    elif not await _move_counts(session, plan_id, milestone_moves) and overdue:
+        await _run(session, _SET_OVERDUE, stats_plan_id=plan_id, today=common.today())
     return moved
 
 
@@ -249,11 +260,44 @@ _PLAN_COUNTS = union_all(
 )
 
 
+_OPEN = _MS.c.status.not_in(sorted(progress.CLOSED_STATUSES))
+
+
+def _open_milestones(plan_id: Any, *condition: Any) -> Any:
+    return _MS.join(_C, _C.c.id == _MS.c.commitment_id), (_C.c.plan_id == plan_id, _OPEN, *condition)
+
+
+def _overdue_values(plan_id: Any, today: Any) -> dict[str, Any]:
+    """The overdue figures of one plan as of `today` (see NetworkStats), as SQL: its open
+    milestones due before that day, and the first due date of the others. Two index lookups by
+    plan (commitment.plan_id, then milestone.commitment_id), whatever the size of the network."""
+    joined, late = _open_milestones(plan_id, _MS.c.due_on < today)
+    _, coming = _open_milestones(plan_id, _MS.c.due_on >= today)
+    return {
+        "overdue_as_of": today,
+        "overdue_count": wide_select(func.count()).select_from(joined).where(*late).scalar_subquery(),
+        "next_overdue_on": wide_select(func.min(_MS.c.due_on)).select_from(joined).where(*coming).scalar_subquery(),
+    }
+
+
+def _today() -> Any:
+    return bindparam("today", type_=Date())
+
+
+# Recounted in the statement that moves or sets the plan's counts: no statement more per change.
+_SET_OVERDUE = (
+    update(_STATS)
+    .where(_STATS.c.plan_id == bindparam("stats_plan_id"))
+    .values(_overdue_values(bindparam("stats_plan_id"), _today()))
+)
+
+
 def _upsert(insert: Any) -> Any:
     """Insert a plan's row of counts, or set it: a plan gets its row with its first refresh."""
-    statement = insert(_STATS).values({name: bindparam(name) for name in ("plan_id", *COUNT_COLUMNS)})
+    values: dict[str, Any] = {name: bindparam(name) for name in ("plan_id", *COUNT_COLUMNS)}
+    statement = insert(_STATS).values(values | _overdue_values(bindparam("plan_id"), _today()))
     return statement.on_conflict_do_update(
-        index_elements=["plan_id"], set_={name: statement.excluded[name] for name in COUNT_COLUMNS}
+        index_elements=["plan_id"], set_={name: statement.excluded[name] for name in STATS_COLUMNS}
     )
 
 
@@ -346,15 +390,16 @@ _MOVES: dict[tuple[WorkStatus, WorkStatus], Any] = {}
 
 
 def _move_statement(before: WorkStatus, after: WorkStatus) -> Any:
-    """network_stats: one milestone fewer with status `before`, one more with `after` (built once
-    per pair, for the reason of the statements above)."""
+    """network_stats: one milestone fewer with status `before`, one more with `after`, and the
+    overdue milestones recounted (built once per pair, for the reason of the statements above)."""
     statement = _MOVES.get((before, after))
     if statement is None:
         old, new = milestone_count_column(before), milestone_count_column(after)
+        plan_id: Any = bindparam("moved_plan_id")  # not a column's name (SQLAlchemy's rule)
         statement = (
             update(_STATS)
-            .where(_STATS.c.plan_id == bindparam("moved_plan_id"))  # not a column's name (SQLAlchemy's rule)
-            .values({old: _STATS.c[old] - 1, new: _STATS.c[new] + 1})
+            .where(_STATS.c.plan_id == plan_id)
+            .values({old: _STATS.c[old] - 1, new: _STATS.c[new] + 1} | _overdue_values(plan_id, _today()))
         )
         _MOVES[(before, after)] = statement
     return statement
@@ -362,14 +407,18 @@ def _move_statement(before: WorkStatus, after: WorkStatus) -> Any:
 
 async def _move_counts(
     session: AsyncSession, plan_id: uuid.UUID, moves: Iterable[tuple[WorkStatus, WorkStatus]]
-) -> None:
+) -> bool:
+    """Whether a statement ran (and so recounted the overdue milestones as well)."""
+    ran = False
     for before, after in moves:
         if before == after:
             continue
-        result = await _run(session, _move_statement(before, after), moved_plan_id=plan_id)
+        result = await _run(session, _move_statement(before, after), moved_plan_id=plan_id, today=common.today())
         if result.rowcount == 0:  # the plan has no row of counts yet: count them all
             await _refresh_counts(session, plan_id)
-            return
+            return True
+        ran = True
+    return ran
 
 
 def _insert(session: AsyncSession) -> Any:
@@ -377,12 +426,50 @@ def _insert(session: AsyncSession) -> Any:
 
 
 async def _refresh_counts(session: AsyncSession, plan_id: uuid.UUID) -> None:
-    """Recount the plan's commitments and milestones by status (one grouped read, one upsert)."""
+    """Recount the plan's commitments and milestones by status (one grouped read), and its overdue
+    milestones as of today (in the upsert)."""
     counts: dict[str, Any] = dict.fromkeys(COUNT_COLUMNS, 0)
     for kind, status, number in (await _run(session, _PLAN_COUNTS, plan_id=plan_id)).all():
         column = commitment_count_column if kind == "commitments" else milestone_count_column
         counts[column(WorkStatus(status))] = int(number)
-    await _run(session, _SET_COUNTS[session.get_bind().dialect.name], plan_id=plan_id, **counts)
+    dialect = session.get_bind().dialect.name
+    await _run(session, _SET_COUNTS[dialect], plan_id=plan_id, today=common.today(), **counts)
+
+
+# --- The day moving on: overdue figures re-based ------------------------------------------------
+
+REBASE_BATCH = 500
+
+
+async def rebase_overdue(session: AsyncSession, *, today: date, limit: int = REBASE_BATCH) -> int:
+    """Count again, as of `today`, the overdue milestones of up to `limit` plans whose stored
+    figures no longer hold on that day (an open milestone fell due since they were counted, or
+    they were counted for a later day, or never): until then readers count those plans'
+    milestones themselves. Returns how many plans were counted; run again while it returns
+    `limit`. Idempotent: a plan counted as of `today` is left alone.
+
+    Each plan's row is locked first, as every writer does (see the module's note); a plan whose
+    writer holds it is skipped (its writer counts it as of its own day)."""
+    stale = (
+        (_STATS.c.overdue_as_of.is_(None))
+        | (_STATS.c.overdue_as_of > bindparam("today", type_=Date()))
+        | (_STATS.c.next_overdue_on < bindparam("today", type_=Date()))
+    )
+    locked = (
+        wide_select(_P.c.id)
+        .join(_STATS, _STATS.c.plan_id == _P.c.id)
+        .where(stale)
+        .order_by(_P.c.id)
+        .limit(limit)
+        .with_for_update(of=_P, key_share=True, skip_locked=True)
+    )
+    plan_ids = (await _run(session, locked, today=today)).scalars().all()
+    if plan_ids:
+        statement = (
+            update(_STATS).where(_STATS.c.plan_id.in_(plan_ids)).values(_overdue_values(_STATS.c.plan_id, _today()))
+        )
+        await _run(session, statement, today=today)
+    return len(plan_ids)
 
 
 # --- Everything, from the raw rows: `tracker verify` -------------------------------------------
@@ -401,7 +488,7 @@ class Expected:
 
     derived: progress.Derived
     latest: dict[uuid.UUID, Latest]
-    counts: dict[uuid.UUID, dict[str, int]]
+    counts: dict[uuid.UUID, dict[str, Any]]  # each plan's row of network_stats
 
 
 @dataclass(frozen=True, slots=True)
@@ -419,7 +506,7 @@ class Drift:
 
 
 async def expected(session: AsyncSession) -> Expected:
-    """Recompute every derived value from the raw rows: five statements, whatever the size."""
+    """Recompute every derived value from the raw rows: six statements, whatever the size."""
     plans = (await session.exec(select(ActionPlan.id))).all()
     commitments = (
         await session.exec(
@@ -462,11 +549,28 @@ async def expected(session: AsyncSession) -> Expected:
         indicators=[(row[0], row[1], row[2], row[3], row[5]) for row in indicators],
     )
     latest = {row[0]: Latest(measurement_id=row[4], value=row[5], observed_at=row[6]) for row in indicators}
-    return Expected(derived=derived, latest=latest, counts=await _counts(session, plans))
+    counts = await _counts(session, plans)
+    for plan_id, figures in (await _overdue(session)).items():
+        counts[plan_id].update(figures)
+    return Expected(derived=derived, latest=latest, counts=counts)
 
 
-async def _counts(session: AsyncSession, plans: Sequence[uuid.UUID]) -> dict[uuid.UUID, dict[str, int]]:
-    counts: dict[uuid.UUID, dict[str, int]] = {plan_id: dict.fromkeys(COUNT_COLUMNS, 0) for plan_id in plans}
+async def _overdue(session: AsyncSession) -> dict[uuid.UUID, dict[str, Any]]:
+    """Each plan's overdue figures as of the day they are stored for (that day is not checked:
+    any day gives figures a reader can trust, see NetworkStats); as of today for a plan never
+    counted."""
+    day = func.coalesce(_STATS.c.overdue_as_of, _today())
+    figures = _overdue_values(_P.c.id, day)
+    rows = await _run(
+        session,
+        wide_select(_P.c.id, *figures.values()).select_from(_P.outerjoin(_STATS, _STATS.c.plan_id == _P.c.id)),
+        today=common.today(),
+    )
+    return {row[0]: dict(zip(OVERDUE_COLUMNS, row[1:], strict=True)) for row in rows.all()}
+
+
+async def _counts(session: AsyncSession, plans: Sequence[uuid.UUID]) -> dict[uuid.UUID, dict[str, Any]]:
+    counts: dict[uuid.UUID, dict[str, Any]] = {plan_id: dict.fromkeys(COUNT_COLUMNS, 0) for plan_id in plans}
     by_commitment = await session.exec(
         select(Commitment.plan_id, Commitment.status, func.count()).group_by(
             col(Commitment.plan_id), col(Commitment.status)
@@ -559,7 +663,7 @@ async def rebuild(session: AsyncSession) -> int:
     for plan_id in {key for table, key in by_row if table == "network_stats"}:
         statement = _insert(session)(NetworkStats).values(plan_id=plan_id, **want.counts[plan_id])
         statement = statement.on_conflict_do_update(
-            index_elements=["plan_id"], set_={name: statement.excluded[name] for name in COUNT_COLUMNS}
+            index_elements=["plan_id"], set_={name: statement.excluded[name] for name in STATS_COLUMNS}
         )
         await session.exec(statement)
     return len(drifts)

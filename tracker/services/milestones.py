@@ -165,13 +165,15 @@ async def update_milestone(
                 subject_id=milestone.id,
                 data={"completedOn": milestone.completed_on, "commitmentId": commitment.id},
             )
-    if "status" in changed or "weight" in changed:  # what the progress rule and the counts read
+    weighed = "status" in changed or "weight" in changed  # what the progress rule and the counts read
+    if weighed or "dueOn" in changed:  # the due date: what the plan's overdue count reads, with the status
         await settle_progress(
             session,
             plan=plan,
             actor=actor,
-            commitment_ids=[commitment.id],
+            commitment_ids=[commitment.id] if weighed else [],
             milestone_moves=[(status_before, milestone.status)],
+            overdue="dueOn" in changed,
         )
     return milestone
 
