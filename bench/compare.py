@@ -7,7 +7,9 @@ same shape once a few differences of spelling are folded away:
 - cursors (`cursor`, `startCursor`, `endCursor`) are each server's own and are left out;
 - PostGraphile's `periodStart`/`periodEnd` become the tracker's `period { start end }`, and a
   mutation payload's `result` is merged into its parent (the peer aliases `result`);
-- numbers are compared as floats rounded to 6 decimals, timestamps as UTC instants.
+- numbers are compared as floats rounded to 6 decimals, timestamps as UTC instants; progress
+  figures at the precision the tracker publishes them (one decimal, `tracker.progress.published`),
+  PostGraphile's computed ones being unrounded.
 
 Different rows (list lengths, `totalCount`, an object on one side and null on the other, another
 id in the same place) make a pair unfit to measure; other differences (a progress value, a title)
@@ -25,7 +27,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from tracker.progress import published
+
 CURSORS = frozenset({"cursor", "startCursor", "endCursor"})
+PROGRESS = frozenset({"progress", "meanProgress"})
 _DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}")
 
 
@@ -83,7 +88,7 @@ def _scalar(key: str, value: Any) -> Any:
     if isinstance(value, bool) or value is None:
         return value
     if isinstance(value, int | float):
-        return round(float(value), 6)
+        return published(float(value)) if key in PROGRESS else round(float(value), 6)
     if isinstance(value, str):
         if key == "id" or key.endswith("Id"):
             return row_key(value)

@@ -58,6 +58,12 @@ def test_a_different_progress_is_reported_but_measurable() -> None:
     assert verdict.values == ["node.progress: 40.5 against 41.0"]
 
 
+def test_a_progress_is_compared_at_the_precision_the_tracker_publishes() -> None:
+    verdict = compare.compare(_plan("x", progress=41.7), _plan("x", progress=41.666667))
+
+    assert verdict.same
+
+
 def test_cursors_and_the_spelling_of_periods_and_timestamps_are_not_differences() -> None:
     ours = _plan("x", cursor="YXJyYXk=", period={"start": "2024-01-01"}, at="2025-12-28T00:00:00+00:00")
     theirs = _plan("x", cursor="WyJuYXR1cmFsIiwxXQ==", periodStart="2024-01-01", at="2025-12-28T01:00:00.000000+01:00")
