@@ -121,7 +121,10 @@ async def test_commitment_work_runs_as_many_statements_for_5_and_500_rows(reads:
         for name, variables in work:
             counts.setdefault(name, []).append(await _count(reads, name, variables, admin=True))
     for name, (few, many) in counts.items():
-        assert few == many, name
+        # Never more for 500 rows. One fewer is allowed: a new milestone among 500 can move the
+        # commitment's progress by less than the published precision, and then no event is written.
+        assert many in (few, few - 1), (name, few, many)
+    assert counts["CommitmentDetail"][0] == counts["CommitmentDetail"][1]
 
 
 async def test_network_reads_run_as_many_statements_for_5_and_500_collectivities(reads: Client, db: Database) -> None:

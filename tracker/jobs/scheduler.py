@@ -7,7 +7,9 @@ The ticks themselves are idempotent, so a leader change never loses or doubles w
 
 from __future__ import annotations
 
+import asyncio
 import logging
+from collections.abc import Awaitable, Callable, Coroutine
 from datetime import UTC, datetime
 from typing import Any
 
@@ -32,6 +34,8 @@ log = logging.getLogger("tracker.scheduler")
 TICKS_LOGGER = "apscheduler.executors.default"
 
 LEADER_RETRY_SECONDS = 15
+# How long shutdown waits for a running tick to end, then for it to end once cancelled.
+SHUTDOWN_GRACE_SECONDS = 5.0
 
 
 class Scheduler:
@@ -50,6 +54,7 @@ class Scheduler:
         # (one instance at a time), so the running tick goes round once more instead.
         self._dispatch_again = False
         self._dispatching = False
+        self._running: set[asyncio.Task[Any]] = set()  # ticks running now (see `shutdown`)
         self.sources = SourceRunner(db, self.client, holidays=settings.holidays)
         self._scheduler = AsyncIOScheduler(timezone=settings.timezone)
         logging.getLogger(TICKS_LOGGER).setLevel(logging.WARNING)
@@ -66,21 +71,21 @@ class Scheduler:
     async def start(self) -> None:
         defaults: dict[str, Any] = {"coalesce": True, "max_instances": 1, "misfire_grace_time": None}
         self._scheduler.add_job(
-            self._dispatch_tick,
+            self._tracked(self._dispatch_tick),
             "interval",
             seconds=self.settings.dispatch_interval_seconds,
             id="dispatch",
             **defaults,
         )
         self._scheduler.add_job(
-            self._delivery_tick,
+            self._tracked(self._delivery_tick),
             "interval",
             seconds=self.settings.delivery_interval_seconds,
             id="deliver",
             **defaults,
         )
         self._scheduler.add_job(
-            self._source_tick,
+            self._tracked(self._source_tick),
             "interval",
             seconds=self.settings.source_interval_seconds,
             id="sources",
@@ -88,7 +93,7 @@ class Scheduler:
             **defaults,
         )
         self._scheduler.add_job(
-            self._reminder_tick,
+            self._tracked(self._reminder_tick),
             "interval",
             seconds=self.settings.reminder_interval_seconds,
             id="reminders",
@@ -96,7 +101,7 @@ class Scheduler:
             **defaults,
         )
         self._scheduler.add_job(
-            self._overdue_tick,
+            self._tracked(self._overdue_tick),
             "cron",
             hour=0,
             minute=1,  # the day has changed in the tracker's time zone (the scheduler's)
@@ -106,13 +111,31 @@ class Scheduler:
         )
         if self.db.dialect == "postgresql":
             self._scheduler.add_job(
-                self.claim_leadership, "interval", seconds=LEADER_RETRY_SECONDS, id="leader", **defaults
+                self._tracked(self.claim_leadership), "interval", seconds=LEADER_RETRY_SECONDS, id="leader", **defaults
             )
             await self.claim_leadership()
         self._scheduler.start()
 
+    def _tracked(self, tick: Callable[[], Awaitable[None]]) -> Callable[[], Coroutine[Any, Any, None]]:
+        """`tick` as a job whose run `shutdown` can wait for (APScheduler leaves running asyncio
+        jobs behind when it shuts down)."""
+
+        async def run() -> None:
+            task = asyncio.current_task()
+            if task is not None:
+                self._running.add(task)
+            try:
+                await tick()
+            finally:
+                if task is not None:
+                    self._running.discard(task)
+
+        return run
+
     async def shutdown(self) -> None:
         if self._scheduler.running:
+            self._scheduler.pause()  # no new runs; APScheduler's shutdown would cancel the running ones
+            await self._end_running_ticks()
             self._scheduler.shutdown(wait=False)
         await self.deliveries.close()
         await self.client.aclose()
@@ -124,6 +147,20 @@ class Scheduler:
                 await connection.commit()
             finally:
                 await connection.close()
+
+    async def _end_running_ticks(self) -> None:
+        """A tick still running ends before what it uses (the database, the HTTP client) closes:
+        left behind, it was cancelled only when its event loop closed, and a transaction cancelled
+        then could wait forever on a connection already gone. Ticks may be interrupted: each
+        transaction rolls back, and what it was doing is found again by the next run."""
+        running = set(self._running)
+        if not running:
+            return
+        _, late = await asyncio.wait(running, timeout=SHUTDOWN_GRACE_SECONDS)
+        for task in late:
+            task.cancel()
+        if late:
+            await asyncio.wait(late, timeout=SHUTDOWN_GRACE_SECONDS)
 
     async def claim_leadership(self) -> None:
         """Become the leader if no other process holds the lock (held until this process ends)."""
