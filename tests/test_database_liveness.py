@@ -16,8 +16,9 @@ from typing import Any
 
 import psycopg
 import pytest
-from sqlalchemy import event, text
+from sqlalchemy import event, exc, func, text
 from sqlalchemy.engine import make_url
+from sqlmodel import select
 
 from tests.support.builders import small_plan
 from tests.support.cleanup import truncate_all
@@ -25,6 +26,7 @@ from tests.support.graphql import Client, error_codes
 from tests.support.sql import count_statements
 from tracker.db import Database
 from tracker.errors import Unavailable
+from tracker.models import Collectivity
 from tracker.settings import Settings
 
 READ = '{ collectivity(slug: "tiznit") { slug name } }'
@@ -205,6 +207,24 @@ async def test_a_broken_connection_found_in_use_has_the_pool_replace_the_others_
                 await connection.execute(text("SELECT 1"))
         assert counter.pings == 0
         assert backends.pids().isdisjoint(pooled)
+    finally:
+        await db.dispose()
+        backends.admin.close()
+
+
+async def test_a_commit_whose_connection_breaks_is_not_reported_unavailable(postgres_url: str) -> None:
+    """Whether the COMMIT took effect is unknown: UNAVAILABLE would tell the client to try again."""
+    db, backends = _database(postgres_url, ping_after_idle=3600)
+
+    def terminate_own_backend(connection: Any) -> None:
+        backends.terminate({connection.connection.driver_connection.info.backend_pid})
+
+    event.listen(db.engine.sync_engine, "commit", terminate_own_backend, once=True)
+    try:
+        with pytest.raises(exc.DBAPIError) as failure:
+            async with db.transaction() as session:
+                await session.exec(select(func.count()).select_from(Collectivity))
+        assert failure.value.connection_invalidated
     finally:
         await db.dispose()
         backends.admin.close()

@@ -228,11 +228,16 @@ LOST_MESSAGE = "The connection to the database was lost; try again shortly."
 
 def _lost_as_unavailable(context: ExceptionContext) -> None:
     """A statement whose connection broke is no bug of the request: it may be sent again, on a new
-    connection (SQLAlchemy invalidates the pool whatever is raised here). So `Unavailable`, which
-    every path answers 503 UNAVAILABLE with Retry-After (a GraphQL error would otherwise hide it as
-    INTERNAL: the database answers the check made after one)."""
-    if context.is_disconnect and not context.is_pre_ping and context.connection is not None:
-        raise Unavailable(LOST_MESSAGE) from context.sqlalchemy_exception
+    connection (SQLAlchemy invalidates the pool whatever is raised here), and its transaction, if
+    any, is rolled back by the server. So `Unavailable`, which every path answers 503 UNAVAILABLE
+    with Retry-After (a GraphQL error would otherwise hide it as INTERNAL: the database answers the
+    check made after one). Not a COMMIT (no statement here): whether it took effect is unknown,
+    and "try again" could make a change twice. Nor a cancellation (SQLAlchemy counts it as a
+    disconnect too, having dropped the connection it interrupted): it must stay one."""
+    error = context.sqlalchemy_exception
+    lost = context.is_disconnect and not context.is_pre_ping and isinstance(error, exc.DBAPIError)
+    if lost and context.connection is not None and context.statement is not None:
+        raise Unavailable(LOST_MESSAGE) from error
 
 
 def create_engine_for(url: str, *, lock_timeout: float, ping_after_idle: float | None = None) -> AsyncEngine:
