@@ -24,6 +24,13 @@ class Settings(BaseSettings):
         description="PostgreSQL connections a process keeps open, and how many more it may open for a burst: "
         "beyond the kept ones, each is closed once used, and a new backend per query is a fork for PostgreSQL",
     )
+    database_ping_after_idle_seconds: float = Field(
+        default=5.0,
+        ge=0,
+        description="PostgreSQL: a pooled connection unused this long is pinged (one round trip) before a request "
+        "gets it, in case it was cut silently (a firewall, a network failure); one the server closed (a restart) "
+        "is replaced at once whatever its age, and one in continuous use is not pinged (0: ping at every use)",
+    )
     database_lock_timeout_seconds: float = Field(
         default=10.0,
         gt=0,

@@ -17,6 +17,9 @@ class StatementCounter:
         self.statements: list[str] = []
         # Transactions the driver really opened (not on a connection that autocommits).
         self.transactions = 0
+        # Pings of pooled connections at checkout (tracker.db._Liveness): a round trip each, sent
+        # by the dialect on the DBAPI connection, so by no SQLAlchemy statement event.
+        self.pings = 0
 
     @property
     def count(self) -> int:
@@ -42,10 +45,23 @@ def count_statements(db: Database) -> Iterator[StatementCounter]:
         if options.get("isolation_level") != "AUTOCOMMIT" and not options.get(NO_BEGIN_OPTION):
             counter.transactions += 1
 
+    dialect = db.engine.dialect
+    own_ping = vars(dialect).get("do_ping")  # set by an enclosing counter
+    ping = dialect.do_ping
+
+    def counting_ping(dbapi_connection: Any) -> bool:
+        counter.pings += 1
+        return ping(dbapi_connection)
+
     event.listen(db.engine.sync_engine, "before_cursor_execute", record)
     event.listen(db.engine.sync_engine, "begin", began)
+    dialect.do_ping = counting_ping  # type: ignore[method-assign]
     try:
         yield counter
     finally:
         event.remove(db.engine.sync_engine, "before_cursor_execute", record)
         event.remove(db.engine.sync_engine, "begin", began)
+        if own_ping is None:
+            del dialect.do_ping
+        else:
+            dialect.do_ping = own_ping  # type: ignore[method-assign]
