@@ -68,6 +68,17 @@ def database_url(request: pytest.FixtureRequest) -> str:
 
 
 @pytest.fixture
+async def pg(postgres_url: str) -> AsyncIterator[Database]:
+    """PostgreSQL alone, for what only it does (the read planner), emptied afterwards."""
+    database = Database(postgres_url)
+    try:
+        yield database
+    finally:
+        await truncate_all(database)
+        await database.dispose()
+
+
+@pytest.fixture
 async def db(database_url: str) -> AsyncIterator[Database]:
     database = Database(database_url)
     try:

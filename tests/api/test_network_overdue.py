@@ -5,14 +5,12 @@ one (PostgreSQL: the planner's path beside the resolvers')."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator
 from datetime import date
 
 import pytest
 from sqlmodel import select
 
 from tests.support.builders import small_plan
-from tests.support.cleanup import truncate_all
 from tests.support.derived import assert_no_drift
 from tests.support.planner import Paths
 from tracker import models
@@ -38,16 +36,6 @@ class Clock:
 @pytest.fixture
 def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
     return Clock(monkeypatch)
-
-
-@pytest.fixture
-async def pg(postgres_url: str) -> AsyncIterator[Database]:
-    database = Database(postgres_url)
-    try:
-        yield database
-    finally:
-        await truncate_all(database)
-        await database.dispose()
 
 
 @pytest.fixture

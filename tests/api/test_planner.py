@@ -8,13 +8,11 @@ test_planner_differential.py.
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
 from sqlmodel import select
 
-from tests.support.cleanup import truncate_all
 from tests.support.planner import Paths, principals
 from tests.support.read_world import World, read_world
 from tests.support.sql import count_statements
@@ -22,16 +20,6 @@ from tracker import models
 from tracker.db import Database
 from tracker.demo.network import generate
 from tracker.ids import encode_id
-
-
-@pytest.fixture
-async def pg(postgres_url: str) -> AsyncIterator[Database]:
-    database = Database(postgres_url)
-    try:
-        yield database
-    finally:
-        await truncate_all(database)
-        await database.dispose()
 
 
 @pytest.fixture

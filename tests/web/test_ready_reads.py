@@ -15,7 +15,6 @@ import strawberry
 
 from tests.api.test_query_limits import too_complex
 from tests.support.builders import small_plan
-from tests.support.cleanup import truncate_all
 from tests.support.graphql import Client, error_codes, operation
 from tests.support.tokens import token_for
 from tracker.db import Database
@@ -38,16 +37,6 @@ query Board($slug: String!, $lang: String, $first: Int) {
   __typename
 }
 """
-
-
-@pytest.fixture
-async def pg(postgres_url: str) -> AsyncIterator[Database]:
-    database = Database(postgres_url)
-    try:
-        yield database
-    finally:
-        await truncate_all(database)
-        await database.dispose()
 
 
 @pytest.fixture
