@@ -58,14 +58,14 @@ class Hub:
         if self.db.dialect == "postgresql":
             self._tasks.append(asyncio.create_task(self._listen(), name="pubsub-listen"))
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self.listening.wait(), LISTEN_STARTUP_TIMEOUT)
+                async with asyncio.timeout(LISTEN_STARTUP_TIMEOUT):
+                    await self.listening.wait()
 
     async def stop(self) -> None:
         for task in self._tasks:
             task.cancel()
-        for task in self._tasks:
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        # Their cancellations are expected; a cancellation of this stop itself goes on up.
+        await asyncio.gather(*self._tasks, return_exceptions=True)
         self._tasks.clear()
         for queue in self._subscribers:
             queue.put_nowait(None)
@@ -113,8 +113,11 @@ class Hub:
 
     async def _follow(self) -> None:
         while True:
+            # asyncio.timeout, not wait_for: on Python 3.11, wait_for swallowed a cancellation that
+            # came as its timeout fired, and this loop then ran on, `stop` waiting for it forever.
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), timeout=self.poll_interval)
+                async with asyncio.timeout(self.poll_interval):
+                    await self._wake.wait()
             self._wake.clear()
             if not self._subscribers:
                 continue
