@@ -78,7 +78,9 @@ class Paths:
         context = Context(
             db=self.db, settings=self.settings, principal=principal, accept_languages=languages, answer_as_json=True
         )
-        body = await self.planned.ready_reads.answer(query, None, variables or {}, context)
+        reads = self.planned.ready_reads
+        ready = reads.find(query, None)
+        body = None if ready is None else await reads.answer(ready, query, None, variables or {}, context)
         if body is None:
             return None
         self.ready_answers += 1

@@ -227,8 +227,10 @@ class PersistedReads:
         """Answers a query the planner answered whole before; False: the normal path answers."""
         if self.ready is None or not isinstance(query, str) or variables is None:
             return False
-        named = operation_name is None or isinstance(operation_name, str)
-        if not named or not self.ready.knows(query, operation_name):
+        if not (operation_name is None or isinstance(operation_name, str)):
+            return False
+        known = self.ready.find(query, operation_name)
+        if known is None:
             return False
         reading = Context(
             db=self.db,
@@ -238,7 +240,7 @@ class PersistedReads:
             answer_as_json=True,
         )
         try:
-            body = await self.ready.answer(query, operation_name, variables, reading)
+            body = await self.ready.answer(known, query, operation_name, variables, reading)
         except Exception as failure:
             if is_outage(failure):
                 await send_unavailable(send)

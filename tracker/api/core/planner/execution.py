@@ -296,7 +296,7 @@ class PlannedReads(SchemaExtension):
         prepared, values = answered
         plan = prepared.plan
         if not prepared.left:
-            context.result = ExecutionResult(data=self._merge(plan, values, {}), errors=None)
+            context.result = ExecutionResult(data=merged(plan, values, {}), errors=None)
             if self.answered_whole is not None and prepared.run and context.query is not None:
                 self.answered_whole(context.query, context.operation_name, context.graphql_document)
             yield
@@ -311,7 +311,7 @@ class PlannedReads(SchemaExtension):
             context.graphql_document = original
         result = context.result
         if isinstance(result, ExecutionResult) and result.data is not None:
-            result.data = self._merge(plan, values, result.data)
+            result.data = merged(plan, values, result.data)
 
     async def _answer(self, context: ExecutionContext, reading: Context) -> tuple[Prepared, dict[str, Any]] | None:
         try:
@@ -336,18 +336,20 @@ class PlannedReads(SchemaExtension):
         if not row.exact_floats:
             return None
         self.plans.answers["planned"] += len(prepared.run)
-        values: dict[str, Any] = dict(prepared.plan.constants)
-        for index, key in enumerate(prepared.plan.planned):
-            if key in prepared.run:
-                values[key] = _value(row[index], reading.answer_as_json)
-        return prepared, values
-
-    @staticmethod
-    def _merge(plan: Plan, values: dict[str, Any], answered: dict[str, Any]) -> dict[str, Any]:
-        return {key: values[key] if key in values else answered.get(key) for key in plan.keys}
+        return prepared, planned_values(prepared, row, fragment=reading.answer_as_json)
 
 
-def _value(text: str | None, fragment: bool) -> Any:
-    if text is None:
-        return None
-    return orjson.Fragment(text) if fragment else orjson.loads(text)
+def planned_values(prepared: Prepared, row: Any, *, fragment: bool) -> dict[str, Any]:
+    """The root fields the plan's row answers (and the root `__typename`), by response key: the
+    JSON text PostgreSQL built as an `orjson.Fragment` (`fragment`), or parsed."""
+    values: dict[str, Any] = dict(prepared.plan.constants)
+    for index, key in enumerate(prepared.plan.planned):
+        if key in prepared.run:
+            text = row[index]
+            values[key] = None if text is None else orjson.Fragment(text) if fragment else orjson.loads(text)
+    return values
+
+
+def merged(plan: Plan, values: dict[str, Any], answered: dict[str, Any]) -> dict[str, Any]:
+    """The planned values and strawberry's answers, in the document's order of root fields."""
+    return {key: values[key] if key in values else answered.get(key) for key in plan.keys}

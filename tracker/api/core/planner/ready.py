@@ -26,7 +26,7 @@ from tracker import access
 from tracker.api.context import Context
 from tracker.api.core.analysis import ShapeCache, document_digest
 from tracker.api.core.limits import Limits
-from tracker.api.core.planner.execution import PlanCache, run_statement
+from tracker.api.core.planner.execution import PlanCache, merged, planned_values, run_statement
 from tracker.text import TextError, clean_json
 
 # Documents remembered: each holds its syntax tree (bounded by the token limit), like the
@@ -68,16 +68,17 @@ class ReadyReads:
             # The only operation of its document: a request naming none means it too.
             self.documents[(digest, None)] = ready
 
-    def knows(self, text: str, operation_name: str | None) -> bool:
-        return (document_digest(text), operation_name) in self.documents
+    def find(self, text: str, operation_name: str | None) -> Ready | None:
+        """The query if the planner answered all of it before."""
+        return self.documents.get((document_digest(text), operation_name))
 
     async def answer(
-        self, text: str, operation_name: str | None, variables: Mapping[str, Any], reading: Context
+        self, ready: Ready, text: str, operation_name: str | None, variables: Mapping[str, Any], reading: Context
     ) -> bytes | None:
-        """The response body, or None: the normal path answers. Database errors propagate."""
-        ready = self.documents.get((document_digest(text), operation_name))
+        """The response body of `ready` (found for `text`), or None: the normal path answers.
+        Database errors propagate."""
         schema = self.schema
-        if ready is None or schema is None or reading.transaction is not None or not self.enabled(reading):
+        if schema is None or reading.transaction is not None or not self.enabled(reading):
             return None
         measures = self.shapes.get(schema, text, ready.document).measure(operation_name, variables)
         if measures is None or self.limits.refusal(measures, reading.principal) is not None:
@@ -98,8 +99,4 @@ class ReadyReads:
         if not row.exact_floats:
             return None
         self.plans.answers["planned"] += len(prepared.run)
-        answered = [row[index] for index in range(len(plan.planned))]
-        values: dict[str, Any] = dict(plan.constants)
-        for key, value in zip(plan.planned, answered, strict=True):
-            values[key] = None if value is None else orjson.Fragment(value)
-        return orjson.dumps({"data": {key: values.get(key) for key in plan.keys}})
+        return orjson.dumps({"data": merged(plan, planned_values(prepared, row, fragment=True), {})})
