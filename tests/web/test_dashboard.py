@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from tests.support.accountability import place_with_body
 from tests.support.builders import ait_melloul, small_plan
 from tests.support.graphql import Client
@@ -115,3 +117,12 @@ async def test_a_half_percent_shows_rounded_up_as_in_the_api(client: Client, db:
     assert plan["collectivity"]["currentPlan"]["progress"] == 12.5
     response = await client.http.get("/?collectivity=tiznit&lang=fr")
     assert "<strong>13%</strong>" in response.text
+
+
+async def test_every_progress_bar_is_named_for_screen_readers(client: Client, db: Database) -> None:
+    await ait_melloul(db)
+    for url in ("/?lang=fr", "/?collectivity=ait-melloul&lang=ar"):
+        page = (await client.http.get(url)).text
+        bars = re.findall(r'<div class="bar" role="progressbar"([^>]*)>', page)
+        assert bars, url
+        assert all(re.search(r'aria-label="[^"]+"', attributes) for attributes in bars), url
