@@ -49,14 +49,17 @@ DEFAULT_MAX_BYTES = 5 * 1024 * 1024
 DISTRIBUTION = "open-plan-tracker"
 
 
+def package_version() -> str:
+    try:
+        return importlib.metadata.version(DISTRIBUTION)
+    except importlib.metadata.PackageNotFoundError:  # a source tree that was never installed
+        return "unknown"
+
+
 def user_agent(page: str | None = None) -> str:
     """The product and its version, and the page of the tracker making the request when known (the
     `+URL` comment crawlers use to say where to read about them)."""
-    try:
-        version = importlib.metadata.version(DISTRIBUTION)
-    except importlib.metadata.PackageNotFoundError:  # a source tree that was never installed
-        version = "unknown"
-    product = f"{DISTRIBUTION}/{version}"
+    product = f"{DISTRIBUTION}/{package_version()}"
     return f"{product} (+{page})" if page else product
 
 

@@ -2,4 +2,7 @@
 
 from __future__ import annotations
 
-__version__ = "0.1.0"
+from integrations.http import package_version
+
+# The installed package's version (pyproject.toml is the one place it is written).
+__version__ = package_version()

@@ -40,3 +40,23 @@ async def test_draft_plan_events_stay_with_their_collectivity(client: Client, db
     # The collectivity and its bodies are public; the draft plan and its content are not.
     assert {edge["node"]["type"] for edge in anonymous} == {"collectivity.created", "body.created"}
     assert {"plan.created", "commitment.created", "milestone.created"} <= {edge["node"]["type"] for edge in monitor}
+
+
+async def test_a_loaded_completion_says_when_it_happened_and_that_it_was_not_announced(
+    client: Client, db: Database
+) -> None:
+    await ait_melloul(db)
+    query = """
+    query($filter: EventFilter) {
+      events(filter: $filter, first: 100) { nodes { type occurredAt happenedAt announced data } }
+    }
+    """
+    nodes = (await client.data(query, {"filter": {"types": ["milestone.*"]}}))["events"]["nodes"]
+    created = [node for node in nodes if node["type"] == "milestone.created"]
+    completed = [node for node in nodes if node["type"] == "milestone.completed"]
+    assert created and not any(node["announced"] for node in created)
+    assert all(node["happenedAt"] == node["occurredAt"] for node in created)
+    # A completion loaded with the plan happened on its completion date, long before the load.
+    assert completed and all(node["announced"] for node in completed)
+    assert all(node["happenedAt"] < node["occurredAt"] for node in completed)
+    assert all(node["happenedAt"].startswith(node["data"]["completedOn"]) for node in completed)

@@ -23,6 +23,14 @@ class Event(Node):
     row: strawberry.Private[models.OutboxEvent]
     type: str = strawberry.field(description="Event type, `<entity>.<past verb>` (milestone.completed...).")
     occurred_at: datetime = strawberry.field(description="When the change was committed.")
+    happened_at: datetime = strawberry.field(
+        description="When the fact itself happened: a completion's date, a measurement's observation, a "
+        "publication's date, when loading a plan or the demo recorded it; else when the change was committed."
+    )
+    announced: bool = strawberry.field(
+        description="Whether webhooks, feeds and subscriptions announced it: loading a plan file or the demo "
+        "records its creations without announcing them (docs/events.md)."
+    )
     sequence: int = strawberry.field(description="Position in the total order of events.")
 
     @classmethod
@@ -32,6 +40,8 @@ class Event(Node):
             row=row,
             type=row.type,
             occurred_at=row.occurred_at,
+            happened_at=row.happened_at or row.occurred_at,
+            announced=row.announced,
             sequence=row.seq or 0,
         )
 
