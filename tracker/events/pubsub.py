@@ -19,7 +19,6 @@ from collections.abc import AsyncIterator
 from datetime import datetime, timedelta
 
 import psycopg
-from sqlalchemy.engine import make_url
 from sqlmodel import col, select
 
 from tracker.db import Database, parse_changes
@@ -88,10 +87,13 @@ class Hub:
             self._subscribers.discard(queue)
 
     async def _listen(self) -> None:
-        url = make_url(self.db.url).set(drivername="postgresql").render_as_string(hide_password=False)
+        # The engine's own connection arguments: a URL rendered back to text would turn the spaces of
+        # `options` into "+", which libpq does not read as spaces.
+        _, arguments = self.db.engine.dialect.create_connect_args(self.db.engine.url)
+        arguments.pop("context", None)
         while True:
             try:
-                async with await psycopg.AsyncConnection.connect(url, autocommit=True) as connection:
+                async with await psycopg.AsyncConnection.connect(**arguments, autocommit=True) as connection:
                     await connection.execute(f"LISTEN {CHANNEL}")
                     await connection.execute(f'LISTEN "{self.db.changes_channel}"')
                     # Changes committed while not listening were not heard: forget every cached read.
