@@ -50,5 +50,10 @@ class Unauthenticated(TrackerError):
     code = ErrorCode.UNAUTHENTICATED
 
 
+# How long a client should wait before sending an UNAVAILABLE request again: the HTTP answer's
+# Retry-After, and the error's `extensions.retryAfter` where there is no header (WebSocket).
+RETRY_AFTER_SECONDS = 5
+
+
 class Unavailable(TrackerError):
     code = ErrorCode.UNAVAILABLE

@@ -8,10 +8,13 @@ import pytest
 from sqlalchemy import func
 from sqlmodel import select
 
+from graphql import GraphQLError
 from tests.support.builders import small_plan
 from tests.support.graphql import Client, error_codes, operation
+from tracker.api.errors import classify
 from tracker.api.relay import encode_id
 from tracker.db import Database
+from tracker.errors import RETRY_AFTER_SECONDS, Unavailable
 from tracker.models import Milestone, OutboxEvent
 
 CREATE_INDICATOR = """
@@ -159,3 +162,9 @@ async def test_mutation_over_get_is_refused(client: Client) -> None:
     )
     assert response.status_code == 405
     assert response.headers["allow"] == "POST"
+
+
+def test_an_unavailable_error_says_when_to_try_again_without_an_http_header() -> None:
+    # Over WebSocket there is no Retry-After header: the error itself carries the delay.
+    raised = GraphQLError("lost", original_error=Unavailable("The service is unavailable; try again shortly."))
+    assert classify(raised).extensions == {"code": "UNAVAILABLE", "retryAfter": RETRY_AFTER_SECONDS}

@@ -50,6 +50,7 @@ def _unavailable(response: httpx.Response) -> bool:
         and response.headers["retry-after"].isdigit()
         and response.headers["content-type"].startswith("application/json")
         and error_codes(response.json())[0] == ("UNAVAILABLE", None)
+        and response.json()["errors"][0]["extensions"]["retryAfter"] == int(response.headers["retry-after"])
     )
 
 

@@ -13,7 +13,7 @@ from strawberry.types import ExecutionContext
 
 from graphql import GraphQLError
 from tracker.api.input_paths import DocumentFields, field_name, named_in_message, printed_path
-from tracker.errors import ErrorCode, TrackerError
+from tracker.errors import RETRY_AFTER_SECONDS, ErrorCode, TrackerError
 
 log = logging.getLogger("tracker.api")
 
@@ -64,6 +64,8 @@ def classify(error: GraphQLError, fields: DocumentFields | None = None) -> Graph
         extensions["code"] = original.code.value
         if original.field:
             extensions["field"] = original.field
+        if original.code is ErrorCode.UNAVAILABLE:
+            extensions["retryAfter"] = RETRY_AFTER_SECONDS
         return _with(error, original.message, extensions)
     if "code" in extensions:
         return error

@@ -58,7 +58,7 @@ def _is_subscription(request_data: GraphQLRequestData) -> bool:
 
 def _internal_as_unavailable(result: ExecutionResult) -> None:
     """The database was down: what failed was not a bug, and the client may try again."""
-    unavailable = {"code": ErrorCode.UNAVAILABLE.value}
+    unavailable = {"code": ErrorCode.UNAVAILABLE.value, "retryAfter": RETRY_AFTER_SECONDS}
     result.errors = [
         GraphQLError(UNAVAILABLE_MESSAGE, nodes=error.nodes, path=error.path, extensions=unavailable)
         if (error.extensions or {}).get("code") == ErrorCode.INTERNAL.value

@@ -241,6 +241,7 @@ class Idempotency:
                 "the change could not be confirmed: send the same request with the same Idempotency-Key again",
                 ErrorCode.UNAVAILABLE.value,
                 headers=((b"retry-after", b"1"),),
+                retryAfter=1,
             )
             return
         await answer.replay(send)

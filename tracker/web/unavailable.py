@@ -11,12 +11,13 @@ from starlette.types import Send
 
 from graphql import GraphQLError
 from tracker.db import Database
-from tracker.errors import ErrorCode, Unavailable
+from tracker.errors import RETRY_AFTER_SECONDS, ErrorCode, Unavailable
 from tracker.web.json_errors import send_error
 
 log = logging.getLogger("tracker.web")
 
-RETRY_AFTER_SECONDS = 5
+__all__ = ["RETRY_AFTER", "RETRY_AFTER_SECONDS", "database_answers", "has_code", "is_outage", "send_unavailable"]
+
 RETRY_AFTER = (b"retry-after", str(RETRY_AFTER_SECONDS).encode())
 MESSAGE = "The service is unavailable; try again shortly."
 # Failures of the connection rather than of the statement: the database is down, unreachable,
@@ -61,4 +62,6 @@ async def database_answers(db: Database) -> bool:
 
 
 async def send_unavailable(send: Send) -> None:
-    await send_error(send, 503, MESSAGE, ErrorCode.UNAVAILABLE.value, headers=[RETRY_AFTER])
+    await send_error(
+        send, 503, MESSAGE, ErrorCode.UNAVAILABLE.value, headers=[RETRY_AFTER], retryAfter=RETRY_AFTER_SECONDS
+    )
