@@ -168,3 +168,36 @@ def test_an_unavailable_error_says_when_to_try_again_without_an_http_header() ->
     # Over WebSocket there is no Retry-After header: the error itself carries the delay.
     raised = GraphQLError("lost", original_error=Unavailable("The service is unavailable; try again shortly."))
     assert classify(raised).extensions == {"code": "UNAVAILABLE", "retryAfter": RETRY_AFTER_SECONDS}
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        (
+            {"id": "x", "bogus": [1, None, True]},
+            "Variable '$input' has invalid value: Expected value of type 'UpdateMilestoneInput' not to include "
+            "unknown field 'bogus'.",
+        ),
+        (
+            {"status": "COMPLETED"},
+            "Variable '$input' has invalid value: Expected value of type 'UpdateMilestoneInput' to include "
+            "required field 'id'.",
+        ),
+        (
+            "str",
+            "Variable '$input' has invalid value: Expected value of type 'UpdateMilestoneInput' to be an object, "
+            "found a string.",
+        ),
+        (
+            [None],
+            "Variable '$input' has invalid value: Expected value of type 'UpdateMilestoneInput' to be an object, "
+            "found a list.",
+        ),
+    ],
+)
+async def test_a_wrong_input_object_is_described_in_json_words_not_echoed_in_python(
+    client: Client, value: Any, message: str
+) -> None:
+    mutation = "mutation($input: UpdateMilestoneInput!) { updateMilestone(input: $input) { milestone { id } } }"
+    body = (await client.post(mutation, {"input": value})).json()
+    assert [error["message"] for error in body["errors"]] == [message]

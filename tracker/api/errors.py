@@ -25,6 +25,10 @@ _ARGUMENT = re.compile(r"[Aa]rgument '([A-Za-z0-9_.]+)'")
 _FIELD_IN_INPUT = re.compile(r"[Ff]ield '(?:[A-Za-z0-9_]+\.)?([A-Za-z0-9_]+)'")
 # graphql-core says a null input is "None", Python's word; clients wrote `null`.
 _NOT_NONE = re.compile(r"\bnot to be None\.")
+# graphql-core ends some coercion messages with the value in Python's notation ("found: {'a': None}"),
+# which is neither what the client wrote nor short: the kind of JSON value is what helps.
+_FOUND = re.compile(r", found: (.*)\.$", re.DOTALL)
+_JSON_KINDS = (("{", "an object"), ("[", "a list"), ("'", "a string"), ('"', "a string"), ("None", "null"))
 # graphql-core's message for a variable's value that does not fit its type.
 _VARIABLE_VALUE = re.compile(r"Variable '\$([A-Za-z_][A-Za-z0-9_]*)' has invalid value( at [^:]*)?: ", re.DOTALL)
 
@@ -84,8 +88,21 @@ def classify(error: GraphQLError, fields: DocumentFields | None = None) -> Graph
         )
         if field:
             extensions["field"] = field
-        return _with(error, _NOT_NONE.sub("not to be null.", error.message), extensions)
+        return _with(error, _found_as_json(_NOT_NONE.sub("not to be null.", error.message)), extensions)
     return _with(error, "Internal error.", {"code": ErrorCode.INTERNAL.value}, keep_original=False)
+
+
+def _found_as_json(message: str) -> str:
+    found = _FOUND.search(message)
+    if found is None:
+        return message
+    shown = found.group(1)
+    kind = next((name for start, name in _JSON_KINDS if shown.startswith(start)), None)
+    if kind is None:
+        kind = "a boolean" if shown in ("True", "False") else "a number"
+    if kind == "an object" and "field '" in message:
+        return f"{message[: found.start()]}."  # a missing or unknown field of an object: the field says it
+    return f"{message[: found.start()]}, found {kind}."
 
 
 def _with(error: GraphQLError, message: str, extensions: dict[str, Any], *, keep_original: bool = True) -> GraphQLError:
