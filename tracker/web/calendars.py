@@ -31,6 +31,8 @@ from tracker.access import ANONYMOUS
 from tracker.api.context import Context
 from tracker.errors import ErrorCode
 from tracker.services.collectivities import SLUG
+from tracker.services.common import today
+from tracker.web.read_cache import ReadCache
 from tracker.web.unavailable import RETRY_AFTER_SECONDS, database_answers, has_code
 
 MEDIA_TYPE = "text/calendar; charset=utf-8"
@@ -48,23 +50,19 @@ TIMEZONE = "Africa/Casablanca"
 MAX_SLUG_LENGTH = 80
 # The largest page of a connection (tracker.api.relay.MAX_PAGE).
 PAGE = 100
-# The stamp of an event whose changes anonymous readers may not see (a milestone written while
-# its plan was a draft, in a plan whose publication is not visible either): fixed, so that the
-# calendar's bytes, and its ETag, stay the same while its data does.
+# The stamp of a calendar whose changes anonymous readers may not see (no public event yet):
+# fixed, so that the calendar's bytes, and its ETag, stay the same while its data does.
 UNKNOWN_TIME = datetime(2000, 1, 1, tzinfo=UTC)
 
 DOCUMENT = """
 query Calendar($slug: String!, $lang: String, $first: Int!, $after: String) {
   collectivity(slug: $slug) { name(lang: $lang) }
+  events(filter: {collectivitySlug: $slug}, first: 1) { nodes { occurredAt } }
   milestones(collectivitySlug: $slug, first: $first, after: $after) {
     pageInfo { hasNextPage endCursor }
     nodes {
       id title(lang: $lang) dueOn status completedOn isOverdue
-      history(first: 1) { totalCount nodes { occurredAt } }
-      commitment {
-        reference title(lang: $lang)
-        plan { title(lang: $lang) history(first: 1) { nodes { occurredAt } } }
-      }
+      commitment { reference title(lang: $lang) plan { title(lang: $lang) } }
     }
   }
 }
@@ -103,6 +101,9 @@ class _Read:
 
     name: str | None
     milestones: list[dict[str, Any]]
+    # The newest change anonymous readers can see in the collectivity: when the calendar's data
+    # was last revised, as DTSTAMP means for a published calendar.
+    revised: datetime
 
 
 class _Failed(Exception):
@@ -128,6 +129,7 @@ async def _read(request: Request, slug: str, lang: str) -> _Read:
         db=request.app.state.db, settings=request.app.state.settings, principal=ANONYMOUS, accept_languages=(lang,)
     )
     name: str | None = None
+    revised = UNKNOWN_TIME
     seen: dict[str, dict[str, Any]] = {}
     after: str | None = None
     try:
@@ -138,8 +140,10 @@ async def _read(request: Request, slug: str, lang: str) -> _Read:
                 raise _Failed(await _failure(request, result.errors))
             data = result.data or {}
             if data["collectivity"] is None:
-                return _Read(name=None, milestones=[])
+                return _Read(name=None, milestones=[], revised=UNKNOWN_TIME)
             name = data["collectivity"]["name"]
+            if after is None and data["events"]["nodes"]:
+                revised = _time(data["events"]["nodes"][0]["occurredAt"])
             page = data["milestones"]
             # Pages are separate reads: a milestone moved between two of them may come twice.
             for node in page["nodes"]:
@@ -149,7 +153,8 @@ async def _read(request: Request, slug: str, lang: str) -> _Read:
             after = page["pageInfo"]["endCursor"]
     finally:
         await context.close()
-    return _Read(name=name, milestones=sorted(seen.values(), key=lambda node: (node["dueOn"], node["id"])))
+    milestones = sorted(seen.values(), key=lambda node: (node["dueOn"], node["id"]))
+    return _Read(name=name, milestones=milestones, revised=revised)
 
 
 async def _failure(request: Request, errors: Any) -> Response:
@@ -164,11 +169,6 @@ def _time(value: str) -> datetime:
     return datetime.fromisoformat(value).astimezone(UTC)
 
 
-def _latest(history: dict[str, Any]) -> datetime | None:
-    nodes = history["nodes"]
-    return _time(nodes[0]["occurredAt"]) if nodes else None
-
-
 def _summary(reference: str, title: str, lang: str) -> str:
     """The reference, then the title. An Arabic title starts with a right-to-left mark: plain text
     takes its direction from its first letter, which would otherwise be the Latin reference's, and
@@ -177,7 +177,7 @@ def _summary(reference: str, title: str, lang: str) -> str:
     return f"{mark}{reference} · {title}"
 
 
-def _event(milestone: dict[str, Any], *, lang: str, plan_url: str) -> Event:
+def _event(milestone: dict[str, Any], *, lang: str, plan_url: str, stamp: datetime) -> Event:
     commitment = milestone["commitment"]
     words_lang = WORDS_FALLBACK.get(lang, lang)
     status = messages.status_label(milestone["status"], lang)
@@ -198,8 +198,8 @@ def _event(milestone: dict[str, Any], *, lang: str, plan_url: str) -> Event:
         )
     )
     due = date.fromisoformat(milestone["dueOn"])
-    changed = _latest(milestone["history"])
-    stamp = changed or _latest(commitment["plan"]["history"]) or UNKNOWN_TIME
+    # No SEQUENCE or LAST-MODIFIED: a subscribed calendar is read again whole, and a milestone's
+    # own revisions would cost a history read per milestone on every request.
     return Event.new(
         uid=f"{milestone['id']}@{UID_DOMAIN}",
         stamp=stamp,
@@ -209,9 +209,6 @@ def _event(milestone: dict[str, Any], *, lang: str, plan_url: str) -> Event:
         description=description,
         url=plan_url,
         categories=categories,
-        # Each change anonymous readers see is one revision; the creation is revision 0.
-        sequence=max(milestone["history"]["totalCount"] - 1, 0),
-        last_modified=changed,
         status=STATUS.CANCELLED if milestone["status"] == "CANCELLED" else None,
         # A deadline does not make anyone busy that day.
         transparency=TRANSP.TRANSPARENT,
@@ -230,17 +227,15 @@ def _calendar(read: _Read, *, slug: str, lang: str, base_url: str, self_url: str
         method="PUBLISH",
         url=plan_url,
         source=self_url,
-        subcomponents=[_event(milestone, lang=lang, plan_url=plan_url) for milestone in read.milestones],
+        subcomponents=[
+            _event(milestone, lang=lang, plan_url=plan_url, stamp=read.revised) for milestone in read.milestones
+        ],
     )
     calendar.add("x-wr-timezone", TIMEZONE)
     # icalendar writes REFRESH-INTERVAL without the VALUE=DURATION parameter RFC 7986 requires.
     calendar.add("refresh-interval", REFRESH, parameters={"VALUE": "DURATION"})
     calendar.add("x-published-ttl", vDuration(REFRESH))
     return calendar
-
-
-def _etag(body: bytes) -> str:
-    return f'"{hashlib.sha256(body).hexdigest()[:32]}"'
 
 
 def _matches(etag: str, header: str) -> bool:
@@ -255,16 +250,23 @@ async def calendar(request: Request) -> Response:
     lang = _language(request)
     if not _known_form(slug):
         return Response("no such collectivity", status_code=404, media_type="text/plain; charset=utf-8")
-    try:
-        read = await _read(request, slug, lang)
-    except _Failed as failed:
-        return failed.response
-    if read.name is None:
-        return Response(f"no collectivity {slug}", status_code=404, media_type="text/plain; charset=utf-8")
-    self_url = f"{base_url}/feeds/{slug}.ics?lang={lang}"
-    body = _calendar(read, slug=slug, lang=lang, base_url=base_url, self_url=self_url).to_ical()
-    etag = _etag(body)
-    headers = {"ETag": etag, "Cache-Control": "public, max-age=60", "Vary": VARY}
-    if _matches(etag, request.headers.get("if-none-match", "")):
+    # Kept in the read cache until anything changes (or the day does: "overdue" moves with it):
+    # a calendar of a thousand milestones takes long to build, and applications poll it.
+    cache: ReadCache = request.app.state.persisted.cache
+    key = hashlib.blake2b(f"ics\0{slug}\0{lang}\0{today()}".encode(), digest_size=16).digest()
+    answer = cache.get(key)
+    if answer is None:
+        started = cache.version
+        try:
+            read = await _read(request, slug, lang)
+        except _Failed as failed:
+            return failed.response
+        if read.name is None:
+            return Response(f"no collectivity {slug}", status_code=404, media_type="text/plain; charset=utf-8")
+        self_url = f"{base_url}/feeds/{slug}.ics?lang={lang}"
+        body = _calendar(read, slug=slug, lang=lang, base_url=base_url, self_url=self_url).to_ical()
+        answer = cache.put(key, body, media_type=MEDIA_TYPE, collectivities=None, started_at=started)
+    headers = {"ETag": answer.etag, "Cache-Control": "public, max-age=60", "Vary": VARY}
+    if _matches(answer.etag, request.headers.get("if-none-match", "")):
         return Response(status_code=304, headers=headers)
-    return Response(body, media_type=MEDIA_TYPE, headers=headers)
+    return Response(answer.body, media_type=MEDIA_TYPE, headers=headers)
