@@ -33,6 +33,7 @@ from tracker.services.tokens import Tokens
 from tracker.settings import Settings, get_settings
 from tracker.web.auth import BearerTokens, principal_of, refuse
 from tracker.web.cached_reads import CachedReads
+from tracker.web.calendars import calendar
 from tracker.web.dashboard import dashboard
 from tracker.web.feeds import feed
 from tracker.web.graphql_http import GraphQLOverHTTP
@@ -155,6 +156,7 @@ def create_app(
             Route("/", dashboard),
             Route("/feeds/{slug}.atom", feed),
             Route("/feeds/{slug}/{plan}.atom", feed),
+            Route("/feeds/{slug}.ics", calendar),
             Route("/healthz", healthz),
             Route("/readyz", readyz),
         ],

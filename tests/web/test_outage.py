@@ -90,3 +90,9 @@ async def test_a_query_answered_without_strawberry_during_an_outage_is_unavailab
     down.app.state.schema.ready_reads.remember(query, None, parse(query))
     response = await down.post(query)
     assert _unavailable(response), response.text
+
+
+async def test_a_deadline_calendar_during_an_outage_is_unavailable(down: Client) -> None:
+    response = await down.http.get("/feeds/ait-melloul.ics")
+    assert response.status_code == 503
+    assert response.headers["retry-after"].isdigit()
