@@ -288,9 +288,6 @@ class Wording:
 
     # Quantities.
 
-    def is_known_unit(self, unit: str | None) -> bool:
-        return _unit_key(unit) in UNITS or _unit_key(unit) in PERCENT_UNITS
-
     def quantity(self, value: float | int | None, unit: str | None) -> str:
         """A value with its unit: `11 يوما`, `12,5 %`, or the number then the unit as typed."""
         number = self.format_number(value)
@@ -302,13 +299,6 @@ class Wording:
         if forms := UNITS.get(key):
             return self.npgettext(UNIT, forms[0], forms[1], _plural_count(value)) % {"value": number}
         return f"{number} {(unit or '').strip()}".rstrip()
-
-    def unit(self, unit: str | None) -> str:
-        """A unit on its own (a column heading): its plural when known, else as typed."""
-        key = _unit_key(unit)
-        if forms := UNITS.get(key):
-            return (self.npgettext(UNIT, forms[0], forms[1], 100) % {"value": ""}).strip()
-        return (unit or "").strip()
 
 
 def _unit_key(unit: str | None) -> str:

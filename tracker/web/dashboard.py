@@ -145,6 +145,13 @@ query Plan($slug: String!, $lang: String) {
 """
 
 
+def _error_page(lang: str, message: str, status_code: int, headers: dict[str, str] | None = None) -> HTMLResponse:
+    """A page that says only what went wrong, in the reader's language."""
+    words = wording.for_language(lang)
+    heading = Markup("<h1{}>{}</h1>").format(own_language(words.language_of(message), lang), words.gettext(message))
+    return HTMLResponse(heading, status_code=status_code, headers=headers)
+
+
 def _known_form(slug: str) -> bool:
     """Whether `slug` could name a collectivity; any other value is unknown without asking."""
     return len(slug) <= MAX_SLUG_LENGTH and SLUG.match(slug) is not None
@@ -168,9 +175,8 @@ async def dashboard(request: Request) -> Response:
         if result.errors:
             busy = has_code(result.errors, ErrorCode.UNAVAILABLE)
             if not busy and await database_answers(request.app.state.db):
-                return HTMLResponse("<h1>Internal error</h1>", status_code=500)
-            retry = {"Retry-After": str(RETRY_AFTER_SECONDS)}
-            return HTMLResponse("<h1>Service unavailable</h1>", status_code=503, headers=retry)
+                return _error_page(lang, wording.N_("Internal error"), 500)
+            return _error_page(lang, wording.N_("Service unavailable"), 503, {"Retry-After": str(RETRY_AFTER_SECONDS)})
         data = result.data or {}
     status_code = 404 if slug and data.get("collectivity") is None else 200
     html = TEMPLATES.get_template("dashboard.html").render(
