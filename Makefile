@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export TRACKER_TEST_POSTGRES_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 
-.PHONY: install browser run dev-sources test lint schema lock clean bench
+.PHONY: install browser run dev-sources test lint schema lock clean bench messages
 
 install: $(STAMP)
 
@@ -49,6 +49,17 @@ lint: install
 	$(BIN)/ruff format --no-cache --check tracker integrations tests bench
 	$(BIN)/mypy tracker integrations
 	$(BIN)/lint-imports
+
+# The message catalogs of the pages, feeds and chat messages (integrations/locale): every marked
+# message of the code and templates extracted to messages.pot, then merged into each language's
+# .po, new messages untranslated, changed ones fuzzy (docs/development.md). Read as .po at startup.
+LOCALE := integrations/locale
+messages: install
+	$(BIN)/pybabel extract --mapping-file $(LOCALE)/babel.cfg --keywords 'NP_:1c,2' --keywords 'NNP_:1c,2,3' \
+	  --add-comments TRANSLATORS: --add-location file --sort-by-file --no-wrap --omit-header \
+	  --output-file $(LOCALE)/messages.pot tracker integrations
+	$(BIN)/pybabel update --input-file $(LOCALE)/messages.pot --output-dir $(LOCALE) --domain messages \
+	  --no-wrap --ignore-obsolete --ignore-pot-creation-date
 
 schema: install
 	$(BIN)/python -m tracker.api.sdl > graphql/schema.graphql

@@ -116,7 +116,7 @@ async def test_a_half_percent_shows_rounded_up_as_in_the_api(client: Client, db:
     plan = await client.data('{ collectivity(slug: "tiznit") { currentPlan { progress } } }')
     assert plan["collectivity"]["currentPlan"]["progress"] == 12.5
     response = await client.http.get("/?collectivity=tiznit&lang=fr")
-    assert "<strong>13%</strong>" in response.text
+    assert "<strong>13\u00a0%</strong>" in response.text
 
 
 async def test_every_progress_bar_is_named_for_screen_readers(client: Client, db: Database) -> None:

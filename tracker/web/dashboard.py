@@ -6,15 +6,19 @@ exactly what the API would show them.
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from jinja2 import Environment, FileSystemLoader, select_autoescape
+from jinja2 import Environment, FileSystemLoader, pass_context, select_autoescape
+from jinja2.runtime import Context as TemplateContext
 from markupsafe import Markup
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 
+from integrations import wording
 from tracker import i18n, progress
 from tracker.access import ANONYMOUS
 from tracker.api.context import Context
@@ -30,22 +34,19 @@ TEMPLATES = Environment(
     autoescape=select_autoescape(["html"]),
     trim_blocks=True,
     lstrip_blocks=True,
+    # The words come from the catalogs (integrations.wording), through gettext callables passed
+    # with each render (`render_context`), never installed on this shared environment.
+    extensions=["jinja2.ext.i18n"],
 )
-
-
-def _number(value: float | int | None) -> str:
-    """12.0 reads 12; 12.5 stays 12.5."""
-    return "" if value is None else f"{value:g}"
-
-
-TEMPLATES.filters["number"] = _number
-# Whole percentages of the API's progress, by the progress rule's rounding (halves up, where
-# Jinja's `round` would take Python's halves to even: 12.5 would show 12).
-TEMPLATES.filters["percent"] = progress.whole
+# `{% trans %}` hands its variables to gettext, which escapes them (Jinja's newstyle gettext).
+TEMPLATES.newstyle_gettext = True  # type: ignore[attr-defined]
+# Whole percentages of the API's progress for machines (aria-valuenow), by the progress rule's
+# rounding (halves up, where Jinja's `round` would take Python's halves to even: 12.5 would show 12).
+TEMPLATES.filters["whole"] = progress.whole
 
 
 def direction(lang: str) -> str:
-    return "rtl" if lang in i18n.RTL_LANGUAGES else "ltr"
+    return wording.direction(lang)
 
 
 def own_language(text_lang: str | None, page_lang: str) -> Markup:
@@ -63,51 +64,58 @@ def _own(text: str | None, page_lang: str) -> Markup:
 
 TEMPLATES.globals["own"] = _own
 
-
-LABELS: dict[str, dict[str, str]] = {
-    "title": {"ar": "متابعة خطط الانفتاح", "fr": "Suivi des plans d'ouverture", "en": "Openness plans tracker"},
-    "network": {"ar": "الشبكة", "fr": "Le réseau", "en": "The network"},
-    "collectivities": {
-        "ar": "الجماعات الترابية",
-        "fr": "Collectivités territoriales",
-        "en": "Territorial collectivities",
-    },
-    "plans": {"ar": "الخطط", "fr": "Plans", "en": "Plans"},
-    "commitments": {"ar": "الالتزامات", "fr": "Engagements", "en": "Commitments"},
-    "milestones": {"ar": "المراحل", "fr": "Étapes", "en": "Milestones"},
-    "overdue": {"ar": "متأخرة", "fr": "En retard", "en": "Overdue"},
-    "progress": {"ar": "نسبة الإنجاز", "fr": "Avancement", "en": "Progress"},
-    "due": {"ar": "الأجل", "fr": "Échéance", "en": "Due"},
-    "no_plan": {"ar": "لا توجد خطة منشورة", "fr": "Aucun plan publié", "en": "No published plan"},
-    "feed": {"ar": "خلاصة الأحداث (Atom)", "fr": "Flux des événements (Atom)", "en": "Event feed (Atom)"},
-    "back": {"ar": "كل الجماعات", "fr": "Toutes les collectivités", "en": "All collectivities"},
-    "not_found": {"ar": "هذه الجماعة غير موجودة", "fr": "Collectivité inconnue", "en": "Unknown collectivity"},
-    "indicators": {"ar": "المؤشرات", "fr": "Indicateurs", "en": "Indicators"},
-    # The page a browser gets for a feed (tracker/web/feeds.py).
-    "feed_intro": {
-        "ar": "هذه خلاصة أحداث بصيغة Atom. للاشتراك فيها، انسخ عنوانها أدناه والصقه في قارئ الخلاصات لديك.",
-        "fr": "Ceci est un flux d'événements au format Atom. Pour vous y abonner, copiez son adresse "
-        "ci-dessous et collez-la dans votre lecteur de flux.",
-        "en": "This is an event feed in the Atom format. To subscribe, copy its address below and paste "
-        "it into your feed reader.",
-    },
-    "feed_address": {"ar": "عنوان الخلاصة", "fr": "Adresse du flux", "en": "Feed address"},
-    "latest_events": {"ar": "آخر الأحداث", "fr": "Derniers événements", "en": "Latest events"},
-    "no_events": {"ar": "لا توجد أحداث بعد.", "fr": "Aucun événement pour l'instant.", "en": "No events yet."},
-    "older": {"ar": "أحداث أقدم", "fr": "Événements plus anciens", "en": "Older events"},
-    "dashboard": {"ar": "لوحة التتبع", "fr": "Tableau de bord", "en": "Dashboard"},
-}
-STATUS: dict[str, dict[str, str]] = {
-    "NOT_STARTED": {"ar": "لم يبدأ", "fr": "Non commencé", "en": "Not started"},
-    "IN_PROGRESS": {"ar": "قيد الإنجاز", "fr": "En cours", "en": "In progress"},
-    "COMPLETED": {"ar": "منجز", "fr": "Réalisé", "en": "Completed"},
-    "DELAYED": {"ar": "متأخر", "fr": "Retardé", "en": "Delayed"},
-    "CANCELLED": {"ar": "ملغى", "fr": "Annulé", "en": "Cancelled"},
-}
-# UI words have no checked Tamazight translation yet: Tamazight readers get French words around
-# the plans' own Tamazight texts.
-UI_FALLBACK = {"zgh": "fr"}
 LANGUAGE_NAMES = {"ar": "العربية", "fr": "Français", "en": "English", "zgh": "ⵜⴰⵎⴰⵣⵉⵖⵜ"}
+
+
+def render_context(lang: str) -> dict[str, Any]:
+    """What every page template is rendered with for a reader of `lang`: the wording (`w`), its
+    gettext callables for `{% trans %}` and `_()`, and the attributes (`ui`) that mark the
+    interface's words when they fell back to another language (zgh: French)."""
+    words = wording.for_language(lang)
+    return {
+        "lang": lang,
+        "direction": direction(lang),
+        "w": words,
+        "ui": own_language(words.words_language, lang),
+        **_gettext_callables(words),
+    }
+
+
+@functools.cache
+def _gettext_callables(words: wording.Wording) -> dict[str, Callable[..., str]]:
+    """Newstyle gettext for one language, as Jinja's i18n extension would install it: the
+    message is formatted with its `%(name)s` variables, escaped when autoescaping."""
+
+    def formatted(context: TemplateContext, text: str, variables: dict[str, object]) -> str:
+        # Always a format string, as in Jinja's own newstyle gettext: a literal % is written %%.
+        if context.eval_ctx.autoescape:
+            return Markup(text) % variables
+        return text % variables
+
+    @pass_context
+    def gettext(context: TemplateContext, message: str, **variables: object) -> str:
+        return formatted(context, words.gettext(message), variables)
+
+    @pass_context
+    def ngettext(context: TemplateContext, singular: str, plural: str, n: int, **variables: object) -> str:
+        variables.setdefault("num", n)
+        return formatted(context, words.ngettext(singular, plural, n), variables)
+
+    @pass_context
+    def pgettext(context: TemplateContext, message_context: str, message: str, **variables: object) -> str:
+        variables.setdefault("context", message_context)
+        return formatted(context, words.pgettext(message_context, message), variables)
+
+    @pass_context
+    def npgettext(
+        context: TemplateContext, message_context: str, singular: str, plural: str, n: int, **variables: object
+    ) -> str:
+        variables.setdefault("context", message_context)
+        variables.setdefault("num", n)
+        return formatted(context, words.npgettext(message_context, singular, plural, n), variables)
+
+    return {"gettext": gettext, "_": gettext, "ngettext": ngettext, "pgettext": pgettext, "npgettext": npgettext}
+
 
 NETWORK = """
 query Dashboard($lang: String) {
@@ -127,7 +135,9 @@ query Plan($slug: String!, $lang: String) {
       commitments(first: 100) { edges { node {
         reference title(lang: $lang) status progress
         milestones(first: 100) { edges { node { title(lang: $lang) dueOn status isOverdue } } }
-        indicators(first: 20) { edges { node { name(lang: $lang) unit baseline target progress latest { value } } } }
+        indicators(first: 20) { edges { node {
+          name(lang: $lang) unit baseline target direction progress latest { value }
+        } } }
       } } }
     }
   }
@@ -135,24 +145,11 @@ query Plan($slug: String!, $lang: String) {
 """
 
 
-def words(lang: str) -> dict[str, str]:
-    """The interface's words in `lang` (zgh: French, see UI_FALLBACK)."""
-    return _words(lang)
-
-
-def words_language(lang: str) -> str:
-    """The language the interface's words are in for `lang`, for a `lang` attribute around them."""
-    return UI_FALLBACK.get(lang, lang)
-
-
-def _words(lang: str) -> dict[str, str]:
-    ui = UI_FALLBACK.get(lang, lang)
-    return {key: texts.get(ui) or texts["fr"] for key, texts in LABELS.items()}
-
-
-def _statuses(lang: str) -> dict[str, str]:
-    ui = UI_FALLBACK.get(lang, lang)
-    return {key: texts.get(ui) or texts["fr"] for key, texts in STATUS.items()}
+def _error_page(lang: str, message: str, status_code: int, headers: dict[str, str] | None = None) -> HTMLResponse:
+    """A page that says only what went wrong, in the reader's language."""
+    words = wording.for_language(lang)
+    heading = Markup("<h1{}>{}</h1>").format(own_language(words.language_of(message), lang), words.gettext(message))
+    return HTMLResponse(heading, status_code=status_code, headers=headers)
 
 
 def _known_form(slug: str) -> bool:
@@ -178,16 +175,12 @@ async def dashboard(request: Request) -> Response:
         if result.errors:
             busy = has_code(result.errors, ErrorCode.UNAVAILABLE)
             if not busy and await database_answers(request.app.state.db):
-                return HTMLResponse("<h1>Internal error</h1>", status_code=500)
-            retry = {"Retry-After": str(RETRY_AFTER_SECONDS)}
-            return HTMLResponse("<h1>Service unavailable</h1>", status_code=503, headers=retry)
+                return _error_page(lang, wording.N_("Internal error"), 500)
+            return _error_page(lang, wording.N_("Service unavailable"), 503, {"Retry-After": str(RETRY_AFTER_SECONDS)})
         data = result.data or {}
     status_code = 404 if slug and data.get("collectivity") is None else 200
     html = TEMPLATES.get_template("dashboard.html").render(
-        lang=lang,
-        direction="rtl" if lang in i18n.RTL_LANGUAGES else "ltr",
-        words=_words(lang),
-        statuses=_statuses(lang),
+        **render_context(lang),
         languages=LANGUAGE_NAMES,
         # A slug of no known form is shown as the not-found page, cut short and URL-quoted.
         slug=slug if not slug or _known_form(slug) else quote(slug[:MAX_SLUG_LENGTH], safe=""),

@@ -261,10 +261,7 @@ def _page(
         for event, envelope in zip(events, shown, strict=True)
     ]
     return dashboard.TEMPLATES.get_template("feed.html").render(
-        lang=lang,
-        direction=dashboard.direction(lang),
-        words=dashboard.words(lang),
-        ui=dashboard.own_language(dashboard.words_language(lang), lang),
+        **dashboard.render_context(lang),
         title={"text": title, "attributes": dashboard.own_language(title_lang, lang)},
         feed_url=feed_url,
         dashboard_url=dashboard_url,
