@@ -179,7 +179,8 @@ async def test_descriptions_say_when_a_milestone_was_completed_or_that_it_is_ove
     await ait_melloul(db)
     calendar = await _calendar(client, "/feeds/ait-melloul.ics?lang=fr")
     descriptions = [str(event["description"]) for event in _events(calendar)]
-    assert any(text.startswith("Statut : Achevé le ") for text in descriptions)
+    # The pages' wording, French spacing included (a no-break space before the colon).
+    assert any(text.startswith("Statut\u00a0: Réalisé le ") for text in descriptions)
     assert any(" · En retard\n" in text for text in descriptions)
     overdue = [event for event in _events(calendar) if " · En retard\n" in event["description"]]
     assert all("En retard" in event["categories"].cats for event in overdue)

@@ -31,6 +31,13 @@ async def test_the_plan_page_in_french_lists_commitments_and_overdue_milestones(
     assert 'type="application/atom+xml"' in response.text
 
 
+async def test_the_plan_page_links_the_collectivity_s_deadline_calendar(client: Client, db: Database) -> None:
+    await ait_melloul(db)
+    response = await client.http.get("/?collectivity=ait-melloul&lang=ar")
+    assert '<a href="/feeds/ait-melloul.ics?lang=ar" type="text/calendar">تقويم الآجال (iCalendar)</a>' in response.text
+    assert (await client.http.get("/feeds/ait-melloul.ics?lang=ar")).status_code == 200
+
+
 async def test_accept_language_chooses_the_page_language(client: Client, db: Database) -> None:
     await ait_melloul(db)
     response = await client.http.get("/", headers={"Accept-Language": "en-GB,en;q=0.9"})

@@ -20,11 +20,11 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from babel.dates import format_date
 from icalendar import STATUS, TRANSP, Calendar, Event, vDuration
 from starlette.requests import Request
 from starlette.responses import Response
 
+from integrations import wording
 from integrations.webhooks import messages
 from tracker import i18n
 from tracker.access import ANONYMOUS
@@ -68,31 +68,7 @@ query Calendar($slug: String!, $lang: String, $first: Int!, $after: String) {
 }
 """
 
-# The calendar's own few words. Tamazight readers get French words around the plans' own
-# Tamazight texts, as on the dashboard and in the Atom feeds.
-WORDS: dict[str, dict[str, str]] = {
-    "name": {"ar": "آجال {place}", "fr": "Échéances - {place}", "en": "Deadlines - {place}"},
-    "description": {
-        "ar": "آجال مراحل خطط الانفتاح المنشورة لـ{place}",
-        "fr": "Échéances des étapes des plans d'ouverture publiés - {place}",
-        "en": "Milestone due dates of the published openness plans - {place}",
-    },
-    "status": {"ar": "الحالة: {status}", "fr": "Statut : {status}", "en": "Status: {status}"},
-    "completed_on": {"ar": "{status} بتاريخ {date}", "fr": "{status} le {date}", "en": "{status} on {date}"},
-    "overdue": {"ar": "متأخرة", "fr": "En retard", "en": "Overdue"},
-    "commitment": {
-        "ar": "الالتزام {reference}: {title}",
-        "fr": "Engagement {reference} : {title}",
-        "en": "Commitment {reference}: {title}",
-    },
-    "plan": {"ar": "الخطة: {title}", "fr": "Plan : {title}", "en": "Plan: {title}"},
-}
-WORDS_FALLBACK = {"zgh": "fr"}
 RLM = "\u200f"
-
-
-def _word(key: str, lang: str, **values: str) -> str:
-    return WORDS[key][WORDS_FALLBACK.get(lang, lang)].format(**values)
 
 
 @dataclass(frozen=True, slots=True)
@@ -179,21 +155,23 @@ def _summary(reference: str, title: str, lang: str) -> str:
 
 def _event(milestone: dict[str, Any], *, lang: str, plan_url: str, stamp: datetime) -> Event:
     commitment = milestone["commitment"]
-    words_lang = WORDS_FALLBACK.get(lang, lang)
-    status = messages.status_label(milestone["status"], lang)
+    words = wording.for_language(lang)
+    status = words.status(milestone["status"])
     categories = [status, commitment["reference"]]
     if milestone["completedOn"] and milestone["status"] == "COMPLETED":
-        completed = format_date(date.fromisoformat(milestone["completedOn"]), format="long", locale=words_lang)
-        status = _word("completed_on", lang, status=status, date=completed)
+        completed = words.format_date(milestone["completedOn"])
+        status = words.gettext("{status} on {date}").format(status=status, date=completed)
     if milestone["isOverdue"]:
-        overdue = _word("overdue", lang)
+        overdue = words.gettext("Overdue")
         status = f"{status} · {overdue}"
         categories.append(overdue)
     description = "\n".join(
         (
-            _word("status", lang, status=status),
-            _word("commitment", lang, reference=commitment["reference"], title=commitment["title"]),
-            _word("plan", lang, title=commitment["plan"]["title"]),
+            words.gettext("Status: {status}").format(status=status),
+            words.gettext("Commitment {reference}: {title}").format(
+                reference=commitment["reference"], title=commitment["title"]
+            ),
+            words.gettext("Plan: {title}").format(title=commitment["plan"]["title"]),
             plan_url,
         )
     )
@@ -217,12 +195,13 @@ def _event(milestone: dict[str, Any], *, lang: str, plan_url: str, stamp: dateti
 
 def _calendar(read: _Read, *, slug: str, lang: str, base_url: str, self_url: str) -> Calendar:
     place = read.name or slug
+    words = wording.for_language(lang)
     plan_url = f"{base_url}/?collectivity={slug}&lang={lang}"
     calendar = Calendar.new(
         prodid=f"-//{messages.tracker_name('en')}//Deadline calendar//{lang.upper()}",
         uid=str(uuid.uuid5(uuid.NAMESPACE_DNS, f"{slug}.{UID_DOMAIN}")),
-        name=_word("name", lang, place=place),
-        description=_word("description", lang, place=place),
+        name=words.gettext("Deadlines - {place}").format(place=place),
+        description=words.gettext("Milestone due dates of the published openness plans - {place}").format(place=place),
         calscale="GREGORIAN",
         method="PUBLISH",
         url=plan_url,
