@@ -34,7 +34,6 @@ from tracker.settings import Settings, get_settings
 from tracker.web.auth import BearerTokens, principal_of, refuse
 from tracker.web.cached_reads import CachedReads
 from tracker.web.calendars import calendar
-from tracker.web.dashboard import dashboard
 from tracker.web.feeds import feed
 from tracker.web.graphql_http import GraphQLOverHTTP
 from tracker.web.graphql_view import GraphQLView
@@ -42,6 +41,8 @@ from tracker.web.health import healthz, readyz
 from tracker.web.idempotency import Idempotency, transaction_of
 from tracker.web.json_errors import http_error
 from tracker.web.limits import RequestLimits
+from tracker.web.pages.network import network_page
+from tracker.web.pages.plan import plan_page
 from tracker.web.persisted_http import PersistedReads
 from tracker.web.rate_limits import CounterStorage, rate_limit_middleware
 from tracker.web.read_cache import ReadCache
@@ -153,7 +154,8 @@ def create_app(
         routes=[
             Route("/graphql", persisted, methods=["GET", "POST"]),
             WebSocketRoute("/graphql", graphql),
-            Route("/", dashboard),
+            Route("/", network_page),
+            Route("/c/{slug}", plan_page),
             Route("/feeds/{slug}.atom", feed),
             Route("/feeds/{slug}/{plan}.atom", feed),
             Route("/feeds/{slug}.ics", calendar),

@@ -17,7 +17,7 @@ async def test_the_network_page_is_arabic_and_right_to_left_by_default(client: C
     assert response.status_code == 200
     assert '<html lang="ar" dir="rtl">' in response.text
     assert "أيت ملول" in response.text
-    assert "?collectivity=ait-melloul&amp;lang=ar" in response.text
+    assert 'href="/c/ait-melloul?lang=ar"' in response.text
 
 
 async def test_the_plan_page_in_french_lists_commitments_and_overdue_milestones(client: Client, db: Database) -> None:
@@ -133,3 +133,22 @@ async def test_every_progress_bar_is_named_for_screen_readers(client: Client, db
         bars = re.findall(r'<div class="bar" role="progressbar"([^>]*)>', page)
         assert bars, url
         assert all(re.search(r'aria-label="[^"]+"', attributes) for attributes in bars), url
+
+
+async def test_a_collectivity_has_its_own_address_and_its_first_one_still_works(client: Client, db: Database) -> None:
+    await ait_melloul(db)
+    current = await client.http.get("/c/ait-melloul?lang=fr")
+    first = await client.http.get("/?collectivity=ait-melloul&lang=fr")
+    assert current.status_code == first.status_code == 200
+    assert "Plan d&#39;ouverture de la commune d&#39;Aït Melloul 2024-2025" in current.text
+    assert current.text.count("<article") == first.text.count("<article") == 7
+    # Each page's language links stay on that page.
+    assert 'href="?lang=ar"' in current.text
+    assert 'href="?collectivity=ait-melloul&amp;lang=ar"' in first.text
+
+
+async def test_an_unknown_collectivity_address_is_a_404_page(client: Client, db: Database) -> None:
+    for path in ("/c/nowhere", "/c/" + "x" * 300, "/c/%D8%A3%D9%8A%D8%AA"):
+        response = await client.http.get(path)
+        assert response.status_code == 404
+        assert "<html" in response.text

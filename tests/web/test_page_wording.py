@@ -85,4 +85,4 @@ async def test_dates_on_the_plan_page_are_in_the_readers_language(client: Client
 async def test_the_tamazight_page_marks_its_french_words(client: Client, db: Database) -> None:
     await small_plan(db)
     page = (await client.http.get("/?collectivity=tiznit&lang=zgh")).text
-    assert '<a href="?lang=zgh" lang="fr" dir="ltr">Toutes les collectivités</a>' in page
+    assert '<a href="/?lang=zgh" lang="fr" dir="ltr">Toutes les collectivités</a>' in page

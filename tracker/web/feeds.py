@@ -37,7 +37,7 @@ from tracker.errors import BadInput
 from tracker.events import envelopes
 from tracker.ids import decode_id
 from tracker.models import ActionPlan, Collectivity, OutboxEvent
-from tracker.web import dashboard
+from tracker.web.pages import rendering
 
 ATOM = "http://www.w3.org/2005/Atom"
 PAGE = 50
@@ -255,14 +255,14 @@ def _page(
             "at": _iso(moment(event)),
             "day": moment(event).date().isoformat(),
             "text": messages.sentence(envelope, lang),
-            "attributes": dashboard.own_language(messages.sentence_language(envelope, lang), lang),
+            "attributes": rendering.own_language(messages.sentence_language(envelope, lang), lang),
             "link": envelope.dashboard_url,
         }
         for event, envelope in zip(events, shown, strict=True)
     ]
-    return dashboard.TEMPLATES.get_template("feed.html").render(
-        **dashboard.render_context(lang),
-        title={"text": title, "attributes": dashboard.own_language(title_lang, lang)},
+    return rendering.TEMPLATES.get_template("feed.html").render(
+        **rendering.render_context(lang),
+        title={"text": title, "attributes": rendering.own_language(title_lang, lang)},
         feed_url=feed_url,
         dashboard_url=dashboard_url,
         next_url=next_url,

@@ -1,7 +1,6 @@
-"""The public dashboard (`GET /`): the network, or one collectivity's plan, in ar, fr, en or zgh.
-
-It reads through the GraphQL schema itself, with the reader's (anonymous) rights: the page shows
-exactly what the API would show them.
+"""What every public page shares: the templates, the reader's language, its words, and reading
+through the GraphQL schema with the reader's (anonymous) rights, so that a page shows exactly what
+the API would show them.
 """
 
 from __future__ import annotations
@@ -10,7 +9,6 @@ import functools
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
 
 from jinja2 import Environment, FileSystemLoader, pass_context, select_autoescape
 from jinja2.runtime import Context as TemplateContext
@@ -30,7 +28,7 @@ from tracker.web.unavailable import RETRY_AFTER_SECONDS, database_answers, has_c
 MAX_SLUG_LENGTH = 80
 
 TEMPLATES = Environment(
-    loader=FileSystemLoader(Path(__file__).with_name("templates")),
+    loader=FileSystemLoader(Path(__file__).parent.parent / "templates"),
     autoescape=select_autoescape(["html"]),
     trim_blocks=True,
     lstrip_blocks=True,
@@ -117,73 +115,44 @@ def _gettext_callables(words: wording.Wording) -> dict[str, Callable[..., str]]:
     return {"gettext": gettext, "_": gettext, "ngettext": ngettext, "pgettext": pgettext, "npgettext": npgettext}
 
 
-NETWORK = """
-query Dashboard($lang: String) {
-  network { collectivityCount planCount commitmentCount milestoneCount overdueMilestoneCount meanProgress }
-  collectivities(first: 100) {
-    totalCount
-    edges { node { slug kind name(lang: $lang) currentPlan { title(lang: $lang) progress } } }
-  }
-}
-"""
-PLAN = """
-query Plan($slug: String!, $lang: String) {
-  collectivity(slug: $slug) {
-    slug name(lang: $lang)
-    currentPlan {
-      title(lang: $lang) progress period { start end }
-      commitments(first: 100) { edges { node {
-        reference title(lang: $lang) status progress
-        milestones(first: 100) { edges { node { title(lang: $lang) dueOn status isOverdue } } }
-        indicators(first: 20) { edges { node {
-          name(lang: $lang) unit baseline target direction progress latest { value }
-        } } }
-      } } }
-    }
-  }
-}
-"""
-
-
-def _error_page(lang: str, message: str, status_code: int, headers: dict[str, str] | None = None) -> HTMLResponse:
+def error_page(lang: str, message: str, status_code: int, headers: dict[str, str] | None = None) -> HTMLResponse:
     """A page that says only what went wrong, in the reader's language."""
     words = wording.for_language(lang)
     heading = Markup("<h1{}>{}</h1>").format(own_language(words.language_of(message), lang), words.gettext(message))
     return HTMLResponse(heading, status_code=status_code, headers=headers)
 
 
-def _known_form(slug: str) -> bool:
+def known_slug(slug: str) -> bool:
     """Whether `slug` could name a collectivity; any other value is unknown without asking."""
     return len(slug) <= MAX_SLUG_LENGTH and SLUG.match(slug) is not None
 
 
-async def dashboard(request: Request) -> Response:
-    settings = request.app.state.settings
+def reader_language(request: Request) -> str:
+    """`?lang=` when it is a well-formed tag, then Accept-Language, then the fallback order."""
     requested = request.query_params.get("lang")
     if requested is not None and not i18n.is_valid_tag(requested):
         requested = None
-    lang = i18n.preference(requested, i18n.parse_accept_language(request.headers.get("accept-language")))[0]
-    slug = request.query_params.get("collectivity")
-    data: dict[str, Any] = {}
-    if not slug or _known_form(slug):
-        context = Context(db=request.app.state.db, settings=settings, principal=ANONYMOUS, accept_languages=(lang,))
-        document, variables = (PLAN, {"slug": slug, "lang": lang}) if slug else (NETWORK, {"lang": lang})
-        try:
-            result = await request.app.state.schema.execute(document, variable_values=variables, context_value=context)
-        finally:
-            await context.close()
-        if result.errors:
-            busy = has_code(result.errors, ErrorCode.UNAVAILABLE)
-            if not busy and await database_answers(request.app.state.db):
-                return _error_page(lang, wording.N_("Internal error"), 500)
-            return _error_page(lang, wording.N_("Service unavailable"), 503, {"Retry-After": str(RETRY_AFTER_SECONDS)})
-        data = result.data or {}
-    status_code = 404 if slug and data.get("collectivity") is None else 200
-    html = TEMPLATES.get_template("dashboard.html").render(
-        **render_context(lang),
-        languages=LANGUAGE_NAMES,
-        # A slug of no known form is shown as the not-found page, cut short and URL-quoted.
-        slug=slug if not slug or _known_form(slug) else quote(slug[:MAX_SLUG_LENGTH], safe=""),
-        data=data,
+    return i18n.preference(requested, i18n.parse_accept_language(request.headers.get("accept-language")))[0]
+
+
+async def read(request: Request, document: str, variables: dict[str, Any], lang: str) -> dict[str, Any] | Response:
+    """The `data` of `document` for an anonymous reader, or the error page to answer instead: 503
+    with Retry-After when the database is down or busy, 500 for anything else."""
+    context = Context(
+        db=request.app.state.db, settings=request.app.state.settings, principal=ANONYMOUS, accept_languages=(lang,)
     )
+    try:
+        result = await request.app.state.schema.execute(document, variable_values=variables, context_value=context)
+    finally:
+        await context.close()
+    if result.errors:
+        busy = has_code(result.errors, ErrorCode.UNAVAILABLE)
+        if not busy and await database_answers(request.app.state.db):
+            return error_page(lang, wording.N_("Internal error"), 500)
+        return error_page(lang, wording.N_("Service unavailable"), 503, {"Retry-After": str(RETRY_AFTER_SECONDS)})
+    return result.data or {}
+
+
+def render(template: str, lang: str, *, status_code: int = 200, **values: Any) -> HTMLResponse:
+    html = TEMPLATES.get_template(template).render(**render_context(lang), languages=LANGUAGE_NAMES, **values)
     return HTMLResponse(html, status_code=status_code)
