@@ -215,6 +215,7 @@ class Scheduler:
                     return
                 if dispatched:
                     log.debug("dispatched %d event(s)", dispatched)
+                if self.dispatcher.take_queued():  # the events matched subscriptions: deliveries are due
                     self.deliveries.poke()
         finally:
             self._dispatching = False

@@ -96,7 +96,21 @@ async def locked_with_plan(
     writer the lock waited for may have changed them), the commitment as it was (what a change
     reads of it, its plan, does not change). The row changed by a mutation is read under the lock,
     so that what the mutation saw before the change (its audit, the counts it moves) is exact."""
-    row = (await _run(session, _LOCKED[model], key=key)).first()
+    return await _with_plan(session, _LOCKED[model], model, key, field)
+
+
+async def read_with_plan(
+    session: AsyncSession, model: type[Child], key: uuid.UUID, *, field: str = "id"
+) -> tuple[ActionPlan, Commitment, Child]:
+    """`locked_with_plan` without the locks: for a change that may turn out to change nothing,
+    which then neither waits for the plan's writers nor makes the next one wait."""
+    return await _with_plan(session, _READ[model], model, key, field)
+
+
+async def _with_plan(
+    session: AsyncSession, statement: Any, model: type[Child], key: uuid.UUID, field: str
+) -> tuple[ActionPlan, Commitment, Child]:
+    row = (await _run(session, statement, key=key)).first()
     if row is None:
         raise NotFound(f"no {model.__name__} with this id", field=field)
     plan, commitment, child = row
@@ -106,20 +120,20 @@ async def locked_with_plan(
     return plan, commitment, child
 
 
-def _locked(model: type[Child]) -> Any:
+def _read(model: type[Child]) -> Any:
     """Built once per model, with a bind parameter (see the refresh's statements below)."""
     return (
         wide_select(ActionPlan, Commitment, model)
         .join(Commitment, col(Commitment.plan_id) == col(ActionPlan.id))
         .join(model, col(model.commitment_id) == col(Commitment.id))
         .where(col(model.id) == bindparam("key"))
-        # Locks are taken in the order named: the plan, then its row (as every writer does).
-        .with_for_update(of=[ActionPlan, model], key_share=True)
         .execution_options(populate_existing=True)
     )
 
 
-_LOCKED: dict[type[Any], Any] = {Milestone: _locked(Milestone), Indicator: _locked(Indicator)}
+_READ: dict[type[Any], Any] = {Milestone: _read(Milestone), Indicator: _read(Indicator)}
+# Locks are taken in the order named: the plan, then its row (as every writer does).
+_LOCKED = {model: read.with_for_update(of=[ActionPlan, model], key_share=True) for model, read in _READ.items()}
 
 
 @dataclass(frozen=True, slots=True)

@@ -284,6 +284,7 @@ async def fan_out(session: AsyncSession, events: Sequence[OutboxEvent]) -> None:
             index_elements=["subscription_id", "event_id"]
         )
         await session.exec(statement, params=rows)
+        queue_work(session)  # deliveries to send once the dispatch commits
 
 
 def next_delay(attempt: int, retry_after: float | None, rng: random.Random) -> timedelta | None:
