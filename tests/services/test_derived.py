@@ -42,11 +42,25 @@ async def test_a_milestone_update_runs_as_many_statements_in_a_plan_of_3_or_300_
     few = await _statements_of_a_milestone_update(db, 3)
     many = await _statements_of_a_milestone_update(db, 300)
     assert few == many
-    # 11: one read of the milestone, its commitment and its plan (locked); the update, its audit
-    # rows and its events; two statements each for its commitment and its plan; one moving the
-    # plan's counts; the commitment's progress_changed event; the NOTIFY. SQLite counts two more,
-    # its transaction's own BEGIN IMMEDIATE (tracker/db.py) among them.
-    assert many <= (13 if db.dialect == "sqlite" else 11)
+    # 12: two reads of the milestone, its commitment and its plan (the first unlocked, to find
+    # whether anything changes; the second locked); the update, its audit rows and its events;
+    # two statements each for its commitment and its plan; one moving the plan's counts; the
+    # commitment's progress_changed event; the NOTIFY. SQLite counts two more, its transaction's
+    # own BEGIN IMMEDIATE (tracker/db.py) among them.
+    assert many <= (14 if db.dialect == "sqlite" else 12)
+
+
+async def test_a_milestone_update_that_changes_nothing_reads_once_and_writes_nothing(db: Database) -> None:
+    _plan, made = await small_plan(db)
+    milestone_id = await _milestone_of(db, made[0])
+    async with db.reader() as session:
+        milestone = await session.get(Milestone, milestone_id)
+    assert milestone is not None
+    with count_statements(db) as counter:
+        async with db.transaction() as session:
+            await milestones.update_milestone(session, actor=SYSTEM, id=milestone_id, status=milestone.status)
+    # The read, unlocked: nothing for the plan's writers to wait for (SQLite counts its BEGIN).
+    assert counter.count == (2 if db.dialect == "sqlite" else 1)
 
 
 async def test_a_milestone_update_moves_its_commitment_plan_and_counts(db: Database) -> None:
@@ -237,6 +251,52 @@ async def test_measurements_recorded_out_of_order_keep_the_latest_and_progress_r
             assert row is not None and kept is not None
             stored.append((row.latest_value, row.progress, kept.progress))
     assert stored == [(4.0, 40.0, 40.0), (4.0, 40.0, 40.0), (6.0, 60.0, 60.0), (10.0, 100.0, 100.0)]
+
+
+async def _measured_indicator(db: Database) -> uuid.UUID:
+    _plan, (commitment,) = await small_plan(db)
+    async with db.transaction() as session:
+        await milestones.delete_milestone(session, actor=SYSTEM, id=await _milestone_of(db, commitment))
+        indicator = await indicators.create_indicator(
+            session, actor=SYSTEM, commitment_id=commitment.id, name={"fr": "Taux"}, unit="%", baseline=0, target=10
+        )
+    return indicator.id
+
+
+async def _record(db: Database, indicator_id: uuid.UUID, value: float, observed_at: datetime) -> int:
+    """Records a measurement; returns how many statements its transaction ran."""
+    with count_statements(db) as counter:
+        async with db.transaction() as session:
+            await indicators.record_measurement(
+                session, actor=SYSTEM, indicator_id=indicator_id, value=value, observed_at=observed_at
+            )
+    return counter.count
+
+
+async def test_a_measurement_tied_with_the_latest_but_recorded_before_it_leaves_the_latest(db: Database) -> None:
+    """The stored latest was recorded later (another replica's clock ahead): a new measurement
+    observed at the same time comes before it in the order, and changes nothing derived."""
+    indicator_id = await _measured_indicator(db)
+    observed_at = datetime(2024, 5, 10, tzinfo=UTC)
+    await _record(db, indicator_id, 4.0, observed_at)
+    await _corrupt(
+        db, "UPDATE measurement SET created_at = '2100-01-01 00:00:00' WHERE indicator_id = :id", id=indicator_id
+    )
+    await _record(db, indicator_id, 9.0, observed_at)
+    async with db.reader() as session:
+        row = await session.get(Indicator, indicator_id)
+    assert row is not None and (row.latest_value, row.progress) == (4.0, 40.0)
+    await assert_no_drift(db)
+
+
+async def test_a_measurement_tied_with_the_latest_runs_as_many_statements_as_a_later_one(db: Database) -> None:
+    """A tie is settled inside the update of the indicator, not by reading its history again."""
+    indicator_id = await _measured_indicator(db)
+    await _record(db, indicator_id, 4.0, datetime(2024, 5, 10, tzinfo=UTC))
+    later = await _record(db, indicator_id, 4.0, datetime(2024, 5, 11, tzinfo=UTC))
+    tied = await _record(db, indicator_id, 4.0, datetime(2024, 5, 11, tzinfo=UTC))
+    assert tied == later
+    await assert_no_drift(db)
 
 
 async def test_check_lists_overdue_figures_changed_outside_the_services_and_rebuild_recounts_them(db: Database) -> None:

@@ -18,6 +18,7 @@ from tracker import i18n
 from tracker.access import Principal
 from tracker.db import Database, on_commit
 from tracker.errors import BadInput
+from tracker.events.outbox import queued_work
 from tracker.services.common import today
 from tracker.settings import Settings
 
@@ -109,14 +110,16 @@ class Context:
         changes nothing either way)."""
         if self.transaction is None:
             async with self.db.transaction() as session:
-                if self.after_commit is not None:
-                    on_commit(session, self.after_commit)
                 yield session
+                self._wake_after_commit(session)
             return
         async with self._lock, self.transaction.begin_nested():
-            if self.after_commit is not None:
-                on_commit(self.transaction, self.after_commit)
             yield self.transaction
+            self._wake_after_commit(self.transaction)
+
+    def _wake_after_commit(self, session: AsyncSession) -> None:
+        if self.after_commit is not None and queued_work(session):
+            on_commit(session, self.after_commit)
 
     @property
     def loaders(self) -> Loaders:

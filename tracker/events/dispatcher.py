@@ -15,6 +15,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from tracker.db import Database
+from tracker.events.outbox import queued_work
 from tracker.models import OutboxEvent
 from tracker.models.base import utcnow
 
@@ -33,6 +34,9 @@ class Dispatcher:
         self.db = db
         self.consumers = list(consumers)
         self.after_commit = list(after_commit)
+        # Whether a dispatch since `take_queued` gave the consumers work to do after its commit
+        # (`tracker.events.outbox.queue_work`: webhook deliveries to send).
+        self._queued = False
 
     async def dispatch_once(self, limit: int = BATCH) -> int:
         """Dispatch one batch; returns how many events it handled."""
@@ -59,12 +63,23 @@ class Dispatcher:
             if self.db.dialect == "postgresql":
                 # Delivered when this transaction commits: wakes the live-event hubs of all replicas.
                 await session.exec(text(f"NOTIFY {CHANNEL}"))  # type: ignore[call-overload]
+            queued = queued_work(session)
+        self._queued = self._queued or queued
         for callback in self.after_commit:
             callback()
         return len(events)
 
+    def take_queued(self) -> bool:
+        """Whether a dispatch since the last call queued work for after its commit."""
+        queued, self._queued = self._queued, False
+        return queued
+
     async def drain(self) -> int:
+        """Dispatch until a batch comes back short: what commits after that batch's claim is for
+        the wake-up its commit sends (or the next tick), not for one more empty claim here."""
         total = 0
-        while handled := await self.dispatch_once():
+        while True:
+            handled = await self.dispatch_once()
             total += handled
-        return total
+            if handled < BATCH:
+                return total

@@ -17,6 +17,20 @@ from tracker.events.types import AUDITED, EventType
 from tracker.models import AuditEntry, OutboxEvent
 
 _LOADING = "tracker.events.loading"
+_QUEUED = "tracker.events.queued"
+
+
+def queue_work(session: AsyncSession) -> None:
+    """The transaction gives the dispatcher or the webhook deliveries something to do once it
+    commits (an event, a delivery made due): see `queued_work`."""
+    session.info[_QUEUED] = True
+
+
+def queued_work(session: AsyncSession) -> bool:
+    """Whether the transaction queued work (`queue_work`): a mutation that did not (it changed
+    nothing, or nothing that is announced) wakes neither the dispatcher nor the deliveries, which
+    would only find nothing to do. Their ticks remain the safety net."""
+    return bool(session.info.get(_QUEUED))
 
 
 @contextmanager
@@ -107,6 +121,7 @@ def emit(
     )
     session.add(event)
     note_change(session, collectivity_id)
+    queue_work(session)
     if type in AUDITED:
         record_audit(
             session,

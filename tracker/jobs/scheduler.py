@@ -36,6 +36,8 @@ TICKS_LOGGER = "apscheduler.executors.default"
 LEADER_RETRY_SECONDS = 15
 # How long shutdown waits for a running tick to end, then for it to end once cancelled.
 SHUTDOWN_GRACE_SECONDS = 5.0
+# How long a wake-up after a commit waits for the commits that follow it (see `Scheduler.wake`).
+WAKE_DELAY_SECONDS = 0.05
 
 
 class Scheduler:
@@ -54,6 +56,7 @@ class Scheduler:
         # (one instance at a time), so the running tick goes round once more instead.
         self._dispatch_again = False
         self._dispatching = False
+        self._wake_pending = False  # a wake-up is on its way (see `wake`)
         self._running: set[asyncio.Task[Any]] = set()  # ticks running now (see `shutdown`)
         self.sources = SourceRunner(db, self.client, holidays=settings.holidays)
         self._scheduler = AsyncIOScheduler(timezone=settings.timezone)
@@ -180,7 +183,16 @@ class Scheduler:
             await connection.close()
 
     def wake(self) -> None:
-        """Run the dispatch and delivery ticks now: a change just committed (the interval is the safety net)."""
+        """Run the dispatch and delivery ticks soon: a change just committed (the interval is the
+        safety net). The wake-ups of a burst of commits coalesce into one dispatch, which claims
+        all their events at once, a moment (`WAKE_DELAY_SECONDS`) after the first."""
+        if not self._scheduler.running or self._wake_pending:
+            return
+        self._wake_pending = True
+        asyncio.get_running_loop().call_later(WAKE_DELAY_SECONDS, self._woken)
+
+    def _woken(self) -> None:
+        self._wake_pending = False
         if not self._scheduler.running:
             return
         self._dispatch_again = True
@@ -203,6 +215,7 @@ class Scheduler:
                     return
                 if dispatched:
                     log.debug("dispatched %d event(s)", dispatched)
+                if self.dispatcher.take_queued():  # the events matched subscriptions: deliveries are due
                     self.deliveries.poke()
         finally:
             self._dispatching = False

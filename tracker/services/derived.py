@@ -38,7 +38,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import Date, bindparam, case, func, literal, union_all, update
+from sqlalchemy import Date, and_, bindparam, case, func, literal, or_, union_all, update
 from sqlalchemy import select as wide_select  # sqlmodel's select types at most four columns
 from sqlalchemy.dialects.postgresql import insert as postgres_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -96,16 +96,21 @@ async def locked_with_plan(
     writer the lock waited for may have changed them), the commitment as it was (what a change
     reads of it, its plan, does not change). The row changed by a mutation is read under the lock,
     so that what the mutation saw before the change (its audit, the counts it moves) is exact."""
-    statement = (
-        wide_select(ActionPlan, Commitment, model)
-        .join(Commitment, col(Commitment.plan_id) == col(ActionPlan.id))
-        .join(model, col(model.commitment_id) == col(Commitment.id))
-        .where(col(model.id) == key)
-        # Locks are taken in the order named: the plan, then its row (as every writer does).
-        .with_for_update(of=[ActionPlan, model], key_share=True)
-        .execution_options(populate_existing=True)
-    )
-    row = (await _run(session, statement)).first()
+    return await _with_plan(session, _LOCKED[model], model, key, field)
+
+
+async def read_with_plan(
+    session: AsyncSession, model: type[Child], key: uuid.UUID, *, field: str = "id"
+) -> tuple[ActionPlan, Commitment, Child]:
+    """`locked_with_plan` without the locks: for a change that may turn out to change nothing,
+    which then neither waits for the plan's writers nor makes the next one wait."""
+    return await _with_plan(session, _READ[model], model, key, field)
+
+
+async def _with_plan(
+    session: AsyncSession, statement: Any, model: type[Child], key: uuid.UUID, field: str
+) -> tuple[ActionPlan, Commitment, Child]:
+    row = (await _run(session, statement, key=key)).first()
     if row is None:
         raise NotFound(f"no {model.__name__} with this id", field=field)
     plan, commitment, child = row
@@ -113,6 +118,22 @@ async def locked_with_plan(
     # mutation's answer finds them there (`session.get`), with the values the refresh gave them.
     session.info.setdefault(_KEPT, []).append(row)
     return plan, commitment, child
+
+
+def _read(model: type[Child]) -> Any:
+    """Built once per model, with a bind parameter (see the refresh's statements below)."""
+    return (
+        wide_select(ActionPlan, Commitment, model)
+        .join(Commitment, col(Commitment.plan_id) == col(ActionPlan.id))
+        .join(model, col(model.commitment_id) == col(Commitment.id))
+        .where(col(model.id) == bindparam("key"))
+        .execution_options(populate_existing=True)
+    )
+
+
+_READ: dict[type[Any], Any] = {Milestone: _read(Milestone), Indicator: _read(Indicator)}
+# Locks are taken in the order named: the plan, then its row (as every writer does).
+_LOCKED = {model: read.with_for_update(of=[ActionPlan, model], key_share=True) for model, read in _READ.items()}
 
 
 @dataclass(frozen=True, slots=True)
@@ -233,6 +254,25 @@ _SET_INDICATOR = (
         latest_measurement_id=bindparam("new_measurement_id"),
     )
 )
+# An exact tie of observation times goes to the order's next keys (`latest_first`): the new
+# measurement becomes the latest unless the stored one was recorded after it. Decided in the
+# update itself, which runs after the lock and so sees the stored latest as committed.
+_RECORDED_LATER = (
+    wide_select(_M.c.id)
+    .where(
+        _M.c.id == _I.c.latest_measurement_id,
+        or_(
+            _M.c.created_at > bindparam("new_created_at", type_=_M.c.created_at.type),
+            and_(
+                _M.c.created_at == bindparam("new_created_at", type_=_M.c.created_at.type),
+                _M.c.id > bindparam("new_measurement_id", type_=_M.c.id.type),
+            ),
+        ),
+    )
+    .correlate(_I)
+    .exists()
+)
+_SET_INDICATOR_UNLESS_LATER = _SET_INDICATOR.where(~_RECORDED_LATER)
 _COMMITMENT_SUMS = (
     wide_select(_C.c.status, _C.c.progress, *_weight_sums(_MS))
     .select_from(_C.outerjoin(_MS, _MS.c.commitment_id == _C.c.id))
@@ -335,12 +375,11 @@ async def _add_measurement(session: AsyncSession, indicator: Indicator, measurem
     """The indicator's stored latest measurement and progress once `measurement` is added; whether
     its progress moved. The stored values were read under the plan's lock, so they are those of
     every measurement but the new one: the new one is the latest if it was observed later (an
-    exact tie goes to the order's other keys, in SQL), and the progress follows from the latest."""
+    exact tie goes to the order's other keys, in the update's condition), and the progress
+    follows from the latest. One statement at most, whatever the indicator's history."""
     before = indicator.progress
     latest = indicator.latest_observed_at
-    if latest is not None and measurement.observed_at == latest:
-        await _refresh_indicator(session, indicator.id)
-        return indicator.progress != before
+    tie = latest is not None and measurement.observed_at == latest
     if latest is not None and measurement.observed_at < latest:
         return False  # an older observation: the latest, and so the progress, stay
     after = progress.indicator_progress(baseline=indicator.baseline, target=indicator.target, latest=measurement.value)
@@ -350,15 +389,18 @@ async def _add_measurement(session: AsyncSession, indicator: Indicator, measurem
         "latest_observed_at": measurement.observed_at.astimezone(UTC),
         "latest_measurement_id": measurement.id,
     }
-    await _run(
+    result = await _run(
         session,
-        _SET_INDICATOR,
+        _SET_INDICATOR_UNLESS_LATER if tie else _SET_INDICATOR,
         indicator_id=indicator.id,
         new_progress=after,
         new_value=measurement.value,
         new_observed_at=values["latest_observed_at"],
         new_measurement_id=measurement.id,
+        **({"new_created_at": measurement.created_at} if tie else {}),
     )
+    if tie and result.rowcount == 0:
+        return False  # the stored latest was recorded later: it stays
     _set_loaded(session, Indicator, indicator.id, **values)
     return after != before
 

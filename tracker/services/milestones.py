@@ -116,21 +116,32 @@ async def update_milestone(
     status: WorkStatus | str | _Unset = UNSET,
     completed_on: date | _Unset | None = UNSET,
 ) -> Milestone:
-    plan, commitment, milestone = await derived.locked_with_plan(session, Milestone, id)
+
+    def change(plan: ActionPlan, milestone: Milestone) -> dict[str, dict[str, object]]:
+        before = camel_snapshot(milestone, FIELDS)
+        if not isinstance(title, _Unset):
+            milestone.title = clean_translations(title, field="title", required=True)
+        if not isinstance(due_on, _Unset):
+            check_due_on(plan, due_on)
+            milestone.due_on = due_on
+        if not isinstance(weight, _Unset):
+            milestone.weight = check_weight(weight)
+        if not isinstance(status, _Unset):
+            milestone.status = enum_value(WorkStatus, status, field="status")
+        settle_completion(milestone, completed_on)
+        return camel_changes(before, camel_snapshot(milestone, FIELDS))
+
+    # First without the plan's lock: a change to what the milestone already is (a form sent
+    # again, a retry) writes nothing, and then takes no lock that the plan's writers would wait for.
+    plan, commitment, milestone = await derived.read_with_plan(session, Milestone, id)
     ensure_can_edit(actor, plan.collectivity_id)
-    before = camel_snapshot(milestone, FIELDS)
+    if not change(plan, milestone):
+        return milestone
+    # A change: made again from the row as it is once locked (a writer may have changed it since).
+    session.expire(milestone)
+    plan, commitment, milestone = await derived.locked_with_plan(session, Milestone, id)
     status_before = milestone.status
-    if not isinstance(title, _Unset):
-        milestone.title = clean_translations(title, field="title", required=True)
-    if not isinstance(due_on, _Unset):
-        check_due_on(plan, due_on)
-        milestone.due_on = due_on
-    if not isinstance(weight, _Unset):
-        milestone.weight = check_weight(weight)
-    if not isinstance(status, _Unset):
-        milestone.status = enum_value(WorkStatus, status, field="status")
-    settle_completion(milestone, completed_on)
-    changed = camel_changes(before, camel_snapshot(milestone, FIELDS))
+    changed = change(plan, milestone)
     if not changed:
         return milestone
     touch(milestone)

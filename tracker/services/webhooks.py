@@ -28,7 +28,7 @@ from integrations.webhooks.transport import Outcome, Verdict
 from tracker import i18n
 from tracker.access import SYSTEM, Principal, ensure_admin, ensure_can_edit
 from tracker.errors import BadInput, Conflict
-from tracker.events.outbox import emit
+from tracker.events.outbox import emit, queue_work
 from tracker.events.types import EventType
 from tracker.models import (
     ActionPlan,
@@ -200,6 +200,7 @@ async def update_subscription(
             subscription.paused_until = None
     touch(subscription)
     session.add(subscription)
+    queue_work(session)  # switched back on: its due deliveries go out now
     return subscription
 
 
@@ -283,6 +284,7 @@ async def fan_out(session: AsyncSession, events: Sequence[OutboxEvent]) -> None:
             index_elements=["subscription_id", "event_id"]
         )
         await session.exec(statement, params=rows)
+        queue_work(session)  # deliveries to send once the dispatch commits
 
 
 def next_delay(attempt: int, retry_after: float | None, rng: random.Random) -> timedelta | None:
@@ -556,6 +558,7 @@ async def queue_test_delivery(
     )
     session.add(delivery)
     await session.flush()
+    queue_work(session)
     return delivery
 
 
@@ -568,6 +571,7 @@ async def redeliver(session: AsyncSession, *, actor: Principal, delivery_id: uui
     delivery.next_attempt_at = utcnow()
     touch(delivery)
     session.add(delivery)
+    queue_work(session)
     return delivery
 
 
@@ -593,4 +597,5 @@ async def recover(session: AsyncSession, *, actor: Principal, subscription_id: u
         delivery.next_attempt_at = now
         touch(delivery)
         session.add(delivery)
+    queue_work(session)
     return len(failed)
