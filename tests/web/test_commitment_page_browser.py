@@ -3,17 +3,15 @@ axe-core in Arabic and French, on a desktop and a phone."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
 from axe_playwright_python.async_playwright import Axe
-from playwright.async_api import Browser, async_playwright
+from playwright.async_api import Browser
 
 from tests.support.builders import ait_melloul
 from tests.support.loopback import serve
-from tests.web.test_dashboard_browser import CHROMIUM, FLAGS
 from tracker.app import create_app
 from tracker.db import Database
 from tracker.settings import Settings
@@ -26,16 +24,6 @@ WIDTHS = {"desktop": 1280, "phone": 390}
 FIRST_COMMITMENT = """
 query { collectivity(slug: "ait-melloul") { currentPlan { commitments(first: 1) { nodes { id } } } } }
 """
-
-
-@pytest.fixture
-async def browser() -> AsyncIterator[Browser]:
-    async with async_playwright() as playwright:
-        chromium = await playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=FLAGS)
-        try:
-            yield chromium
-        finally:
-            await chromium.close()
 
 
 @pytest.mark.parametrize("lang", ["ar", "fr"])
