@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import re
 import uuid
 
 from tests.support.accountability import place_with_body
@@ -28,6 +29,12 @@ async def _page(client: Client, commitment_id: str, lang: str = "fr") -> str:
     response = await client.http.get(f"/commitments/{commitment_id}?lang={lang}")
     assert response.status_code == 200, response.text
     return response.text
+
+
+def _first_number(pattern: str, page: str) -> float:
+    match = re.search(pattern, page)
+    assert match is not None, pattern
+    return float(match.group(1))
 
 
 async def test_the_demo_commitment_shows_every_section(client: Client, db: Database) -> None:
@@ -56,6 +63,21 @@ async def test_the_progress_bar_has_an_accessible_name(client: Client, db: Datab
     assert 'role="progressbar" aria-label="Avancement\u00a0: AM-1"' in page
 
 
+async def test_a_commitment_whose_milestones_are_all_completed_says_it_awaits_confirmation(
+    client: Client, db: Database
+) -> None:
+    place = await place_with_body(db)
+    await client.data(
+        'mutation($id: ID!) { updateMilestone(input: {id: $id, status: COMPLETED, completedOn: "2024-06-20"}) '
+        "{ milestone { id } } }",
+        {"id": place.milestone_id},
+        admin=True,
+    )
+    page = await _page(client, place.commitment_id)
+    assert "Tous les jalons sont réalisés, en attente de confirmation" in page
+    assert 'aria-valuenow="100"' in page
+
+
 async def test_milestones_are_drawn_on_a_timeline_and_listed_as_text(client: Client, db: Database) -> None:
     page = await _page(client, await _demo_commitment(client, db))
     assert '<svg class="timeline"' in page
@@ -65,6 +87,15 @@ async def test_milestones_are_drawn_on_a_timeline_and_listed_as_text(client: Cli
     assert page.count('<rect class="late"') == 1  # the demo's open milestone was due in September 2025
     assert "31 mars 2024" in page  # the first due date, in words
     assert "réalisé le 21 mars 2024" in page
+
+
+async def test_time_runs_right_to_left_on_an_arabic_page(client: Client, db: Database) -> None:
+    commitment_id = await _demo_commitment(client, db)
+    for lang, later_is_right in (("fr", True), ("ar", False)):
+        page = await _page(client, commitment_id, lang)
+        today = _first_number(r'<line class="now" x1="([0-9.]+)"', page)
+        first_due = _first_number(r'<circle class="done" cx="([0-9.]+)"', page)
+        assert (today > first_due) is later_is_right, lang
 
 
 async def test_each_indicator_has_a_chart_and_its_direction_spelled_out(client: Client, db: Database) -> None:
