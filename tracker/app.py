@@ -41,6 +41,7 @@ from tracker.web.health import healthz, readyz
 from tracker.web.idempotency import Idempotency, transaction_of
 from tracker.web.json_errors import http_error
 from tracker.web.limits import RequestLimits
+from tracker.web.pages.commitment import commitment_page
 from tracker.web.pages.network import network_page
 from tracker.web.pages.plan import plan_page
 from tracker.web.persisted_http import PersistedReads
@@ -156,6 +157,7 @@ def create_app(
             WebSocketRoute("/graphql", graphql),
             Route("/", network_page),
             Route("/c/{slug}", plan_page),
+            Route("/commitments/{commitment_id}", commitment_page),
             Route("/feeds/{slug}.atom", feed),
             Route("/feeds/{slug}/{plan}.atom", feed),
             Route("/feeds/{slug}.ics", calendar),

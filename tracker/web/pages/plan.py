@@ -17,7 +17,7 @@ query Plan($slug: String!, $lang: String) {
     currentPlan {
       title(lang: $lang) progress period { start end }
       commitments(first: 100) { edges { node {
-        reference title(lang: $lang) status progress
+        id reference title(lang: $lang) status progress
         milestones(first: 100) { edges { node { title(lang: $lang) dueOn status isOverdue } } }
         indicators(first: 20) { edges { node {
           name(lang: $lang) unit baseline target direction progress latest { value }

@@ -1,0 +1,53 @@
+"""A commitment's page in a real browser (Debian's Chromium driven by Playwright), checked by
+axe-core in Arabic and French, on a desktop and a phone."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+from axe_playwright_python.async_playwright import Axe
+from playwright.async_api import Browser
+
+from tests.support.builders import ait_melloul
+from tests.support.loopback import serve
+from tracker.app import create_app
+from tracker.db import Database
+from tracker.settings import Settings
+
+pytestmark = pytest.mark.slow
+
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+WCAG = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]}}
+WIDTHS = {"desktop": 1280, "phone": 390}
+FIRST_COMMITMENT = """
+query { collectivity(slug: "ait-melloul") { currentPlan { commitments(first: 1) { nodes { id } } } } }
+"""
+
+
+@pytest.mark.parametrize("lang", ["ar", "fr"])
+@pytest.mark.parametrize("device", list(WIDTHS))
+async def test_the_commitment_page_is_accessible_self_contained_and_fits_a_phone(
+    settings: Settings, db: Database, browser: Browser, lang: str, device: str
+) -> None:
+    await ait_melloul(db)
+    app = create_app(settings.model_copy(update={"scheduler_enabled": False}))
+    with serve(app, lifespan="on") as base_url:
+        page = await browser.new_page(viewport={"width": WIDTHS[device], "height": 900})
+        hosts: set[str] = set()
+        page.on("request", lambda request: hosts.add(urlsplit(request.url).netloc))
+        await page.goto(f"{base_url}/?collectivity=ait-melloul&lang={lang}")
+        # From the plan page, as a reader would: the commitment's heading links its permalink.
+        await page.locator("article h4 a").first.click()
+        await page.wait_for_selector("svg.timeline")
+        assert "/commitments/" in page.url
+        assert await page.get_attribute("html", "lang") == lang
+        assert await page.get_attribute("html", "dir") == ("rtl" if lang == "ar" else "ltr")
+        assert await page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+        results = await Axe().run(page, options=WCAG)
+        ARTIFACTS.mkdir(exist_ok=True)
+        await page.screenshot(path=str(ARTIFACTS / f"commitment-{lang}-{device}.png"), full_page=True)
+        await page.close()
+    assert results.violations_count == 0, results.generate_report()
+    assert hosts == {urlsplit(base_url).netloc}
