@@ -11,6 +11,18 @@ if body_file and body_file ~= "" then
   f:close()
 end
 wrk.headers["Content-Type"] = "application/json"
+-- A second body sent every other time (a write that would otherwise change nothing after its first).
+local alternate_file = os.getenv("BENCH_ALT_BODY_FILE")
+if alternate_file and alternate_file ~= "" then
+  local f = assert(io.open(alternate_file, "rb"))
+  local bodies = {wrk.body, f:read("*a")}
+  f:close()
+  local sent = 0
+  request = function()
+    sent = sent + 1
+    return wrk.format(nil, nil, nil, bodies[sent % 2 + 1])
+  end
+end
 if headers_file and headers_file ~= "" then
   for line in io.lines(headers_file) do
     local name, value = line:match("^([^:]+):%s*(.*)$")

@@ -38,7 +38,7 @@ import urllib.parse
 import urllib.request
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -55,6 +55,8 @@ LUA = ROOT / "bench" / "request.lua"
 BIN = Path(sys.executable).parent
 SERVER = "postgresql+psycopg://postgres@127.0.0.1:5432"
 LOG_STATEMENTS = "options=-c%20log_statement%3Dall"
+# The status UpdateMilestone sets every other time, beside peer.DEFAULT_STATUS.
+ALTERNATE_STATUS = "NOT_STARTED"
 
 
 def database_url(size: int) -> str:
@@ -227,6 +229,8 @@ class Request:
     url: str
     body: bytes | None = None
     headers: dict[str, str] = field(default_factory=dict)
+    # Sent every other time instead of `body` (wrk alternates them).
+    alternate: bytes | None = None
 
     @property
     def method(self) -> str:
@@ -243,8 +247,12 @@ class Request:
             return error.code, error.read(), dict(error.headers)
 
 
+def _body(query: str, variables: dict[str, Any]) -> bytes:
+    return json.dumps({"query": query, "variables": variables}).encode()
+
+
 def post(url: str, query: str, variables: dict[str, Any], headers: dict[str, str] | None = None) -> Request:
-    return Request(url, json.dumps({"query": query, "variables": variables}).encode(), headers or {})
+    return Request(url, _body(query, variables), headers or {})
 
 
 def get_persisted(url: str, text: str, variables: dict[str, Any]) -> Request:
@@ -260,6 +268,9 @@ def wrk(request: Request, *, connections: int, seconds: float) -> dict[str, Any]
         if request.body is not None:
             (Path(folder) / "body.json").write_bytes(request.body)
             env["BENCH_BODY_FILE"] = str(Path(folder) / "body.json")
+        if request.alternate is not None:
+            (Path(folder) / "alternate.json").write_bytes(request.alternate)
+            env["BENCH_ALT_BODY_FILE"] = str(Path(folder) / "alternate.json")
         if request.headers:
             lines = "".join(f"{name}: {value}\n" for name, value in request.headers.items())
             (Path(folder) / "headers.txt").write_text(lines)
@@ -411,6 +422,14 @@ def bench_pair(pair: Pair, subject: Subject, servers: Servers, size: int, args: 
         sides["tracker"] = (servers.uncached, post(url, pair.ours, ours))
         sides["tracker_editor"] = (servers.uncached, post(url, pair.ours, ours, servers.editor))
     theirs = post(servers.postgraphile.url, pair.theirs, pair.peer_variables(subject))
+    if pair.name == "UpdateMilestone":
+        # Setting the same status again and again changes the milestone only once, and the tracker
+        # writes nothing for an update that changes nothing: each side alternates two statuses.
+        back = {**ours, "input": {**ours["input"], "status": ALTERNATE_STATUS}}
+        tracker_server, tracker_request = sides["tracker"]
+        sides["tracker"] = (tracker_server, replace(tracker_request, alternate=_body(pair.ours, back)))
+        their_back = peer.variables(pair.name, {**subject.for_peer(), "status": ALTERNATE_STATUS})
+        theirs = replace(theirs, alternate=_body(pair.theirs, their_back))
     entry: dict[str, Any] = {"write": pair.write, "check": {}, "check_details": {}}
     answers = {side: answer_of(request) for side, (_server, request) in sides.items()}
     their_answer = answer_of(theirs)
