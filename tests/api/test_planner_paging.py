@@ -162,3 +162,27 @@ async def test_a_page_from_the_start_is_one_statement(paths: Paths, world: World
         page = await paths.run(paths.planned, query, {"first": 10, "after": cursor_of(4)})
     assert len(page["data"]["milestones"]["nodes"]) == 10
     assert counter.count == 1
+
+
+ORDERS = ["", "orderBy: DUE_ON_ASC", "orderBy: DUE_ON_DESC", "orderBy: POSITION", "orderBy: $o"]
+
+
+@pytest.mark.parametrize("order", ORDERS)
+async def test_milestones_across_the_network_page_in_the_order_written_or_given(
+    paths: Paths, world: World, order: str
+) -> None:
+    declared = "$f: MilestoneFilter" + (", $o: MilestoneOrder!" if "$o" in order else "")
+    selection = f"totalCount {INFO} nodes {{ id dueOn }}"
+    query = (
+        f'query ({declared}) {{ milestones({order} filter: $f, first: 9, after: "{cursor_of(4)}") {{ {selection} }} }}'
+    )
+    filters: list[dict[str, Any] | None] = [
+        None,
+        {"overdue": True},
+        {"overdue": False, "status": ["COMPLETED", "NOT_STARTED"]},
+        {"dueAfter": "2024-06-01", "dueBefore": "2026-06-30"},
+        {"dueBefore": "2020-01-01"},
+    ]
+    for given in ("DUE_ON_ASC", "DUE_ON_DESC", "POSITION") if "$o" in order else ("",):
+        for found in filters:
+            await _same(paths, query, {"f": found, **({"o": given} if given else {})})

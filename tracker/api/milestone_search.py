@@ -87,8 +87,15 @@ def _where(row: str, to: str, target: planner.Field, plan: planner.Compiler) -> 
 
 
 def _order(to: str, target: planner.Field, plan: planner.Compiler) -> str:
-    descending = plan.argument(target, ("orderBy",), _descending, "boolean")
-    return f"CASE WHEN {descending} THEN {to}.due_on END DESC, {to}.due_on, {to}.id"
+    written = target.source("orderBy")
+    if written is None or not written.startswith("$"):
+        # Known from the document (as the resolver, any order but DUE_ON_DESC is by due date): an
+        # order that the index on due_on gives, so that a page from the start stops reading the
+        # network's milestones at its end.
+        descending = written == MilestoneOrder.DUE_ON_DESC.name
+        return f"{to}.due_on{' DESC' if descending else ''}, {to}.id"
+    by_variable = plan.argument(target, ("orderBy",), _descending, "boolean")
+    return f"CASE WHEN {by_variable} THEN {to}.due_on END DESC, {to}.due_on, {to}.id"
 
 
 planner.spell("Query", milestones=planner.Connection("Milestone", "milestone", _where, _order))
