@@ -13,6 +13,7 @@ from tracker.api.context import Info
 from tracker.api.core import planner
 from tracker.api.lang import Lang, check
 from tracker.api.milestones import Milestone
+from tracker.api.network import overdue_sql
 from tracker.api.relay import Connection, PageArgs, connection, page_of_select
 from tracker.progress import CLOSED_STATUSES
 from tracker.services.network import readable_plans
@@ -98,4 +99,28 @@ def _order(to: str, target: planner.Field, plan: planner.Compiler) -> str:
     return f"CASE WHEN {by_variable} THEN {to}.due_on END DESC, {to}.due_on, {to}.id"
 
 
-planner.spell("Query", milestones=planner.Connection("Milestone", "milestone", _where, _order))
+def _only_overdue(arguments: dict[str, Any], binding: planner.Binding) -> bool:
+    """Whether the filter asks for overdue milestones and nothing else: the network's counts
+    (`network_stats`) tell how many there are."""
+    found = arguments.get("filter") or {}
+    return found.get("overdue") is True and not any(found.get(name) for name in ("status", "dueBefore", "dueAfter"))
+
+
+def _count(row: str, target: planner.Field, plan: planner.Compiler) -> str:
+    """How many overdue milestones the reader may read, as the network's `overdueMilestoneCount`
+    counts them (per plan, kept on write while exact); NULL for any other filter."""
+    only_overdue = plan.argument(target, ("filter",), _only_overdue, "boolean")
+    slug = plan.argument(target, ("collectivitySlug",), _collectivity_slug, "text")
+    return (
+        f"CASE WHEN {only_overdue} THEN (SELECT COALESCE(SUM({overdue_sql('cs', 'cp', plan.today)}), 0)"
+        " FROM action_plan AS cp LEFT JOIN network_stats AS cs ON cs.plan_id = cp.id"
+        f" WHERE {plan.readable_plan('cp')}"
+        f" AND ({slug} IS NULL OR cp.collectivity_id IN (SELECT cl.id FROM collectivity AS cl WHERE cl.slug = {slug})))"
+        " END"
+    )
+
+
+planner.spell(
+    "Query",
+    milestones=planner.Connection("Milestone", "milestone", _where, _order, count=planner.Expression(_count)),
+)

@@ -133,26 +133,27 @@ class Connection(Spelling):
     """A relay connection of the rows of `table` meeting `where`, in `order`, paged as
     `relay.PageArgs.window` pages (first, after, last, before; 100 at most without first or last).
     `order` must be total (end with a unique column): pages taken by OFFSET and LIMIT are then the
-    same as the resolvers' slices of the sorted list."""
+    same as the resolvers' slices of the sorted list. `count`, when given, is SQL for totalCount
+    from values kept on write, or NULL where they cannot tell it (the rows are counted then)."""
 
     node_type: str
     table: str
     where: Condition
     order: Order
+    count: Expression | None = None
 
     def sql(self, target: Field, row: Row, plan: Compiler) -> str:
         to = plan.alias()
         where = self.where(row, to, target, plan)
         node = plan.object_type(self.node_type)
         if _from_start(target):
-            return page_from_start(
-                plan,
-                target,
-                f"FROM {self.table} AS {to} WHERE {where}",
-                lambda alias: self.order(alias, target, plan),
-                to,
-                node,
-            )
+            rows = f"FROM {self.table} AS {to} WHERE {where}"
+
+            def counted() -> str:
+                plain = f"(SELECT count(*) {rows})"
+                return plain if self.count is None else f"COALESCE({self.count.sql(target, row, plan)}, {plain})"
+
+            return page_from_start(plan, target, rows, counted, lambda alias: self.order(alias, target, plan), to, node)
         rows = (
             f"SELECT {to}.*, row_number() OVER (ORDER BY {self.order(to, target, plan)}) - 1 AS row_offset"
             f" FROM {self.table} AS {to} WHERE {where}"
@@ -221,10 +222,17 @@ def page(plan: Compiler, target: Field, rows: str, node: GraphQLObjectType) -> s
 
 
 def page_from_start(
-    plan: Compiler, target: Field, rows: str, order: Callable[[str], str], to: str, node: GraphQLObjectType
+    plan: Compiler,
+    target: Field,
+    rows: str,
+    counted: Callable[[], str],
+    order: Callable[[str], str],
+    to: str,
+    node: GraphQLObjectType,
 ) -> str:
     """The connection object of a page taken from the start side (first and after only) of the
-    rows `rows` (`FROM ... WHERE ...` of the alias `to`) sorted by `order` (SQL of an alias).
+    rows `rows` (`FROM ... WHERE ...` of the alias `to`, `counted()` SQL for their number) sorted
+    by `order` (SQL of an alias).
 
     Only the page is sorted, numbered and read: `ORDER BY ... OFFSET after + 1 LIMIT first`, one
     row more when hasNextPage is asked. The rows are counted apart, and only when totalCount or
@@ -240,7 +248,7 @@ def page_from_start(
     info = get_named_type(connection.fields["pageInfo"].type)
     assert isinstance(info, GraphQLObjectType)
     page_info = {item.name for field in asked if field.name == "pageInfo" for item in plan.subfields(field, info)}
-    counted = "hasPreviousPage" in page_info or any(field.name == "totalCount" for field in asked)
+    needs_total = "hasPreviousPage" in page_info or any(field.name == "totalCount" for field in asked)
     ahead = "hasNextPage" in page_info
     listed, window_rows, total = plan.alias("r"), plan.alias("p"), plan.alias("n")
     end = f"({start} + {first})"
@@ -273,9 +281,9 @@ def page_from_start(
         },
     )
     built = _connection(plan, target, node, paged)
-    if not counted:
+    if not needs_total:
         return f"(WITH {listed} AS ({numbered}) SELECT {built})"
-    return f"(WITH {listed} AS ({numbered}), {total} AS (SELECT count(*) AS total {rows}) SELECT {built} FROM {total})"
+    return f"(WITH {listed} AS ({numbered}), {total} AS (SELECT {counted()} AS total) SELECT {built} FROM {total})"
 
 
 @dataclass(frozen=True, slots=True)
