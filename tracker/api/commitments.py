@@ -215,14 +215,11 @@ def milestones_where(to: str, target: planner.Field, plan: planner.Compiler) -> 
     after = plan.argument(target, ("filter",), _due_after, "date")
     overdue = plan.argument(target, ("filter",), _overdue, "boolean")
     late = planned_progress.is_overdue(to, plan.today)
-    # The dates bound due_on whatever the values (infinite when absent; due_on is never null), so
-    # that a plan made for any values (a generic plan) still reads a range of the due_on index.
-    latest = f"CASE WHEN {overdue} THEN {plan.today} ELSE CAST('infinity' AS date) END"
     return (
         f"({statuses} IS NULL OR {to}.status = ANY({statuses}))"
-        f" AND {to}.due_on <= COALESCE({before}, CAST('infinity' AS date))"
-        f" AND {to}.due_on >= COALESCE({after}, CAST('-infinity' AS date))"
-        f" AND {to}.due_on < {latest} AND ({overdue} IS NULL OR {late} = {overdue})"
+        f" AND ({before} IS NULL OR {to}.due_on <= {before})"
+        f" AND ({after} IS NULL OR {to}.due_on >= {after})"
+        f" AND ({overdue} IS NULL OR {late} = {overdue})"
     )
 
 
