@@ -1,6 +1,7 @@
 """The network's overdue milestones, kept per plan as of a day (`network_stats`), are what the
 resolvers count from the milestones on every day: after a write, and on the days after it without
-one (PostgreSQL: the planner's path beside the resolvers')."""
+one (PostgreSQL: the planner's path beside the resolvers'). The list of overdue milestones across
+the network counts them from there too (its totalCount), for the network and for a collectivity."""
 
 from __future__ import annotations
 
@@ -19,7 +20,8 @@ from tracker.db import Database
 from tracker.models import NetworkStats, Role, WorkStatus
 from tracker.services import commitments, milestones, plans
 
-QUERY = "{ network { overdueMilestoneCount } }"
+QUERY = """{ network { overdueMilestoneCount } listed: milestones(filter: { overdue: true }, first: 1) { totalCount }
+    kept: milestones(filter: { overdue: true }, collectivitySlug: "kept", first: 0) { totalCount } }"""
 # Where the tracker's today is read: by name in the modules that imported it.
 TODAY = ("tracker.services.common.today", "tracker.api.context.today", "tracker.services.milestones.today")
 
@@ -47,6 +49,7 @@ async def _overdue(paths: Paths, principal: Principal = ANONYMOUS) -> int:
     planned, resolved = await paths.both(QUERY, principal=principal)
     assert planned == resolved
     count: int = planned["data"]["network"]["overdueMilestoneCount"]
+    assert planned["data"]["listed"]["totalCount"] == count
     return count
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date, timedelta
 from typing import Any
 
 import strawberry
@@ -13,6 +14,7 @@ from tracker.api.context import Info
 from tracker.api.core import planner
 from tracker.api.lang import Lang, check
 from tracker.api.milestones import Milestone
+from tracker.api.network import overdue_sql
 from tracker.api.relay import Connection, PageArgs, connection, page_of_select
 from tracker.progress import CLOSED_STATUSES
 from tracker.services.network import readable_plans
@@ -76,10 +78,27 @@ def _descending(arguments: dict[str, Any], binding: planner.Binding) -> bool:
     return bool(arguments.get("orderBy") is MilestoneOrder.DUE_ON_DESC)
 
 
+def _due_range(arguments: dict[str, Any], binding: planner.Binding) -> tuple[date | None, date | None]:
+    """The bounds of due_on that the filter sets (overdue: before today), None where it sets none."""
+    found = arguments.get("filter") or {}
+    latest = binding.today - timedelta(days=1) if found.get("overdue") is True else None
+    before = found.get("dueBefore")
+    if latest is not None and (before is None or latest < before):
+        before = latest
+    return found.get("dueAfter"), before
+
+
 def _where(row: str, to: str, target: planner.Field, plan: planner.Compiler) -> str:
     slug = plan.argument(target, ("collectivitySlug",), _collectivity_slug, "text")
+    earliest, latest = (plan.argument(target, ("filter",), _due_range, "date", part=n) for n in (0, 1))
+    # The filter's bounds again, as a range of due_on whatever the values (infinite where absent,
+    # due_on is never null): the plan made once for any values reads that range of the due_on index
+    # instead of every milestone of the network. (Not in milestones_where: under one commitment,
+    # its index on commitment_id is the one to read.)
     return (
-        "EXISTS (SELECT 1 FROM commitment AS sc JOIN action_plan AS sp ON sp.id = sc.plan_id"
+        f"{to}.due_on BETWEEN COALESCE({earliest}, CAST('-infinity' AS date))"
+        f" AND COALESCE({latest}, CAST('infinity' AS date))"
+        " AND EXISTS (SELECT 1 FROM commitment AS sc JOIN action_plan AS sp ON sp.id = sc.plan_id"
         f" WHERE sc.id = {to}.commitment_id AND {plan.readable_plan('sp')}"
         f" AND ({slug} IS NULL OR sp.collectivity_id IN (SELECT sl.id FROM collectivity AS sl WHERE sl.slug = {slug})))"
         f" AND {milestones_where(to, target, plan)}"
@@ -87,8 +106,39 @@ def _where(row: str, to: str, target: planner.Field, plan: planner.Compiler) -> 
 
 
 def _order(to: str, target: planner.Field, plan: planner.Compiler) -> str:
-    descending = plan.argument(target, ("orderBy",), _descending, "boolean")
-    return f"CASE WHEN {descending} THEN {to}.due_on END DESC, {to}.due_on, {to}.id"
+    written = target.source("orderBy")
+    if written is None or not written.startswith("$"):
+        # Known from the document (as the resolver, any order but DUE_ON_DESC is by due date): an
+        # order that the index on due_on gives, so that a page from the start stops reading the
+        # network's milestones at its end.
+        descending = written == MilestoneOrder.DUE_ON_DESC.name
+        return f"{to}.due_on{' DESC' if descending else ''}, {to}.id"
+    by_variable = plan.argument(target, ("orderBy",), _descending, "boolean")
+    return f"CASE WHEN {by_variable} THEN {to}.due_on END DESC, {to}.due_on, {to}.id"
 
 
-planner.spell("Query", milestones=planner.Connection("Milestone", "milestone", _where, _order))
+def _only_overdue(arguments: dict[str, Any], binding: planner.Binding) -> bool:
+    """Whether the filter asks for overdue milestones and nothing else: the network's counts
+    (`network_stats`) tell how many there are."""
+    found = arguments.get("filter") or {}
+    return found.get("overdue") is True and not any(found.get(name) for name in ("status", "dueBefore", "dueAfter"))
+
+
+def _count(row: str, target: planner.Field, plan: planner.Compiler) -> str:
+    """How many overdue milestones the reader may read, as the network's `overdueMilestoneCount`
+    counts them (per plan, kept on write while exact); NULL for any other filter."""
+    only_overdue = plan.argument(target, ("filter",), _only_overdue, "boolean")
+    slug = plan.argument(target, ("collectivitySlug",), _collectivity_slug, "text")
+    return (
+        f"CASE WHEN {only_overdue} THEN (SELECT COALESCE(SUM({overdue_sql('cs', 'cp', plan.today)}), 0)"
+        " FROM action_plan AS cp LEFT JOIN network_stats AS cs ON cs.plan_id = cp.id"
+        f" WHERE {plan.readable_plan('cp')}"
+        f" AND ({slug} IS NULL OR cp.collectivity_id IN (SELECT cl.id FROM collectivity AS cl WHERE cl.slug = {slug})))"
+        " END"
+    )
+
+
+planner.spell(
+    "Query",
+    milestones=planner.Connection("Milestone", "milestone", _where, _order, count=planner.Expression(_count)),
+)

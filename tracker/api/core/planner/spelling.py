@@ -131,20 +131,40 @@ class ToOne(Spelling):
 @dataclass(frozen=True, slots=True)
 class Connection(Spelling):
     """A relay connection of the rows of `table` meeting `where`, in `order`, paged as
-    `relay.PageArgs.window` pages (first, after, last, before; 100 at most without first or last)."""
+    `relay.PageArgs.window` pages (first, after, last, before; 100 at most without first or last).
+    `order` must be total (end with a unique column): pages taken by OFFSET and LIMIT are then the
+    same as the resolvers' slices of the sorted list. `count`, when given, is SQL for totalCount
+    from values kept on write, or NULL where they cannot tell it (the rows are counted then)."""
 
     node_type: str
     table: str
     where: Condition
     order: Order
+    count: Expression | None = None
 
     def sql(self, target: Field, row: Row, plan: Compiler) -> str:
         to = plan.alias()
+        where = self.where(row, to, target, plan)
+        node = plan.object_type(self.node_type)
+        if _from_start(target):
+            rows = f"FROM {self.table} AS {to} WHERE {where}"
+
+            def counted() -> str:
+                plain = f"(SELECT count(*) {rows})"
+                return plain if self.count is None else f"COALESCE({self.count.sql(target, row, plan)}, {plain})"
+
+            return page_from_start(plan, target, rows, counted, lambda alias: self.order(alias, target, plan), to, node)
         rows = (
             f"SELECT {to}.*, row_number() OVER (ORDER BY {self.order(to, target, plan)}) - 1 AS row_offset"
-            f" FROM {self.table} AS {to} WHERE {self.where(row, to, target, plan)}"
+            f" FROM {self.table} AS {to} WHERE {where}"
         )
-        return page(plan, target, rows, plan.object_type(self.node_type))
+        return page(plan, target, rows, node)
+
+
+def _from_start(target: Field) -> bool:
+    """Whether the document pages from the start of the list whatever its variables: no `last` and
+    no `before` written (a variable there may be null or not: the plan is the same for both)."""
+    return all(target.source(name) in (None, "null") for name in ("last", "before"))
 
 
 def static_order(template: str) -> Order:
@@ -186,6 +206,99 @@ def page(plan: Compiler, target: Field, rows: str, node: GraphQLObjectType) -> s
         f"SELECT total, s0, LEAST(GREATEST(LEAST(COALESCE({end}, total), total), s0), s0 + {first}) AS e FROM ("
         f"SELECT total, LEAST({start}, total) AS s0 FROM (SELECT count(*) AS total FROM {listed}) AS q0) AS q1) AS q2"
     )
+    paged = _Paged(
+        listed,
+        total=f"{bounds}.total",
+        member=lambda each: f"{each}.row_offset >= {bounds}.s AND {each}.row_offset < {bounds}.e",
+        info={
+            "hasNextPage": f"{bounds}.e < {bounds}.total",
+            "hasPreviousPage": f"{bounds}.s > 0",
+            "startCursor": f"CASE WHEN {bounds}.e > {bounds}.s THEN {sql.cursor(f'{bounds}.s')} END",
+            "endCursor": f"CASE WHEN {bounds}.e > {bounds}.s THEN {sql.cursor(f'{bounds}.e - 1')} END",
+        },
+    )
+    built = _connection(plan, target, node, paged)
+    return f"(WITH {listed} AS ({rows}), {bounds} AS ({bounded}) SELECT {built} FROM {bounds})"
+
+
+def page_from_start(
+    plan: Compiler,
+    target: Field,
+    rows: str,
+    counted: Callable[[], str],
+    order: Callable[[str], str],
+    to: str,
+    node: GraphQLObjectType,
+) -> str:
+    """The connection object of a page taken from the start side (first and after only) of the
+    rows `rows` (`FROM ... WHERE ...` of the alias `to`, `counted()` SQL for their number) sorted
+    by `order` (SQL of an alias).
+
+    Only the page is sorted, numbered and read: `ORDER BY ... OFFSET after + 1 LIMIT first`, one
+    row more when hasNextPage is asked. The rows are counted apart, and only when totalCount or
+    hasPreviousPage needs it: a count reads no more than the rows the condition selects, where
+    numbering them all sorted them all. The answer is `PageArgs.window`'s: with no `before`, a page
+    [start, min(start + first, total)) is empty exactly when no row is at offset `start`, and is
+    followed by more exactly when a row is at offset `start + first`."""
+    names = ("first", "after", "last", "before")
+    start, first = (plan.argument(target, names, window, "bigint", part=n) for n in (0, 2))
+    connection = target.returns
+    assert isinstance(connection, GraphQLObjectType)
+    asked = plan.subfields(target, connection)
+    info = get_named_type(connection.fields["pageInfo"].type)
+    assert isinstance(info, GraphQLObjectType)
+    page_info = {item.name for field in asked if field.name == "pageInfo" for item in plan.subfields(field, info)}
+    needs_total = "hasPreviousPage" in page_info or any(field.name == "totalCount" for field in asked)
+    ahead = "hasNextPage" in page_info
+    listed, window_rows, total = plan.alias("r"), plan.alias("p"), plan.alias("n")
+    end = f"({start} + {first})"
+    numbered = (
+        f"SELECT {window_rows}.*, {start} + row_number() OVER (ORDER BY {order(window_rows)}) - 1 AS row_offset"
+        f" FROM (SELECT {to}.* {rows} ORDER BY {order(to)} OFFSET {start}"
+        f" LIMIT {first}{' + 1' if ahead else ''}) AS {window_rows}"
+    )
+
+    def member(each: str) -> str:
+        return f"{each}.row_offset < {end}" if ahead else "true"
+
+    def edge_cursor(descending: bool) -> str:
+        each = plan.alias()
+        return (
+            f"(SELECT {sql.cursor(f'{each}.row_offset')} FROM {listed} AS {each} WHERE {member(each)}"
+            f" ORDER BY {each}.row_offset{' DESC' if descending else ''} LIMIT 1)"
+        )
+
+    following = plan.alias()
+    paged = _Paged(
+        listed,
+        total=f"{total}.total",
+        member=member,
+        info={
+            "hasNextPage": f"EXISTS (SELECT 1 FROM {listed} AS {following} WHERE {following}.row_offset >= {end})",
+            "hasPreviousPage": f"({start} > 0 AND {total}.total > 0)",
+            "startCursor": edge_cursor(descending=False),
+            "endCursor": edge_cursor(descending=True),
+        },
+    )
+    built = _connection(plan, target, node, paged)
+    if not needs_total:
+        return f"(WITH {listed} AS ({numbered}) SELECT {built})"
+    return f"(WITH {listed} AS ({numbered}), {total} AS (SELECT {counted()} AS total) SELECT {built} FROM {total})"
+
+
+@dataclass(frozen=True, slots=True)
+class _Paged:
+    """What a connection's fields read of a page: the CTE `listed` of rows with their
+    `row_offset` (perhaps more than the page: `member` tells those of the page), the total, and
+    the SQL of each field of PageInfo."""
+
+    listed: str
+    total: str
+    member: Callable[[str], str]
+    info: dict[str, str]
+
+
+def _connection(plan: Compiler, target: Field, node: GraphQLObjectType, paged: _Paged) -> str:
     connection = target.returns
     assert isinstance(connection, GraphQLObjectType)
     pairs = []
@@ -193,21 +306,20 @@ def page(plan: Compiler, target: Field, rows: str, node: GraphQLObjectType) -> s
         if item.name == "__typename":
             pairs.append((item.key, sql.literal(connection.name)))
         elif item.name == "totalCount":
-            pairs.append((item.key, f"{bounds}.total"))
+            pairs.append((item.key, paged.total))
         elif item.name in ("edges", "nodes"):
             each = plan.alias()
             element = plan.object(item, node, each) if item.name == "nodes" else _edge(plan, item, node, each)
-            source = f"FROM {listed} AS {each} WHERE {each}.row_offset >= {bounds}.s AND {each}.row_offset < {bounds}.e"
+            source = f"FROM {paged.listed} AS {each} WHERE {paged.member(each)}"
             pairs.append((item.key, sql.json_list(element, source, f"{each}.row_offset")))
         elif item.name == "pageInfo":
-            pairs.append((item.key, _page_info(plan, item, bounds)))
+            pairs.append((item.key, _page_info(plan, item, paged.info)))
         else:
             raise Uncovered(f"{connection.name}.{item.name}")
     try:
-        built = sql.json_object(pairs)
+        return sql.json_object(pairs)
     except sql.TooWide:
         raise Uncovered(f"{connection.name}: too many keys") from None
-    return f"(WITH {listed} AS ({rows}), {bounds} AS ({bounded}) SELECT {built} FROM {bounds})"
 
 
 def _edge(plan: Compiler, target: Field, node: GraphQLObjectType, each: str) -> str:
@@ -226,16 +338,10 @@ def _edge(plan: Compiler, target: Field, node: GraphQLObjectType, each: str) -> 
     return sql.json_object(pairs)
 
 
-def _page_info(plan: Compiler, target: Field, bounds: str) -> str:
+def _page_info(plan: Compiler, target: Field, info_sql: dict[str, str]) -> str:
     info = get_named_type(target.definition.type)
     assert isinstance(info, GraphQLObjectType)
-    spelled = {
-        "hasNextPage": f"{bounds}.e < {bounds}.total",
-        "hasPreviousPage": f"{bounds}.s > 0",
-        "startCursor": f"CASE WHEN {bounds}.e > {bounds}.s THEN {sql.cursor(f'{bounds}.s')} END",
-        "endCursor": f"CASE WHEN {bounds}.e > {bounds}.s THEN {sql.cursor(f'{bounds}.e - 1')} END",
-        "__typename": sql.literal(info.name),
-    }
+    spelled = {**info_sql, "__typename": sql.literal(info.name)}
     pairs = []
     for item in plan.subfields(target, info):
         if item.name not in spelled:
