@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import asyncio
 
-from sqlalchemy import func
+import pytest
+from sqlalchemy import exc, func
 from sqlmodel import select
 
 from tracker.db import Database
@@ -35,3 +36,34 @@ async def test_concurrent_reads_up_to_the_pool_size_reuse_their_connections(post
         await db.dispose()
     assert len(first) == concurrent
     assert second == first
+
+
+async def _backend_and_autocommit(db: Database) -> tuple[int, bool]:
+    """The backend of the connection the pool hands out next, and whether it autocommits."""
+    async with db.engine.connect() as connection:
+        driver = (await connection.get_raw_connection()).driver_connection
+        assert driver is not None
+        return driver.info.backend_pid, driver.autocommit
+
+
+async def test_a_read_row_gives_its_connection_back_as_it_found_it(postgres_url: str) -> None:
+    """It ran autocommitting: the next transaction on that connection must not."""
+    db = Database(postgres_url)
+    try:
+        backend, _ = await _backend_and_autocommit(db)
+        row = await db.read_row(b"SELECT $1::int + 1, pg_backend_pid()", [41], "SELECT %(p)s + 1")
+        assert row == (42, backend)
+        assert await _backend_and_autocommit(db) == (backend, False)
+    finally:
+        await db.dispose()
+
+
+async def test_a_read_row_that_fails_raises_sqlalchemys_error_and_keeps_its_connection(postgres_url: str) -> None:
+    db = Database(postgres_url)
+    try:
+        backend, _ = await _backend_and_autocommit(db)
+        with pytest.raises(exc.DataError, match="division by zero"):
+            await db.read_row(b"SELECT 1 / $1::int", [0], "SELECT 1 / %(zero)s")
+        assert await _backend_and_autocommit(db) == (backend, False)
+    finally:
+        await db.dispose()

@@ -95,8 +95,8 @@ class ReadyReads:
         prepared = self.plans.bind(plan, coerced, reading)
         if prepared.left or not prepared.run:
             return None
-        row = await run_statement(reading, plan.statement, prepared.parameters)
-        if not row.exact_floats:
+        row = await run_statement(reading, plan, prepared.parameters)
+        if not row[-1]:  # floats would not print exactly
             return None
         self.plans.answers["planned"] += len(prepared.run)
         return orjson.dumps({"data": merged(plan, planned_values(prepared, row, fragment=True), {})})
