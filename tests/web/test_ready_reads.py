@@ -164,3 +164,17 @@ async def test_each_requests_variables_reach_the_ready_path(http: Client, pg: Da
     again = (await http.post(query, {"id": encode_id("ActionPlan", plan.id), "lang": "ar"})).json()
     assert again["data"]["node"]["title"] == "خطة"
     assert len(executions) == 1
+
+
+async def test_a_read_sent_again_in_another_language_is_answered_in_that_language(
+    http: Client, pg: Database, executions: list[str]
+) -> None:
+    plan, _ = await small_plan(pg, slug="tiznit")
+    query = "query One($id: ID!) { node(id: $id) { ... on ActionPlan { title } } }"
+    variables = {"id": encode_id("ActionPlan", plan.id)}
+    titles = []
+    for language in ("fr", "ar", "fr", "ar"):
+        answer = (await http.post(query, variables, headers={"Accept-Language": language})).json()
+        titles.append(answer["data"]["node"]["title"])
+    assert titles == ["Plan", "خطة", "Plan", "خطة"]
+    assert len(executions) == 1
