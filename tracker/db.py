@@ -227,6 +227,8 @@ class _Liveness:
 
 
 LOST_MESSAGE = "The connection to the database was lost; try again shortly."
+# `Database.read_row`'s cursor, in its pooled connection's `info` (emptied with a new connection).
+_RAW_CURSOR = "tracker_raw_cursor"
 
 
 def _lost_as_unavailable(context: ExceptionContext) -> None:
@@ -439,7 +441,11 @@ class Database:
         pooled = engine.raw_connection()
         driver = pooled.driver_connection
         assert isinstance(driver, psycopg.AsyncConnection)
-        cursor: psycopg.AsyncRawCursor[tuple[Any, ...]] = psycopg.AsyncRawCursor(driver)
+        # One cursor per connection, kept with it: a cursor remembers how it dumped each type of
+        # parameter, and a new one would look them up again.
+        cursor: psycopg.AsyncRawCursor[tuple[Any, ...]] | None = pooled.info.get(_RAW_CURSOR)
+        if cursor is None:
+            cursor = pooled.info[_RAW_CURSOR] = psycopg.AsyncRawCursor(driver)
         try:
             await_(driver.set_autocommit(True))
             listeners = engine.dispatch.before_cursor_execute
