@@ -67,3 +67,18 @@ async def test_a_read_row_that_fails_raises_sqlalchemys_error_and_keeps_its_conn
         assert await _backend_and_autocommit(db) == (backend, False)
     finally:
         await db.dispose()
+
+
+async def test_a_read_row_cancelled_midway_leaves_no_autocommitting_connection_in_the_pool(postgres_url: str) -> None:
+    db = Database(postgres_url)
+    try:
+        await _backend_and_autocommit(db)
+        reading = asyncio.create_task(db.read_row(b"SELECT pg_sleep(5)", [], "SELECT pg_sleep(5)"))
+        await asyncio.sleep(0.5)
+        reading.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await reading
+        _, autocommit = await _backend_and_autocommit(db)
+        assert not autocommit
+    finally:
+        await db.dispose()
