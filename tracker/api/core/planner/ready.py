@@ -37,8 +37,10 @@ from tracker.text import TextError, clean_json
 # Documents remembered: each holds its syntax tree (bounded by the token limit), like the
 # parse cache does.
 READY_DOCUMENTS = 256
-# Requests remembered (their plan and bind parameters): a few hundred bytes each.
+# Requests remembered (their plan and bind parameters): a few kilobytes each, their variables
+# at most READY_VARIABLES_BYTES (as JSON), so the whole stays within a few megabytes.
 READY_REQUESTS = 2048
+READY_VARIABLES_BYTES = 2048
 
 
 @dataclass(frozen=True, slots=True)
@@ -145,10 +147,13 @@ def _request_key(
     ready: Ready, operation_name: str | None, variables: Mapping[str, Any], reading: Context
 ) -> Hashable | None:
     """What the steps before the statement depend on; None: not remembered (variables that are
-    not plain JSON). The variables by a digest, so that a key weighs the same whatever they weigh."""
+    not plain JSON, or large). The variables by a digest, so that a key weighs the same whatever
+    they weigh."""
     try:
         encoded = orjson.dumps(variables, option=orjson.OPT_SORT_KEYS)
     except TypeError:
+        return None
+    if len(encoded) > READY_VARIABLES_BYTES:
         return None
     variables_digest = hashlib.blake2b(encoded, digest_size=32).digest()
     return (ready.digest, operation_name, variables_digest, reading.principal, reading.accept_languages, reading.today)
