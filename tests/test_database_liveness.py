@@ -241,3 +241,24 @@ async def test_an_sqlite_connection_is_never_pinged(sqlite_url: str) -> None:
         assert counter.pings == 0
     finally:
         await db.dispose()
+
+
+async def test_a_read_row_whose_connection_breaks_unseen_is_unavailable_and_the_next_is_answered(
+    postgres_url: str,
+) -> None:
+    """The read planner's statements (`Database.read_row`) take the same care as SQLAlchemy's."""
+    db, backends = _database(postgres_url, ping_after_idle=3600)
+
+    def terminate_own_backend(_connection: None, cursor: Any, *_args: Any) -> None:
+        backends.terminate({cursor.connection.info.backend_pid})
+
+    try:
+        before = (await db.read_row(b"SELECT pg_backend_pid()", [], "SELECT pg_backend_pid()"))[0]
+        event.listen(db.engine.sync_engine, "before_cursor_execute", terminate_own_backend, once=True)
+        with pytest.raises(Unavailable):
+            await db.read_row(b"SELECT 1", [], "SELECT 1")
+        after = (await db.read_row(b"SELECT pg_backend_pid()", [], "SELECT pg_backend_pid()"))[0]
+        assert after != before
+    finally:
+        await db.dispose()
+        backends.admin.close()

@@ -10,16 +10,19 @@ import sqlite3
 import time
 import uuid
 import weakref
-from collections.abc import AsyncIterator, Callable, Iterable
+from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager, nullcontext
 from contextvars import ContextVar
 from typing import Any
 
 import orjson
+import psycopg
 from psycopg.types.json import set_json_loads
 from sqlalchemy import event, exc, func
 from sqlalchemy.engine import URL, Connection, Dialect, Engine, ExceptionContext, make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, async_sessionmaker, create_async_engine
+from sqlalchemy.pool import PoolProxiedConnection
+from sqlalchemy.util import await_, greenlet_spawn
 from sqlmodel import create_engine, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -224,6 +227,8 @@ class _Liveness:
 
 
 LOST_MESSAGE = "The connection to the database was lost; try again shortly."
+# `Database.read_row`'s cursor, in its pooled connection's `info` (emptied with a new connection).
+_RAW_CURSOR = "tracker_raw_cursor"
 
 
 def _lost_as_unavailable(context: ExceptionContext) -> None:
@@ -417,6 +422,74 @@ class Database:
                 yield await connection.execution_options(**{NO_BEGIN_OPTION: True})
             else:
                 yield await connection.execution_options(isolation_level="AUTOCOMMIT")
+
+    async def read_row(self, query: bytes, parameters: Sequence[Any], statement: str) -> tuple[Any, ...]:
+        """PostgreSQL only: the first row of one read, run on its own (autocommit) on a pooled
+        connection, as `autocommit` would, but by psycopg directly: `query` is the statement with
+        `$1`-style placeholders, taken as it is (psycopg's RawCursor), and `parameters` their values.
+
+        For the statements answering a request whole (the read planner's): psycopg converts a
+        `%(name)s` statement at every execution, and does not cache the conversion of statements
+        over 4 KB, which theirs are; SQLAlchemy's execution and result machinery cost as much
+        again around one statement. What SQLAlchemy did that matters is kept: the pool and its
+        checks at checkout, the engine's `before_cursor_execute` listeners (told of `statement`,
+        without a Connection), its exceptions, and a lost connection answered as `Unavailable`."""
+        return await greenlet_spawn(self._read_row, query, parameters, statement)
+
+    def _read_row(self, query: bytes, parameters: Sequence[Any], statement: str) -> tuple[Any, ...]:
+        engine = self.engine.sync_engine
+        pooled = engine.raw_connection()
+        driver = pooled.driver_connection
+        assert isinstance(driver, psycopg.AsyncConnection)
+        # One cursor per connection, kept with it: a cursor remembers how it dumped each type of
+        # parameter, and a new one would look them up again.
+        cursor: psycopg.AsyncRawCursor[tuple[Any, ...]] | None = pooled.info.get(_RAW_CURSOR)
+        if cursor is None:
+            cursor = pooled.info[_RAW_CURSOR] = psycopg.AsyncRawCursor(driver)
+        try:
+            await_(driver.set_autocommit(True))
+            listeners = engine.dispatch.before_cursor_execute
+            if listeners:
+                listeners(None, cursor, statement, parameters, None, False)
+            await_(cursor.execute(query, parameters))
+            row = await_(cursor.fetchone())
+            await_(driver.set_autocommit(False))
+        except psycopg.Error as error:
+            self._give_back(pooled, driver, error)
+            wrapped = exc.DBAPIError.instance(
+                statement,
+                parameters,
+                error,
+                psycopg.Error,
+                hide_parameters=engine.hide_parameters,
+                dialect=engine.dialect,
+                ismulti=False,
+                connection_invalidated=driver.broken or driver.closed,
+            )
+            if driver.broken or driver.closed:
+                raise Unavailable(LOST_MESSAGE) from wrapped
+            raise wrapped from error
+        except BaseException:
+            # Cancelled mid-statement: the connection's state is unknown, it is not reused.
+            pooled.invalidate()
+            raise
+        pooled.close()
+        if row is None:
+            raise exc.NoResultFound("the statement returned no row")
+        return row
+
+    @staticmethod
+    def _give_back(pooled: PoolProxiedConnection, driver: psycopg.AsyncConnection[Any], error: Exception) -> None:
+        """Back to the pool after a failed statement, as it was checked out; closed if broken."""
+        if not (driver.broken or driver.closed):
+            try:
+                await_(driver.set_autocommit(False))
+            except psycopg.Error:
+                pass
+            else:
+                pooled.close()
+                return
+        pooled.invalidate(error)
 
     async def dispose(self) -> None:
         await self.engine.dispose()

@@ -17,6 +17,7 @@ from tests.support.planner import Paths, principals
 from tests.support.read_world import World, read_world
 from tests.support.sql import count_statements
 from tracker import models
+from tracker.api.core.planner.execution import to_positional
 from tracker.db import Database
 from tracker.demo.network import generate
 from tracker.ids import encode_id
@@ -253,3 +254,14 @@ async def test_nodes_refusing_a_later_id_leaves_no_load_unawaited(paths: Paths, 
     planned, resolved = await paths.both(query, {"ids": [world.ids[0], world.ids[1], "bm9wZQ"]})
     assert planned == resolved
     assert resolved["errors"][0]["extensions"] == {"code": "BAD_USER_INPUT", "field": "ids[2]"}
+
+
+def test_a_statement_is_numbered_for_postgresql_as_psycopg_would_number_it() -> None:
+    statement = "SELECT %(p0)s, %(p1)s, %(p0)s, '100%%'"
+    assert to_positional(statement) == ("SELECT $1, $2, $1, '100%'", ("p0", "p1"))
+
+
+@pytest.mark.parametrize("statement", ["SELECT '5%'", "SELECT %s", "SELECT %(p0)b"])
+def test_a_percent_sign_the_planner_never_writes_is_refused(statement: str) -> None:
+    with pytest.raises(ValueError, match="placeholder"):
+        to_positional(statement)

@@ -17,6 +17,7 @@ from tests.api.test_query_limits import too_complex
 from tests.support.builders import small_plan
 from tests.support.graphql import Client, error_codes, operation
 from tests.support.tokens import token_for
+from tracker.api.core.planner.ready import READY_VARIABLES_BYTES
 from tracker.db import Database
 from tracker.ids import encode_id
 from tracker.models import PlanStatus, Role
@@ -164,3 +165,28 @@ async def test_each_requests_variables_reach_the_ready_path(http: Client, pg: Da
     again = (await http.post(query, {"id": encode_id("ActionPlan", plan.id), "lang": "ar"})).json()
     assert again["data"]["node"]["title"] == "خطة"
     assert len(executions) == 1
+
+
+async def test_a_read_sent_again_in_another_language_is_answered_in_that_language(
+    http: Client, pg: Database, executions: list[str]
+) -> None:
+    plan, _ = await small_plan(pg, slug="tiznit")
+    query = "query One($id: ID!) { node(id: $id) { ... on ActionPlan { title } } }"
+    variables = {"id": encode_id("ActionPlan", plan.id)}
+    titles = []
+    for language in ("fr", "ar", "fr", "ar"):
+        answer = (await http.post(query, variables, headers={"Accept-Language": language})).json()
+        titles.append(answer["data"]["node"]["title"])
+    assert titles == ["Plan", "خطة", "Plan", "خطة"]
+    assert len(executions) == 1
+
+
+async def test_a_read_with_large_variables_is_answered_without_strawberry_but_not_remembered(
+    http: Client, pg: Database, executions: list[str]
+) -> None:
+    query = "query One($slug: String!) { collectivity(slug: $slug) { slug } }"
+    small, large = {"slug": "tiznit"}, {"slug": "x" * (READY_VARIABLES_BYTES + 1)}
+    for variables in (small, small, large, large):
+        assert (await http.post(query, variables)).json() == {"data": {"collectivity": None}}
+    assert len(executions) == 1
+    assert len(http.app.state.schema.ready_reads.bound) == 1

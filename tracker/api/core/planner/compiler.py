@@ -75,7 +75,9 @@ class Field:
 
 
 class Binding:
-    """What a plan's bind parameters are computed from: one request."""
+    """What a plan's bind parameters are computed from: one request. Computations read only its
+    variables, principal, languages and day: the path without strawberry remembers what they
+    made of a request by those (ready.py)."""
 
     def __init__(self, variables: VariableValues, context: Context) -> None:
         self.variables = variables

@@ -13,6 +13,7 @@ its error is theirs, word for word.
 from __future__ import annotations
 
 import logging
+import re
 from collections import Counter
 from collections.abc import AsyncIterator, Callable, Hashable
 from dataclasses import dataclass, field
@@ -67,8 +68,13 @@ class Plan:
     constants: dict[str, Any]  # root `__typename`
     uncovered: dict[str, str]  # response key: why it is left to strawberry
     nodes: dict[str, list[FieldNode]]  # response key: its field nodes, for the reduced document
-    statement: str
+    statement: str  # with `%(name)s` placeholders
     guarded: bool
+    # The statement with `$1`-style placeholders, as PostgreSQL receives it, and the parameters'
+    # names in their order: converted once here rather than by psycopg at every execution.
+    positional: str
+    order: tuple[str, ...]
+    positional_bytes: bytes
     _reduced: dict[frozenset[str], DocumentNode] = field(default_factory=dict)
 
     def reduced(self, document: DocumentNode, operation: OperationDefinitionNode, keys: frozenset[str]) -> DocumentNode:
@@ -136,6 +142,7 @@ def compile_plan(
         value = f"CASE WHEN %(run{index})s THEN {planned_root.sql} END" if guarded else planned_root.sql
         columns.append(f"CAST({value} AS text) AS r{index}")
     statement = f"SELECT {', '.join([*columns, f'{sql.EXACT_FLOATS} AS exact_floats'])}"
+    positional, order = to_positional(statement)
     return Plan(
         keys=keys,
         planned=planned,
@@ -144,7 +151,29 @@ def compile_plan(
         nodes=nodes,
         statement=statement,
         guarded=guarded,
+        positional=positional,
+        order=order,
+        positional_bytes=positional.encode(),
     )
+
+
+_PLACEHOLDER = re.compile(r"%(?:\((\w+)\))?(.)", re.DOTALL)
+
+
+def to_positional(statement: str) -> tuple[str, tuple[str, ...]]:
+    """`statement` with its `%(name)s` placeholders numbered `$1`, `$2`… (a name used twice
+    keeps its number) and `%%` as `%`, as psycopg converts it; and the names in their order."""
+    order: dict[str, int] = {}
+
+    def number(match: re.Match[str]) -> str:
+        name, kind = match.group(1), match.group(2)
+        if name is None and kind == "%":
+            return "%"
+        if name is None or kind != "s":
+            raise ValueError(f"not a placeholder the planner writes: {match.group(0)!r}")
+        return f"${order.setdefault(name, len(order) + 1)}"
+
+    return _PLACEHOLDER.sub(number, statement), tuple(order)
 
 
 class _DirectiveVariables(Visitor):
@@ -252,15 +281,16 @@ class PlanCache:
         return plan
 
 
-async def run_statement(reading: Context, statement: str, parameters: dict[str, Any]) -> Any:
-    """The one row of the plan's statement, read outside a transaction (one statement is one
-    snapshot; no BEGIN and ROLLBACK round trips, and psycopg keeps the statement prepared)."""
+async def run_statement(reading: Context, plan: Plan, parameters: dict[str, Any]) -> tuple[Any, ...]:
+    """The one row of the plan's statement: a column per planned root field, then whether floats
+    print exactly. Read outside a transaction (one statement is one snapshot; no BEGIN and
+    ROLLBACK round trips, and psycopg keeps the statement prepared), unless the request has one."""
     if reading.transaction is not None:
         async with reading.reading() as session:
             connection = await session.connection()
-            return (await connection.exec_driver_sql(statement, parameters)).one()
-    async with reading.db.autocommit() as connection:
-        return (await connection.exec_driver_sql(statement, parameters)).one()
+            return tuple((await connection.exec_driver_sql(plan.statement, parameters)).one())
+    values = [parameters[name] for name in plan.order]
+    return await reading.db.read_row(plan.positional_bytes, values, plan.positional)
 
 
 class PlannedReads(SchemaExtension):
@@ -326,20 +356,20 @@ class PlannedReads(SchemaExtension):
         if not prepared.run:
             return (prepared, dict(prepared.plan.constants)) if prepared.plan.constants else None
         try:
-            row = await run_statement(reading, prepared.plan.statement, prepared.parameters)
+            row = await run_statement(reading, prepared.plan, prepared.parameters)
         except Exception:
             # Strawberry answers instead: the same failure (the database gone) fails it too, and
             # anything else (a float out of PostgreSQL's range) is answered as the resolvers do.
             log.warning("the planned read of %s failed; strawberry answers", context.operation_name, exc_info=True)
             self.plans.answers["failed"] += 1
             return None
-        if not row.exact_floats:
+        if not row[-1]:  # floats would not print exactly
             return None
         self.plans.answers["planned"] += len(prepared.run)
         return prepared, planned_values(prepared, row, fragment=reading.answer_as_json)
 
 
-def planned_values(prepared: Prepared, row: Any, *, fragment: bool) -> dict[str, Any]:
+def planned_values(prepared: Prepared, row: tuple[Any, ...], *, fragment: bool) -> dict[str, Any]:
     """The root fields the plan's row answers (and the root `__typename`), by response key: the
     JSON text PostgreSQL built as an `orjson.Fragment` (`fragment`), or parsed."""
     values: dict[str, Any] = dict(prepared.plan.constants)
