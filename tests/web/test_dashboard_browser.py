@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from playwright.async_api import Browser, async_playwright
+from playwright.async_api import Browser
 
+from tests.support.browser import CHROMIUM, FLAGS, browser_fixture  # noqa: F401 (CHROMIUM, FLAGS: other modules' imports)
 from tests.support.builders import ait_melloul
 from tests.support.loopback import serve
 from tracker.app import create_app
@@ -15,27 +15,6 @@ from tracker.db import Database
 from tracker.settings import Settings
 
 pytestmark = pytest.mark.slow
-
-CHROMIUM = "/usr/bin/chromium"
-FLAGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-]
-
-
-@pytest.fixture
-async def browser() -> AsyncIterator[Browser]:
-    async with async_playwright() as playwright:
-        chromium = await playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=FLAGS)
-        try:
-            yield chromium
-        finally:
-            await chromium.close()
 
 
 async def test_a_reader_goes_from_the_network_to_the_plan_and_switches_language(

@@ -2,29 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
 import pytest
-from playwright.async_api import Browser, async_playwright
+from playwright.async_api import Browser
 
+from tests.support.browser import browser_fixture  # noqa: F401 (the `browser` fixture)
 from tests.support.builders import ait_melloul
 from tests.support.loopback import serve
-from tests.web.test_dashboard_browser import CHROMIUM, FLAGS
 from tracker.app import create_app
 from tracker.db import Database
 from tracker.settings import Settings
 
 pytestmark = pytest.mark.slow
-
-
-@pytest.fixture
-async def browser() -> AsyncIterator[Browser]:
-    async with async_playwright() as playwright:
-        chromium = await playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=FLAGS)
-        try:
-            yield chromium
-        finally:
-            await chromium.close()
 
 
 async def test_clicking_the_feed_link_shows_a_page_in_the_feeds_language(

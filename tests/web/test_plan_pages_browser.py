@@ -11,12 +11,12 @@ from urllib.parse import urlsplit
 import httpx
 import pytest
 from axe_playwright_python.async_playwright import Axe
-from playwright.async_api import Browser, Page, async_playwright
+from playwright.async_api import Browser, Page
 
+from tests.support.browser import browser_fixture  # noqa: F401 (the `browser` fixture)
 from tests.support.builders import ait_melloul
 from tests.support.loopback import serve
 from tests.support.tokens import token_for
-from tests.web.test_dashboard_browser import CHROMIUM, FLAGS
 from tracker.app import create_app
 from tracker.db import Database
 from tracker.models import Role
@@ -27,16 +27,6 @@ pytestmark = pytest.mark.slow
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 WCAG = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]}}
 WIDTHS = {"desktop": 1280, "phone": 390}
-
-
-@pytest.fixture
-async def browser() -> AsyncIterator[Browser]:
-    async with async_playwright() as playwright:
-        chromium = await playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=FLAGS)
-        try:
-            yield chromium
-        finally:
-            await chromium.close()
 
 
 @pytest.fixture
