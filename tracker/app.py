@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import orjson
@@ -14,7 +15,8 @@ from starlette.middleware import Middleware
 from starlette.middleware.authentication import AuthenticationMiddleware
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Route, WebSocketRoute
+from starlette.routing import Mount, Route, WebSocketRoute
+from starlette.staticfiles import StaticFiles
 from starlette.websockets import WebSocket
 from strawberry.exceptions import ConnectionRejectionError
 from strawberry.types.unset import UNSET, UnsetType
@@ -41,6 +43,7 @@ from tracker.web.health import healthz, readyz
 from tracker.web.idempotency import Idempotency, transaction_of
 from tracker.web.json_errors import http_error
 from tracker.web.limits import RequestLimits
+from tracker.web.pages.collectivity import collectivity_page
 from tracker.web.pages.commitment import commitment_page
 from tracker.web.pages.network import network_page
 from tracker.web.pages.plan import plan_page
@@ -156,13 +159,16 @@ def create_app(
             Route("/graphql", persisted, methods=["GET", "POST"]),
             WebSocketRoute("/graphql", graphql),
             Route("/", network_page),
-            Route("/c/{slug}", plan_page),
+            Route("/c/{slug}", collectivity_page),
+            Route("/c/{slug}/plans/{plan_id}", plan_page),
             Route("/commitments/{commitment_id}", commitment_page),
             Route("/feeds/{slug}.atom", feed),
             Route("/feeds/{slug}/{plan}.atom", feed),
             Route("/feeds/{slug}.ics", calendar),
             Route("/healthz", healthz),
             Route("/readyz", readyz),
+            # The pages' own scripts and files: no other host serves them anything.
+            Mount("/static", StaticFiles(directory=Path(__file__).parent / "web" / "static"), name="static"),
         ],
         lifespan=lifespan,
         exception_handlers={HTTPException: http_error},  # the HTTP edge: refusals as JSON errors

@@ -20,7 +20,7 @@ from tracker.progress import whole
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "chat"
 CHAT_FORMATS = ("SLACK", "MATTERMOST", "DISCORD", "TEAMS", "ROCKETCHAT", "GOOGLE_CHAT")
 LANGS = ("ar", "fr", "en", "zgh")
-DASHBOARD = "https://plans.example.ma/?collectivity=ait-melloul"
+DASHBOARD = "https://plans.example.ma/c/ait-melloul"
 EVENT_DATA: dict[str, dict[str, Any]] = {
     "collectivity.created": {},
     "collectivity.updated": {"changes": {"name": {"before": {}, "after": {}}}},

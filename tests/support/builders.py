@@ -21,6 +21,8 @@ async def small_plan(
     slug: str = "tiznit",
     status: models.PlanStatus = models.PlanStatus.ADOPTED,
     commitments_count: int = 1,
+    period: tuple[date, date] = (date(2024, 1, 1), date(2025, 12, 31)),
+    due_on: date = date(2024, 6, 30),
 ) -> tuple[models.ActionPlan, list[models.Commitment]]:
     async with db.transaction() as session:
         place = await collectivities.create_collectivity(
@@ -35,8 +37,8 @@ async def small_plan(
             actor=SYSTEM,
             collectivity_id=place.id,
             title={"fr": "Plan", "ar": "خطة"},
-            period_start=date(2024, 1, 1),
-            period_end=date(2025, 12, 31),
+            period_start=period[0],
+            period_end=period[1],
             status=status,
         )
         made = []
@@ -53,7 +55,7 @@ async def small_plan(
                 actor=SYSTEM,
                 commitment_id=commitment.id,
                 title={"fr": "Étape"},
-                due_on=date(2024, 6, 30),
+                due_on=due_on,
             )
             made.append(commitment)
     return plan, made

@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator
 import pytest
 from playwright.async_api import Browser, async_playwright
 
-from tests.web.test_dashboard_browser import CHROMIUM, FLAGS
+from tests.support.browser import CHROMIUM, FLAGS
 
 
 @pytest.fixture

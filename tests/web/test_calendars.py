@@ -84,7 +84,10 @@ async def test_each_milestone_is_an_all_day_event_on_its_due_date(client: Client
     assert event.decoded("dtend") == date(2024, 7, 1)
     assert event["dtstart"].params["VALUE"] == "DATE"
     assert event["summary"] == "T-1 · Étape"
-    assert event["url"] == f"http://127.0.0.1:8000/?collectivity={place.slug}&lang=fr"
+    plan = await client.data(
+        "query($id: ID!) { node(id: $id) { ... on Commitment { plan { id } } } }", {"id": place.commitment_id}
+    )
+    assert event["url"] == f"http://127.0.0.1:8000/c/{place.slug}/plans/{plan['node']['plan']['id']}?lang=fr"
     assert "dtstamp" in event
 
 

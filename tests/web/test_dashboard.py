@@ -1,4 +1,4 @@
-"""The public dashboard: right-to-left Arabic, French, the network and one collectivity's plan."""
+"""The public dashboard: right-to-left Arabic, French, the network, a collectivity and its plan."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import re
 from tests.support.accountability import place_with_body
 from tests.support.builders import ait_melloul, small_plan
 from tests.support.graphql import Client
+from tests.support.pages import plan_path
 from tracker.db import Database
 from tracker.models import PlanStatus
 
@@ -22,7 +23,7 @@ async def test_the_network_page_is_arabic_and_right_to_left_by_default(client: C
 
 async def test_the_plan_page_in_french_lists_commitments_and_overdue_milestones(client: Client, db: Database) -> None:
     await ait_melloul(db)
-    response = await client.http.get("/?collectivity=ait-melloul&lang=fr")
+    response = await client.http.get(f"{await plan_path(client, 'ait-melloul')}?lang=fr")
     assert response.status_code == 200
     assert '<html lang="fr" dir="ltr">' in response.text
     assert "Plan d&#39;ouverture de la commune d&#39;Aït Melloul 2024-2025" in response.text
@@ -31,9 +32,9 @@ async def test_the_plan_page_in_french_lists_commitments_and_overdue_milestones(
     assert 'type="application/atom+xml"' in response.text
 
 
-async def test_the_plan_page_links_the_collectivity_s_deadline_calendar(client: Client, db: Database) -> None:
+async def test_the_collectivity_page_links_its_deadline_calendar(client: Client, db: Database) -> None:
     await ait_melloul(db)
-    response = await client.http.get("/?collectivity=ait-melloul&lang=ar")
+    response = await client.http.get("/c/ait-melloul?lang=ar")
     assert '<a href="/feeds/ait-melloul.ics?lang=ar" type="text/calendar">تقويم الآجال (iCalendar)</a>' in response.text
     assert (await client.http.get("/feeds/ait-melloul.ics?lang=ar")).status_code == 200
 
@@ -45,15 +46,16 @@ async def test_accept_language_chooses_the_page_language(client: Client, db: Dat
 
 
 async def test_an_unknown_collectivity_is_a_404_page(client: Client, db: Database) -> None:
-    response = await client.http.get("/?collectivity=nowhere")
+    response = await client.http.get("/?collectivity=nowhere", follow_redirects=True)
     assert response.status_code == 404
 
 
 async def test_draft_plans_are_not_shown(client: Client, db: Database) -> None:
     place = await place_with_body(db, status=PlanStatus.DRAFT)
-    response = await client.http.get(f"/?collectivity={place.slug}&lang=fr")
+    response = await client.http.get(f"/c/{place.slug}?lang=fr")
     assert response.status_code == 200
     assert "Aucun plan publié" in response.text
+    assert "/plans/" not in response.text
 
 
 async def test_titles_are_escaped(client: Client, db: Database) -> None:
@@ -122,29 +124,28 @@ async def test_a_half_percent_shows_rounded_up_as_in_the_api(client: Client, db:
     )
     plan = await client.data('{ collectivity(slug: "tiznit") { currentPlan { progress } } }')
     assert plan["collectivity"]["currentPlan"]["progress"] == 12.5
-    response = await client.http.get("/?collectivity=tiznit&lang=fr")
-    assert "<strong>13\u00a0%</strong>" in response.text
+    response = await client.http.get(f"{await plan_path(client, 'tiznit')}?lang=fr")
+    assert ">13\u00a0%</strong>" in response.text
 
 
 async def test_every_progress_bar_is_named_for_screen_readers(client: Client, db: Database) -> None:
     await ait_melloul(db)
-    for url in ("/?lang=fr", "/?collectivity=ait-melloul&lang=ar"):
+    for url in ("/?lang=fr", "/c/ait-melloul?lang=ar", f"{await plan_path(client, 'ait-melloul')}?lang=ar"):
         page = (await client.http.get(url)).text
         bars = re.findall(r'<div class="bar" role="progressbar"([^>]*)>', page)
         assert bars, url
         assert all(re.search(r'aria-label="[^"]+"', attributes) for attributes in bars), url
 
 
-async def test_a_collectivity_has_its_own_address_and_its_first_one_still_works(client: Client, db: Database) -> None:
+async def test_the_first_address_of_a_collectivity_moves_for_good_to_its_own(client: Client, db: Database) -> None:
     await ait_melloul(db)
-    current = await client.http.get("/c/ait-melloul?lang=fr")
     first = await client.http.get("/?collectivity=ait-melloul&lang=fr")
-    assert current.status_code == first.status_code == 200
-    assert "Plan d&#39;ouverture de la commune d&#39;Aït Melloul 2024-2025" in current.text
-    assert current.text.count("<article") == first.text.count("<article") == 7
-    # Each page's language links stay on that page.
+    assert first.status_code == 301
+    assert first.headers["location"] == "/c/ait-melloul?lang=fr"
+    current = await client.http.get("/c/ait-melloul?lang=fr")
+    assert current.status_code == 200
+    # The language links stay on that page.
     assert 'href="?lang=ar"' in current.text
-    assert 'href="?collectivity=ait-melloul&amp;lang=ar"' in first.text
 
 
 async def test_an_unknown_collectivity_address_is_a_404_page(client: Client, db: Database) -> None:

@@ -8,6 +8,7 @@ import httpx
 
 from tests.support.builders import ait_melloul
 from tests.support.graphql import Client
+from tests.support.pages import plan_path
 from tracker.db import Database
 
 
@@ -30,16 +31,27 @@ async def test_the_dashboard_allows_no_script_at_all(client: Client, db: Databas
 
 async def test_the_dashboard_renders_no_script_element(client: Client, db: Database) -> None:
     await ait_melloul(db)
-    response = await client.http.get("/?collectivity=ait-melloul")
-    assert "<script" not in response.text
+    for path in ("/", "/c/ait-melloul"):
+        response = await client.http.get(path)
+        assert "<script" not in response.text
 
 
 async def test_html_pages_refuse_framing_and_sniffing_and_send_no_referrer(client: Client, db: Database) -> None:
-    response = await client.http.get("/?collectivity=nowhere")
+    response = await client.http.get("/c/nowhere")
     assert response.status_code == 404
     assert response.headers["x-frame-options"] == "DENY"
     assert response.headers["x-content-type-options"] == "nosniff"
     assert response.headers["referrer-policy"] == "no-referrer"
+
+
+async def test_the_plan_page_runs_only_the_trackers_own_script_file(client: Client, db: Database) -> None:
+    await ait_melloul(db)
+    response = await client.http.get(await plan_path(client, "ait-melloul"))
+    directives = _directives(response)
+    assert _script_sources(directives) == "'self'"
+    assert directives["connect-src"] == "'self'"
+    assert directives["frame-ancestors"] == "'none'"
+    assert re.findall(r"<script\b[^>]*>", response.text) == ['<script src="/static/plan-live.js" defer>']
 
 
 async def test_graphiql_runs_only_scripts_with_this_pages_nonce_or_from_its_cdn(client: Client, db: Database) -> None:

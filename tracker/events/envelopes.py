@@ -26,7 +26,7 @@ LABELS: dict[str, tuple[type[SQLModel], str]] = {
 }
 
 
-def _label_from_data(data: dict[str, Any]) -> dict[str, str]:
+def label_from_data(data: dict[str, Any]) -> dict[str, str]:
     """A deleted subject's label, from the snapshot its event carries."""
     for value in data.values():
         if isinstance(value, dict):
@@ -66,7 +66,7 @@ async def build(
         title = (
             labels.get(event.subject_id)
             or (labels.get(uuid.UUID(str(commitment_id)), {}) if commitment_id else {})
-            or _label_from_data(event.data)
+            or label_from_data(event.data)
         )
         envelopes[event.id] = Envelope(
             id=str(event.id),
@@ -79,6 +79,6 @@ async def build(
             collectivity_slug=place.slug if place else None,
             subject_title=title,
             collectivity_name=place.name if place else {},
-            dashboard_url=f"{base_url.rstrip('/')}/?collectivity={place.slug}" if place else None,
+            dashboard_url=f"{base_url.rstrip('/')}/c/{place.slug}" if place else None,
         )
     return envelopes

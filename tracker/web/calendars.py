@@ -62,7 +62,7 @@ query Calendar($slug: String!, $lang: String, $first: Int!, $after: String) {
     pageInfo { hasNextPage endCursor }
     nodes {
       id title(lang: $lang) dueOn status completedOn isOverdue
-      commitment { reference title(lang: $lang) plan { title(lang: $lang) } }
+      commitment { reference title(lang: $lang) plan { id title(lang: $lang) } }
     }
   }
 }
@@ -153,8 +153,9 @@ def _summary(reference: str, title: str, lang: str) -> str:
     return f"{mark}{reference} · {title}"
 
 
-def _event(milestone: dict[str, Any], *, lang: str, plan_url: str, stamp: datetime) -> Event:
+def _event(milestone: dict[str, Any], *, lang: str, place_url: str, stamp: datetime) -> Event:
     commitment = milestone["commitment"]
+    plan_url = f"{place_url}/plans/{commitment['plan']['id']}?lang={lang}"
     words = wording.for_language(lang)
     status = words.status(milestone["status"])
     categories = [status, commitment["reference"]]
@@ -196,7 +197,7 @@ def _event(milestone: dict[str, Any], *, lang: str, plan_url: str, stamp: dateti
 def _calendar(read: _Read, *, slug: str, lang: str, base_url: str, self_url: str) -> Calendar:
     place = read.name or slug
     words = wording.for_language(lang)
-    plan_url = f"{base_url}/?collectivity={slug}&lang={lang}"
+    place_url = f"{base_url}/c/{slug}"
     calendar = Calendar.new(
         prodid=f"-//{messages.tracker_name('en')}//Deadline calendar//{lang.upper()}",
         uid=str(uuid.uuid5(uuid.NAMESPACE_DNS, f"{slug}.{UID_DOMAIN}")),
@@ -204,10 +205,10 @@ def _calendar(read: _Read, *, slug: str, lang: str, base_url: str, self_url: str
         description=words.gettext("Milestone due dates of the published openness plans - {place}").format(place=place),
         calscale="GREGORIAN",
         method="PUBLISH",
-        url=plan_url,
+        url=f"{place_url}?lang={lang}",
         source=self_url,
         subcomponents=[
-            _event(milestone, lang=lang, plan_url=plan_url, stamp=read.revised) for milestone in read.milestones
+            _event(milestone, lang=lang, place_url=place_url, stamp=read.revised) for milestone in read.milestones
         ],
     )
     calendar.add("x-wr-timezone", TIMEZONE)

@@ -198,7 +198,7 @@ async def feed(request: Request) -> Response:
             title=title,
             title_lang=title_lang,
             feed_url=f"{base_url}{request.url.path}?lang={lang}",
-            dashboard_url=f"{base_url}/?collectivity={place.slug}&lang={lang}",
+            dashboard_url=f"{base_url}/c/{place.slug}?lang={lang}",
             next_url=next_url,
             events=page,
             shown=envelopes_shown,
@@ -211,7 +211,7 @@ async def feed(request: Request) -> Response:
     author = _element(root, "author")
     _element(author, "name", name)
     _element(root, "link", rel="self", href=self_url, type="application/atom+xml")
-    _element(root, "link", rel="alternate", href=f"{base_url}/?collectivity={place.slug}", type="text/html")
+    _element(root, "link", rel="alternate", href=f"{base_url}/c/{place.slug}", type="text/html")
     if next_url:
         _element(root, "link", rel="next", href=next_url, type="application/atom+xml")
     _element(root, "generator", messages.tracker_name(lang))

@@ -2,7 +2,8 @@
 
 The pages are server-rendered and run no script: their policy allows none, only inline styles
 (the dashboard's `<style>` and its progress bars' `style="width: …"`, which a nonce cannot
-cover). A page that needs another policy (GraphiQL) sets its own, and it is kept.
+cover). A page that needs another policy sets its own, and it is kept: GraphiQL, and a plan's
+page, which runs the tracker's own /static/plan-live.js and reaches /graphql (tracker/web/pages/plan.py).
 """
 
 from __future__ import annotations
