@@ -51,6 +51,14 @@ async def _plan(db: Database, place: uuid.UUID, *, status: models.PlanStatus, du
             )
 
 
+# Arabic-Indic digits, as Arabic names may write their numbers.
+INDIC = str.maketrans("0123456789", "".join(chr(0x0660 + digit) for digit in range(10)))
+
+
+def indic(number: int) -> str:
+    return str(number).translate(INDIC)
+
+
 PAST, FUTURE = date(2024, 3, 1), date(2099, 1, 1)
 K = models.CollectivityKind
 
@@ -63,10 +71,10 @@ async def small_network(db: Database) -> None:
     oriental = await _place(db, "oriental", K.REGION, {"fr": "Oriental", "ar": "الشرق"}, None)
     agadir = await _place(db, "agadir", K.PREFECTURE_PROVINCE, {"fr": "Agadir", "ar": "أكادير"}, souss)
     await _place(db, "berkane", K.PREFECTURE_PROVINCE, {"fr": "Berkane", "ar": "بركان"}, oriental)
-    two = await _place(db, "commune-2", K.COMMUNE, {"fr": "Commune 2", "ar": "جماعة ٢"}, agadir)
-    ten = await _place(db, "commune-10", K.COMMUNE, {"fr": "Commune 10", "ar": "جماعة ١٠"}, agadir)
-    await _place(db, "commune-1", K.COMMUNE, {"fr": "Commune 1", "ar": "جماعة ١"}, agadir)
-    three = await _place(db, "commune-3", K.COMMUNE, {"fr": "Commune 3", "ar": "جماعة ٣"}, agadir)
+    two = await _place(db, "commune-2", K.COMMUNE, {"fr": "Commune 2", "ar": f"جماعة {indic(2)}"}, agadir)
+    ten = await _place(db, "commune-10", K.COMMUNE, {"fr": "Commune 10", "ar": f"جماعة {indic(10)}"}, agadir)
+    await _place(db, "commune-1", K.COMMUNE, {"fr": "Commune 1", "ar": f"جماعة {indic(1)}"}, agadir)
+    three = await _place(db, "commune-3", K.COMMUNE, {"fr": "Commune 3", "ar": f"جماعة {indic(3)}"}, agadir)
     await _plan(db, souss, status=models.PlanStatus.ADOPTED, due=[FUTURE])
     await _plan(db, agadir, status=models.PlanStatus.IN_IMPLEMENTATION, due=[PAST, PAST], done=2)
     await _plan(db, two, status=models.PlanStatus.ADOPTED, due=[PAST, PAST, FUTURE], done=1)
