@@ -72,7 +72,8 @@ async def test_the_search_is_a_labelled_get_form_kept_in_the_address(client: Cli
     await small_network(db)
     html = await _page(client, "lang=fr&q=Commune+1")
     assert '<form class="choices" method="get" action="/" role="search"' in html
-    assert 'Rechercher par nom\n      <input type="search" name="q" value="Commune 1"' in html
+    assert '<label for="choice-q">Rechercher par nom</label>' in html
+    assert '<input id="choice-q" type="search" name="q" value="Commune 1"' in html
     assert _rows(html) == ["commune-1", "commune-10"]
     # The language links keep the search.
     assert 'href="?q=Commune+1&amp;lang=ar"' in html
