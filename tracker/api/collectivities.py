@@ -215,7 +215,7 @@ def _below(slug: str) -> Any:
     """Ids of the collectivity `slug` and of every one below it."""
     place, child = models.Collectivity, aliased(models.Collectivity)
     below = select(col(place.id)).where(place.slug == slug).cte("below", recursive=True)
-    below = below.union(select(child.id).join(below, child.parent_id == below.c.id))
+    below = below.union(select(col(child.id)).join(below, col(child.parent_id) == below.c.id))
     return select(below.c.id)
 
 
@@ -263,7 +263,7 @@ def _ordered(
     if order_by is CollectivityOrder.PLACE:
         parent, top = aliased(place), aliased(place)
         query = query.outerjoin(parent, parent.id == place.parent_id).outerjoin(top, top.id == parent.parent_id)
-        has_top, has_parent = top.id.is_not(None), parent.id.is_not(None)
+        has_top, has_parent = col(top.id).is_not(None), col(parent.id).is_not(None)
         empty: Any = literal("")
         return query, [
             func.coalesce(key(top), key(parent), key(place)),
@@ -399,7 +399,7 @@ def _collectivities_where(row: str, to: str, target: planner.Field, plan: planne
 
 def _order_name(arguments: dict[str, Any], binding: planner.Binding) -> str:
     order: CollectivityOrder = arguments.get("orderBy", CollectivityOrder.SLUG)
-    return order.value
+    return order.name
 
 
 def _sort_lang(arguments: dict[str, Any], binding: planner.Binding) -> str:

@@ -16,7 +16,8 @@ from tracker.natural import name_keys
 
 def _inserted_name_keys(context: DefaultExecutionContext) -> dict[str, str]:
     # Inserts that build no object (the synthetic network's bulk insert) get their keys here.
-    return name_keys(context.get_current_parameters().get("name"))
+    parameters: dict[str, Any] = context.get_current_parameters()  # type: ignore[no-untyped-call]
+    return name_keys(parameters.get("name"))
 
 
 class Collectivity(Row, table=True):
