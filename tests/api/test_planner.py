@@ -83,6 +83,17 @@ EVERY_FIELD = {
         communes: collectivities(filter: { kind: [COMMUNE], search: "SYNTH" }) { totalCount nodes { slug } }
         under: collectivities(filter: { parentSlug: "orphan" }) { nodes { slug } }
         none: collectivities(first: 0) { totalCount pageInfo { startCursor endCursor hasNextPage } } }""",
+    "collectivities ordered and filtered": """{
+        by_name: collectivities(orderBy: NAME, lang: "fr") { nodes { slug name overdueMilestoneCount } }
+        by_name_ar: collectivities(orderBy: NAME, lang: "ar", last: 7) { nodes { slug } }
+        by_place: collectivities(orderBy: PLACE) { nodes { slug } }
+        by_progress: collectivities(orderBy: PROGRESS_DESC, first: 6, after: "b2Zmc2V0OjE") { nodes { slug } }
+        by_overdue: collectivities(orderBy: OVERDUE_DESC) { totalCount nodes { slug overdueMilestoneCount } }
+        planned: collectivities(filter: { hasPlan: true, hasOverdueMilestones: false }) { totalCount nodes { slug } }
+        unplanned: collectivities(filter: { hasPlan: false }) { totalCount nodes { slug } }
+        late: collectivities(filter: { hasOverdueMilestones: true }, orderBy: PLACE) { nodes { slug } }
+        within: collectivities(filter: { withinSlug: "synthetic-demo-region-1" }, orderBy: PLACE) { nodes { slug } }
+        nowhere: collectivities(filter: { withinSlug: "nowhere", kind: [COMMUNE] }) { totalCount } }""",
     "network": """{ network { __typename collectivityCount planCount commitmentCount milestoneCount
         overdueMilestoneCount meanProgress byKind { kind collectivityCount planCount meanProgress }
         plansByStatus { status count } commitmentsByStatus { status count } milestonesByStatus { status count } } }""",

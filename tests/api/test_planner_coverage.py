@@ -20,7 +20,7 @@ FALLBACK_ROOTS = {"viewer", "auditEntries", "webhookSubscriptions", "events"}
 # selection reaches a field left to the resolvers is answered by strawberry as a whole.
 TYPES: dict[str, tuple[set[str], set[str]]] = {
     "Collectivity": (
-        {"id", "slug", "kind", "name", "parent", "children", "plans", "currentPlan"},
+        {"id", "slug", "kind", "name", "parent", "children", "plans", "currentPlan", "overdueMilestoneCount"},
         {"history", "consultativeBodies", "accessRequestStats", "accessRequests"},
     ),
     "ActionPlan": (

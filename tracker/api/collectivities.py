@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from enum import Enum
 from typing import Any
 
 import strawberry
-from sqlalchemy import Text, cast, func, or_
+from sqlalchemy import ColumnElement, Text, case, cast, collate, exists, func, literal, or_
+from sqlalchemy.orm import aliased
 from sqlmodel import col, select
 
 from tracker import models
@@ -16,8 +18,12 @@ from tracker.api.context import Info
 from tracker.api.core import planner
 from tracker.api.history import Audited
 from tracker.api.lang import Lang, check, within
+from tracker.api.loaders import overdue_on
+from tracker.api.network import overdue_sql
 from tracker.api.plans import ActionPlan
 from tracker.api.relay import Connection, Node, PageArgs, connection, encode_id, page_of_list, page_of_select
+from tracker.errors import BadInput
+from tracker.services.network import readable_plans
 
 
 @strawberry.type(description="A territorial collectivity: region, prefecture or province, commune.")
@@ -95,6 +101,16 @@ class Collectivity(Node, Audited):
     ) -> Connection[AccessRequest]:
         return await register_of(info, self.row.id, PageArgs(first=first, after=after, last=last, before=before))
 
+    @strawberry.field(
+        description="Milestones past due and not closed, today, in the plans of this collectivity the caller may read."
+    )
+    async def overdue_milestone_count(self, info: Info) -> int:
+        plans = await info.context.loaders.overdue_by_collectivity.load(self.row.id)
+        principal = info.context.principal
+        return sum(
+            count for _, status, count in plans if can_read_plan(principal, status=status, collectivity_id=self.row.id)
+        )
+
     @strawberry.field(description="The readable plan whose period is the most recent, if any.")
     async def current_plan(self, info: Info) -> ActionPlan | None:
         rows = await info.context.loaders.plans_by_collectivity.load(self.row.id)
@@ -110,15 +126,44 @@ class CollectivityFilter:
     kind: list[models.CollectivityKind] | None = strawberry.field(default=None, description="Any of these kinds.")
     parent_slug: str | None = strawberry.field(default=None, description="Belonging to this collectivity.")
     search: str | None = strawberry.field(default=None, description="Slug or name containing this text.")
+    within_slug: str | None = strawberry.field(
+        default=None,
+        description="This collectivity and every one below it (a region's provinces and their communes...).",
+    )
+    has_plan: bool | None = strawberry.field(
+        default=None, description="With (true) or without (false) a plan the caller may read."
+    )
+    has_overdue_milestones: bool | None = strawberry.field(
+        default=None, description="With (true) or without (false) an overdue milestone (see overdueMilestoneCount)."
+    )
+
+
+@strawberry.enum(
+    description="Order of collectivities. Names are in natural order (Commune 2 before Commune 10), "
+    "in the language of the list's `lang` (else Accept-Language); ties by slug."
+)
+class CollectivityOrder(Enum):
+    SLUG = strawberry.enum_value("SLUG", description="By slug.")
+    NAME = strawberry.enum_value("NAME", description="By name.")
+    PLACE = strawberry.enum_value(
+        "PLACE",
+        description="By place: each region by name, followed by its own collectivities, each province by name "
+        "followed by its communes by name.",
+    )
+    PROGRESS_DESC = strawberry.enum_value(
+        "PROGRESS_DESC", description="Current plan's progress, highest first (none last), then by name."
+    )
+    OVERDUE_DESC = strawberry.enum_value("OVERDUE_DESC", description="Overdue milestones, most first, then by name.")
 
 
 @strawberry.type
 class CollectivityQuery:
-    @strawberry.field(description="Collectivities of the network, by slug.")
+    @strawberry.field(description="Collectivities of the network, by slug unless ordered otherwise.")
     async def collectivities(
         self,
         info: Info,
         filter: CollectivityFilter | None = None,
+        order_by: CollectivityOrder = CollectivityOrder.SLUG,
         first: int | None = None,
         after: str | None = None,
         last: int | None = None,
@@ -127,19 +172,34 @@ class CollectivityQuery:
     ) -> Connection[Collectivity]:
         check(info, lang)
         args = PageArgs(first=first, after=after, last=last, before=before)
-        query = select(models.Collectivity)
+        place = models.Collectivity
+        principal, today = info.context.principal, info.context.today
+        query = select(place)
         if filter is not None:
             if filter.kind:
-                query = query.where(col(models.Collectivity.kind).in_([kind.value for kind in filter.kind]))
+                query = query.where(col(place.kind).in_([kind.value for kind in filter.kind]))
             if filter.parent_slug is not None:
-                parent = select(models.Collectivity.id).where(models.Collectivity.slug == filter.parent_slug)
-                query = query.where(col(models.Collectivity.parent_id).in_(parent.scalar_subquery()))
+                parent = select(place.id).where(place.slug == filter.parent_slug)
+                query = query.where(col(place.parent_id).in_(parent.scalar_subquery()))
             if filter.search:
                 needle = f"%{filter.search.strip().lower()}%"
-                name_text = func.lower(cast(models.Collectivity.name, Text))
-                query = query.where(or_(col(models.Collectivity.slug).like(needle), name_text.like(needle)))
+                name_text = func.lower(cast(place.name, Text))
+                query = query.where(or_(col(place.slug).like(needle), name_text.like(needle)))
+            if filter.within_slug is not None:
+                query = query.where(col(place.id).in_(_below(filter.within_slug)))
+            if filter.has_plan is not None:
+                with_plan = exists().where(
+                    col(models.ActionPlan.collectivity_id) == col(place.id), readable_plans(principal)
+                )
+                query = query.where(with_plan if filter.has_plan else ~with_plan)
+            if filter.has_overdue_milestones is not None:
+                late = _overdue_count(principal, today) > 0
+                query = query.where(late if filter.has_overdue_milestones else ~late)
         async with info.context.reading() as session:
-            rows, start, total = await page_of_select(session, query, args, col(models.Collectivity.slug))
+            postgres = session.get_bind().dialect.name == "postgresql"
+            sort_lang = info.context.languages(lang)[0]
+            query, order = _ordered(query, order_by, sort_lang, postgres, principal, today)
+            rows, start, total = await page_of_select(session, query, args, *order)
         return connection([Collectivity.from_row(row) for row in rows], start=start, total=total)
 
     @strawberry.field(description="One collectivity by its slug.")
@@ -151,10 +211,91 @@ class CollectivityQuery:
         return Collectivity.from_row(row) if row else None
 
 
+def _below(slug: str) -> Any:
+    """Ids of the collectivity `slug` and of every one below it."""
+    place, child = models.Collectivity, aliased(models.Collectivity)
+    below = select(col(place.id)).where(place.slug == slug).cte("below", recursive=True)
+    below = below.union(select(col(child.id)).join(below, col(child.parent_id) == below.c.id))
+    return select(below.c.id)
+
+
+def _overdue_count(principal: Any, today: Any) -> Any:
+    """Collectivity.overdue_milestone_count of the outer collectivity row, in SQL."""
+    plan = models.ActionPlan
+    return (
+        select(func.count())
+        .select_from(models.Milestone)
+        .join(models.Commitment, col(models.Commitment.id) == col(models.Milestone.commitment_id))
+        .join(plan, col(plan.id) == col(models.Commitment.plan_id))
+        .where(col(plan.collectivity_id) == col(models.Collectivity.id), readable_plans(principal), overdue_on(today))
+        .correlate(models.Collectivity)
+        .scalar_subquery()
+    )
+
+
+def _current_progress(principal: Any) -> Any:
+    """The progress of the collectivity's current plan (Collectivity.current_plan), or NULL."""
+    plan = models.ActionPlan
+    return (
+        select(col(plan.progress))
+        .where(col(plan.collectivity_id) == col(models.Collectivity.id), readable_plans(principal))
+        .order_by(col(plan.period_start).desc(), col(plan.created_at).desc(), col(plan.id))
+        .limit(1)
+        .correlate(models.Collectivity)
+        .scalar_subquery()
+    )
+
+
+def _ordered(
+    query: Any, order_by: CollectivityOrder, lang: str, postgres: bool, principal: Any, today: Any
+) -> tuple[Any, list[Any]]:
+    """The query (joined to what its order reads) and its ORDER BY, as `_order` spells it for the planner."""
+    place = models.Collectivity
+    slug = col(place.slug)
+
+    def key(row: Any) -> ColumnElement[str]:
+        # The keys are compared code point by code point on both databases (tracker.natural).
+        value = row.name_key[lang].as_string()
+        return collate(value, "C") if postgres else value
+
+    if order_by is CollectivityOrder.SLUG:
+        return query, [slug]
+    if order_by is CollectivityOrder.PLACE:
+        parent, top = aliased(place), aliased(place)
+        query = query.outerjoin(parent, parent.id == place.parent_id).outerjoin(top, top.id == parent.parent_id)
+        has_top, has_parent = col(top.id).is_not(None), col(parent.id).is_not(None)
+        empty: Any = literal("")
+        return query, [
+            func.coalesce(key(top), key(parent), key(place)),
+            func.coalesce(top.slug, parent.slug, place.slug),
+            case((has_top, key(parent)), (has_parent, key(place)), else_=empty),
+            case((has_top, parent.slug), (has_parent, place.slug), else_=empty),
+            case((has_top, key(place)), else_=empty),
+            slug,
+        ]
+    first: list[Any] = []
+    if order_by is CollectivityOrder.PROGRESS_DESC:
+        first = [_current_progress(principal).desc().nulls_last()]
+    elif order_by is CollectivityOrder.OVERDUE_DESC:
+        first = [_overdue_count(principal, today).desc()]
+    return query, [*first, key(place), slug]
+
+
 # How the read planner spells Collectivity and its root queries in SQL (tracker/api/core/planner),
 # beside the resolvers above.
 # Most recent period first, as Loaders.plans_by_collectivity reads them.
 PLAN_ORDER = "{to}.period_start DESC, {to}.created_at DESC, {to}.id"
+
+
+def _planned_overdue(row: str, plan: planner.Compiler) -> str:
+    """Collectivity.overdue_milestone_count: each readable plan's count, kept in network_stats
+    while it is exact (tracker.api.network.overdue_sql)."""
+    counted = overdue_sql("os", "op", plan.today)
+    return (
+        f"(SELECT CAST(COALESCE(SUM({counted}), 0) AS bigint) FROM action_plan AS op"
+        f" LEFT JOIN network_stats AS os ON os.plan_id = op.id"
+        f" WHERE op.collectivity_id = {row}.id AND {plan.readable_plan('op')})"
+    )
 
 
 def _plan_statuses(arguments: dict[str, Any], binding: planner.Binding) -> list[str] | None:
@@ -183,6 +324,7 @@ planner.spell(
         planner.static_order("{to}.slug"),
     ),
     plans=planner.Connection("ActionPlan", "action_plan", _plans_where, planner.static_order(PLAN_ORDER)),
+    overdue_milestone_count=planner.Expression(lambda row, target, plan: _planned_overdue(row, plan)),
     current_plan=planner.ToOne(
         "ActionPlan",
         "action_plan",
@@ -217,15 +359,94 @@ def _needle(arguments: dict[str, Any], binding: planner.Binding) -> str | None:
     return f"%{search.strip().lower()}%" if search else None
 
 
+def _within_slug(arguments: dict[str, Any], binding: planner.Binding) -> str | None:
+    found: str | None = _filter(arguments).get("withinSlug")
+    return found
+
+
+def _has_plan(arguments: dict[str, Any], binding: planner.Binding) -> bool | None:
+    found: bool | None = _filter(arguments).get("hasPlan")
+    return found
+
+
+def _has_overdue(arguments: dict[str, Any], binding: planner.Binding) -> bool | None:
+    found: bool | None = _filter(arguments).get("hasOverdueMilestones")
+    return found
+
+
 def _collectivities_where(row: str, to: str, target: planner.Field, plan: planner.Compiler) -> str:
     """The `filter` of `collectivities`, as its resolver writes it."""
     kinds = plan.argument(target, ("filter",), _kinds, "text[]")
     parent = plan.argument(target, ("filter",), _parent_slug, "text")
     needle = plan.argument(target, ("filter",), _needle, "text")
+    within = plan.argument(target, ("filter",), _within_slug, "text")
+    has_plan = plan.argument(target, ("filter",), _has_plan, "boolean")
+    has_overdue = plan.argument(target, ("filter",), _has_overdue, "boolean")
+    below = (
+        f"WITH RECURSIVE below(id) AS (SELECT wb.id FROM collectivity AS wb WHERE wb.slug = {within}"
+        " UNION SELECT wc.id FROM collectivity AS wc JOIN below ON wc.parent_id = below.id) SELECT id FROM below"
+    )
     return (
         f"({kinds} IS NULL OR {to}.kind = ANY({kinds}))"
         f" AND ({parent} IS NULL OR {to}.parent_id IN (SELECT up.id FROM collectivity AS up WHERE up.slug = {parent}))"
         f" AND ({needle} IS NULL OR {to}.slug LIKE {needle} OR lower(CAST({to}.name AS text)) LIKE {needle})"
+        f" AND ({within} IS NULL OR {to}.id IN ({below}))"
+        f" AND ({has_plan} IS NULL OR EXISTS (SELECT 1 FROM action_plan AS hp"
+        f" WHERE hp.collectivity_id = {to}.id AND {plan.readable_plan('hp')}) = {has_plan})"
+        f" AND ({has_overdue} IS NULL OR ({_planned_overdue(to, plan)} > 0) = {has_overdue})"
+    )
+
+
+def _order_name(arguments: dict[str, Any], binding: planner.Binding) -> str:
+    order: CollectivityOrder = arguments.get("orderBy", CollectivityOrder.SLUG)
+    return order.name
+
+
+def _sort_lang(arguments: dict[str, Any], binding: planner.Binding) -> str:
+    try:
+        return binding.context.languages(arguments.get("lang"))[0]
+    except BadInput:
+        raise planner.Fallback("lang") from None
+
+
+def _collectivities_order(to: str, target: planner.Field, plan: planner.Compiler) -> str:
+    """The order of `collectivities`, as `_ordered` writes it: each way's terms are NULL (equal)
+    unless `orderBy` asks for it; the slug settles the rest."""
+    order = plan.argument(target, ("orderBy",), _order_name, "text")
+    lang = plan.argument(target, ("lang",), _sort_lang, "text")
+
+    def key(row: str) -> str:
+        return f"({row}.name_key ->> {lang})"
+
+    def when(name: str, value: str) -> str:
+        return f"CASE WHEN {order} = '{name}' THEN {value} END"
+
+    parent = f"(SELECT {{}} FROM collectivity AS op1 WHERE op1.id = {to}.parent_id)"
+    top = (
+        "(SELECT {} FROM collectivity AS op1 JOIN collectivity AS op2 ON op2.id = op1.parent_id"
+        f" WHERE op1.id = {to}.parent_id)"
+    )
+    top_key, top_slug = top.format(key("op2")), top.format("op2.slug")
+    parent_key, parent_slug = parent.format(key("op1")), parent.format("op1.slug")
+    has_top, has_parent = f"{top_slug} IS NOT NULL", f"{parent_slug} IS NOT NULL"
+    progress = (
+        f"(SELECT cp.progress FROM action_plan AS cp WHERE cp.collectivity_id = {to}.id AND {plan.readable_plan('cp')}"
+        f" ORDER BY {PLAN_ORDER.format(to='cp')} LIMIT 1)"
+    )
+    c, empty = 'COLLATE "C"', "''"
+    middle_key = f"CASE WHEN {has_top} THEN {parent_key} WHEN {has_parent} THEN {key(to)} ELSE {empty} END"
+    return ", ".join(
+        (
+            f"{when('PROGRESS_DESC', progress)} DESC NULLS LAST",
+            f"{when('OVERDUE_DESC', _planned_overdue(to, plan))} DESC NULLS LAST",
+            f"{when('PLACE', f'COALESCE({top_key}, {parent_key}, {key(to)})')} {c}",
+            when("PLACE", f"COALESCE({top_slug}, {parent_slug}, {to}.slug)"),
+            f"{when('PLACE', middle_key)} {c}",
+            when("PLACE", f"CASE WHEN {has_top} THEN {parent_slug} WHEN {has_parent} THEN {to}.slug ELSE '' END"),
+            f"{when('PLACE', f'CASE WHEN {has_top} THEN {key(to)} ELSE {empty} END')} {c}",
+            f"CASE WHEN {order} NOT IN ('SLUG', 'PLACE') THEN {key(to)} END {c}",
+            f"{to}.slug",
+        )
     )
 
 
@@ -236,7 +457,5 @@ planner.spell(
         "collectivity",
         lambda row, to, target, plan: f"{to}.slug = {plan.argument(target, ('slug',), _slug, 'text')}",
     ),
-    collectivities=planner.Connection(
-        "Collectivity", "collectivity", _collectivities_where, planner.static_order("{to}.slug")
-    ),
+    collectivities=planner.Connection("Collectivity", "collectivity", _collectivities_where, _collectivities_order),
 )

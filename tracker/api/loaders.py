@@ -7,19 +7,29 @@ import uuid
 from collections import defaultdict
 from collections.abc import Awaitable, Callable, Sequence
 from contextlib import AbstractAsyncContextManager
+from datetime import date
 from functools import cached_property
 from typing import Any, TypeVar
 
+from sqlalchemy import ColumnElement, func
 from sqlalchemy.orm import InstrumentedAttribute
 from sqlmodel import SQLModel, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 from strawberry.dataloader import DataLoader
 
 from tracker import models
+from tracker.progress import CLOSED_STATUSES
+from tracker.services.common import today
 
 K = TypeVar("K")
 M = TypeVar("M", bound=SQLModel)
 V = TypeVar("V")
+
+
+def overdue_on(day: date) -> ColumnElement[bool]:
+    """`progress.is_overdue` of a milestone row on `day`, in SQL."""
+    closed = [status.value for status in CLOSED_STATUSES]
+    return (col(models.Milestone.due_on) < day) & col(models.Milestone.status).not_in(closed)
 
 
 class SharedLoader(DataLoader[K, V]):
@@ -119,6 +129,28 @@ class Loaders:
     @cached_property
     def children_by_collectivity(self) -> DataLoader[uuid.UUID, list[models.Collectivity]]:
         return self._children(models.Collectivity, models.Collectivity.parent_id, (col(models.Collectivity.slug),))
+
+    @cached_property
+    def overdue_by_collectivity(self) -> DataLoader[uuid.UUID, list[tuple[uuid.UUID, str, int]]]:
+        """(plan, its status, its milestones overdue today) for each plan of the collectivity that
+        has any: the reader's rights decide which plans count (Collectivity.overdueMilestoneCount)."""
+
+        async def fetch(session: AsyncSession, keys: Sequence[uuid.UUID]) -> list[list[tuple[uuid.UUID, str, int]]]:
+            plan = models.ActionPlan
+            query = (
+                select(col(plan.collectivity_id), col(plan.id), col(plan.status), func.count())
+                .select_from(models.Milestone)
+                .join(models.Commitment, col(models.Commitment.id) == col(models.Milestone.commitment_id))
+                .join(plan, col(plan.id) == col(models.Commitment.plan_id))
+                .where(col(plan.collectivity_id).in_(keys), overdue_on(today()))
+                .group_by(col(plan.collectivity_id), col(plan.id), col(plan.status))
+            )
+            grouped: dict[uuid.UUID, list[tuple[uuid.UUID, str, int]]] = defaultdict(list)
+            for collectivity_id, plan_id, status, count in (await session.exec(query)).all():
+                grouped[collectivity_id].append((plan_id, str(status), int(count)))
+            return [grouped.get(key, []) for key in keys]
+
+        return SharedLoader(load_fn=self._batch(fetch))
 
     @cached_property
     def commitments_by_plan(self) -> DataLoader[uuid.UUID, list[models.Commitment]]:
