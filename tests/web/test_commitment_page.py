@@ -195,7 +195,8 @@ async def test_garbage_and_other_types_ids_are_not_found(client: Client, db: Dat
 
 async def test_the_plan_page_links_each_commitment(client: Client, db: Database) -> None:
     commitment_id = await _demo_commitment(client, db)
-    response = await client.http.get("/c/ait-melloul?lang=fr")
+    plan = (await client.data('query { collectivity(slug: "ait-melloul") { currentPlan { id } } }'))["collectivity"]
+    response = await client.http.get(f"/c/ait-melloul/plans/{plan['currentPlan']['id']}?lang=fr")
     assert f'<a href="/commitments/{commitment_id}?lang=fr">' in response.text
 
 

@@ -37,8 +37,9 @@ async def test_the_commitment_page_is_accessible_self_contained_and_fits_a_phone
         page = await browser.new_page(viewport={"width": WIDTHS[device], "height": 900})
         hosts: set[str] = set()
         page.on("request", lambda request: hosts.add(urlsplit(request.url).netloc))
-        await page.goto(f"{base_url}/?collectivity=ait-melloul&lang={lang}")
-        # From the plan page, as a reader would: the commitment's heading links its permalink.
+        await page.goto(f"{base_url}/c/ait-melloul?lang={lang}")
+        # From the collectivity to its plan, then the commitment's heading, as a reader would.
+        await page.locator('a[href*="/plans/"]').first.click()
         await page.locator("article h4 a").first.click()
         await page.wait_for_selector("svg.timeline")
         assert "/commitments/" in page.url
