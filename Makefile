@@ -35,7 +35,7 @@ dev-sources: install
 # One worker per core (pytest-xdist), a file's tests on one worker; each worker has its own
 # PostgreSQL schema, change channel and scheduler lock (tests/conftest.py).
 test: install browser
-	$(BIN)/python -m pytest -n auto --dist loadfile
+	$(BIN)/python -m pytest -n auto --dist loadfile --durations=25
 
 # Side by side with PostGraphile 5 on PostgreSQL (see bench/run.py); results in bench/results/.
 # BENCH_ARGS="--sizes 126 --seconds 5" for a shorter run.

@@ -3,6 +3,8 @@ in tests/web/conftest.py)."""
 
 from __future__ import annotations
 
+import pytest
+
 CHROMIUM = "/usr/bin/chromium"
 FLAGS = [
     "--no-sandbox",
@@ -13,3 +15,10 @@ FLAGS = [
     "--no-first-run",
     "--disable-quic",
 ]
+
+
+@pytest.fixture(name="database_url")
+def sqlite_only(sqlite_url: str) -> str:
+    """What a browser sees is the page, whatever stores its data: browser tests run on SQLite,
+    and the pages' own tests (without a browser) run on both databases."""
+    return sqlite_url

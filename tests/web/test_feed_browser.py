@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from playwright.async_api import Browser
 
+from tests.support.browser import sqlite_only  # noqa: F401 (the database_url fixture: SQLite)
 from tests.support.builders import ait_melloul
 from tests.support.loopback import serve
 from tracker.app import create_app

@@ -11,6 +11,7 @@ import pytest
 from axe_playwright_python.async_playwright import Axe
 from playwright.async_api import Browser
 
+from tests.support.browser import sqlite_only  # noqa: F401 (the database_url fixture: SQLite)
 from tests.support.loopback import serve
 from tests.support.network_world import small_network
 from tracker.app import create_app

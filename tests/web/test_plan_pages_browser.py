@@ -13,6 +13,7 @@ import pytest
 from axe_playwright_python.async_playwright import Axe
 from playwright.async_api import Browser, Page
 
+from tests.support.browser import sqlite_only  # noqa: F401 (the database_url fixture: SQLite)
 from tests.support.builders import ait_melloul
 from tests.support.loopback import serve
 from tests.support.tokens import token_for
