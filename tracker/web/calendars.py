@@ -30,9 +30,9 @@ from tracker import i18n
 from tracker.access import ANONYMOUS
 from tracker.api.context import Context
 from tracker.errors import ErrorCode
-from tracker.services.collectivities import SLUG
 from tracker.services.common import today
-from tracker.web.read_cache import ReadCache
+from tracker.web.pages.rendering import known_slug, reader_language
+from tracker.web.read_cache import ReadCache, etag_matches
 from tracker.web.unavailable import RETRY_AFTER_SECONDS, database_answers, has_code
 
 MEDIA_TYPE = "text/calendar; charset=utf-8"
@@ -46,8 +46,6 @@ UID_DOMAIN = "milestones.openness-tracker"
 # Dates in Moroccan time; all-day events carry no time, and this names the calendar's zone for
 # the applications that read it (Apple Calendar, Outlook).
 TIMEZONE = "Africa/Casablanca"
-# As long as a collectivity's slug may be (its column's length).
-MAX_SLUG_LENGTH = 80
 # The largest page of a connection (tracker.api.relay.MAX_PAGE).
 PAGE = 100
 # The stamp of a calendar whose changes anonymous readers may not see (no public event yet):
@@ -85,18 +83,6 @@ class _Read:
 class _Failed(Exception):
     def __init__(self, response: Response) -> None:
         self.response = response
-
-
-def _language(request: Request) -> str:
-    requested = request.query_params.get("lang")
-    if requested is not None and not i18n.is_valid_tag(requested):
-        requested = None
-    return i18n.preference(requested, i18n.parse_accept_language(request.headers.get("accept-language")))[0]
-
-
-def _known_form(slug: str) -> bool:
-    """Whether `slug` could name a collectivity; any other value is unknown without asking."""
-    return len(slug) <= MAX_SLUG_LENGTH and SLUG.match(slug) is not None
 
 
 async def _read(request: Request, slug: str, lang: str) -> _Read:
@@ -218,17 +204,11 @@ def _calendar(read: _Read, *, slug: str, lang: str, base_url: str, self_url: str
     return calendar
 
 
-def _matches(etag: str, header: str) -> bool:
-    """If-None-Match compares weakly (RFC 9110): a proxy that compressed the answer made it W/."""
-    tags = {tag.strip().removeprefix("W/") for tag in header.split(",")}
-    return etag in tags or "*" in tags
-
-
 async def calendar(request: Request) -> Response:
     base_url: str = request.app.state.settings.base_url.rstrip("/")
     slug: str = request.path_params["slug"]
-    lang = _language(request)
-    if not _known_form(slug):
+    lang = reader_language(request)
+    if not known_slug(slug):
         return Response("no such collectivity", status_code=404, media_type="text/plain; charset=utf-8")
     # Kept in the read cache until anything changes (or the day does: "overdue" moves with it):
     # a calendar of a thousand milestones takes long to build, and applications poll it.
@@ -247,6 +227,6 @@ async def calendar(request: Request) -> Response:
         body = _calendar(read, slug=slug, lang=lang, base_url=base_url, self_url=self_url).to_ical()
         answer = cache.put(key, body, media_type=MEDIA_TYPE, collectivities=None, started_at=started)
     headers = {"ETag": answer.etag, "Cache-Control": "public, max-age=60", "Vary": VARY}
-    if _matches(answer.etag, request.headers.get("if-none-match", "")):
+    if etag_matches(request.headers.get("if-none-match"), answer.etag):
         return Response(status_code=304, headers=headers)
     return Response(answer.body, media_type=MEDIA_TYPE, headers=headers)

@@ -40,7 +40,7 @@ from tracker.web.auth import principal_of
 from tracker.web.graphql_http import GRAPHQL_RESPONSE, accepts
 from tracker.web.json_body import decode_json, encode_json
 from tracker.web.json_errors import error_document, send_error
-from tracker.web.read_cache import CachedAnswer, ReadCache
+from tracker.web.read_cache import CachedAnswer, ReadCache, etag_matches
 from tracker.web.unavailable import is_outage, send_unavailable
 from tracker.web.variables import DeclaredVariables
 
@@ -115,12 +115,6 @@ def _query_params(scope: Scope) -> dict[str, Any]:
         if name in params:
             params[name] = _json_params(params[name])
     return params
-
-
-def _etag_matches(header: str | None, etag: str) -> bool:
-    if not header:
-        return False
-    return any(candidate.strip().removeprefix("W/") in (etag, "*") for candidate in header.split(","))
 
 
 class PersistedReads:
@@ -377,7 +371,7 @@ async def _send(send: Send, status: int, body: bytes, media_type: str, extra: li
 
 async def send_cached(send: Send, answer: CachedAnswer, request_headers: Headers) -> None:
     extra = [(b"etag", answer.etag.encode()), *CACHE_HEADERS]
-    if _etag_matches(request_headers.get("if-none-match"), answer.etag):
+    if etag_matches(request_headers.get("if-none-match"), answer.etag):
         await send({"type": "http.response.start", "status": 304, "headers": extra})
         await send({"type": "http.response.body", "body": b""})
         return

@@ -49,6 +49,13 @@ def etag_of(body: bytes) -> str:
     return '"' + hashlib.blake2b(body, digest_size=16).hexdigest() + '"'
 
 
+def etag_matches(header: str | None, etag: str) -> bool:
+    """If-None-Match compares weakly (RFC 9110): a proxy that compressed the answer made it W/."""
+    if not header:
+        return False
+    return any(candidate.strip().removeprefix("W/") in (etag, "*") for candidate in header.split(","))
+
+
 class ReadCache:
     def __init__(self, *, max_bytes: int, ttl_seconds: float, clock: Callable[[], float] = time.monotonic) -> None:
         self.ttl_seconds = ttl_seconds
