@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from tests.support.graphql import Client
-from tests.support.network_world import small_network
+from tests.support.network_world import IN_PLACE_ORDER, small_network
 from tracker.db import Database
 
 LIST = """query ($filter: CollectivityFilter, $order: CollectivityOrder, $lang: String) {
@@ -45,16 +45,7 @@ async def test_the_order_by_place_puts_each_region_before_its_provinces_and_thei
     client: Client, db: Database
 ) -> None:
     await small_network(db)
-    assert await _slugs(client, order="PLACE", lang="fr") == [
-        "oriental",
-        "berkane",
-        "souss",
-        "agadir",
-        "commune-1",
-        "commune-2",
-        "commune-3",
-        "commune-10",
-    ]
+    assert await _slugs(client, order="PLACE", lang="fr") == IN_PLACE_ORDER
 
 
 async def test_within_a_region_lists_the_region_and_everything_below_it(client: Client, db: Database) -> None:

@@ -12,6 +12,9 @@ from tracker.access import SYSTEM
 from tracker.db import Database
 from tracker.services import collectivities, commitments, milestones, plans
 
+# Its collectivities by place: each region, its provinces, then the communes, in natural order.
+IN_PLACE_ORDER = ["oriental", "berkane", "souss", "agadir", "commune-1", "commune-2", "commune-3", "commune-10"]
+
 
 async def _place(
     db: Database, slug: str, kind: models.CollectivityKind, name: dict[str, str], parent: uuid.UUID | None
