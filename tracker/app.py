@@ -45,7 +45,9 @@ from tracker.web.json_errors import http_error
 from tracker.web.limits import RequestLimits
 from tracker.web.pages.collectivity import collectivity_page
 from tracker.web.pages.commitment import commitment_page
+from tracker.web.pages.embeds import collectivity_embed, commitment_embed
 from tracker.web.pages.network import network_page
+from tracker.web.pages.oembed import oembed
 from tracker.web.pages.plan import plan_page
 from tracker.web.persisted_http import PersistedReads
 from tracker.web.rate_limits import CounterStorage, rate_limit_middleware
@@ -162,6 +164,9 @@ def create_app(
             Route("/c/{slug}", collectivity_page),
             Route("/c/{slug}/plans/{plan_id}", plan_page),
             Route("/commitments/{commitment_id}", commitment_page),
+            Route("/embed/commitments/{commitment_id}", commitment_embed),
+            Route("/embed/c/{slug}", collectivity_embed),
+            Route("/oembed", oembed),
             Route("/feeds/{slug}.atom", feed),
             Route("/feeds/{slug}/{plan}.atom", feed),
             Route("/feeds/{slug}.ics", calendar),

@@ -8,7 +8,7 @@ from urllib.parse import quote
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from tracker.web.pages.rendering import MAX_SLUG_LENGTH, known_slug, read, reader_language, render
+from tracker.web.pages.rendering import MAX_SLUG_LENGTH, known_slug, oembed_link, read, reader_language, render
 
 COLLECTIVITY = """
 query Collectivity($slug: String!, $lang: String) {
@@ -45,7 +45,16 @@ async def collectivity_page(request: Request) -> Response:
     plans = [edge["node"] for edge in place["plans"]["edges"]]
     # The current plan first, then the others as the API orders them (most recent period first).
     plans.sort(key=lambda plan: plan["id"] != current)
-    return render("collectivity.html", lang, place=place, plans=plans, current=current, slug=slug, keep_query="")
+    return render(
+        "collectivity.html",
+        lang,
+        place=place,
+        plans=plans,
+        current=current,
+        slug=slug,
+        keep_query="",
+        oembed=oembed_link(request, f"/c/{slug}"),
+    )
 
 
 def not_found(lang: str, slug: str) -> Response:

@@ -24,7 +24,7 @@ from integrations.wording import NP_, day
 from tracker.errors import BadInput
 from tracker.ids import decode_id
 from tracker.services.common import today
-from tracker.web.pages.rendering import read, reader_language, render
+from tracker.web.pages.rendering import oembed_link, read, reader_language, render
 
 # Longer than any global ID of the API (base64 of a type name and a uuid).
 MAX_ID_LENGTH = 120
@@ -176,6 +176,7 @@ async def commitment_page(request: Request) -> Response:
         evidence_kinds=EVIDENCE_KINDS,
         origins=ORIGINS,
         all_done=all_counted_done(commitment),
+        oembed=oembed_link(request, f"/commitments/{key}"),
     )
 
 

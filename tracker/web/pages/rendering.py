@@ -9,6 +9,7 @@ import functools
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 from jinja2 import Environment, FileSystemLoader, pass_context, select_autoescape
 from jinja2.runtime import Context as TemplateContext
@@ -151,6 +152,13 @@ async def read(request: Request, document: str, variables: dict[str, Any], lang:
             return error_page(lang, wording.N_("Internal error"), 500)
         return error_page(lang, wording.N_("Service unavailable"), 503, {"Retry-After": str(RETRY_AFTER_SECONDS)})
     return result.data or {}
+
+
+def oembed_link(request: Request, path: str) -> str:
+    """Where oEmbed consumers ask for the card of the page at `path` (its discovery link): the
+    page's address without a language, so that the card speaks its own reader's."""
+    base_url: str = request.app.state.settings.base_url.rstrip("/")
+    return f"{base_url}/oembed?" + urlencode({"url": base_url + path, "format": "json"})
 
 
 def render(template: str, lang: str, *, status_code: int = 200, **values: Any) -> HTMLResponse:
