@@ -3,14 +3,16 @@ axe-core in Arabic and French, on a desktop and a phone."""
 
 from __future__ import annotations
 
-from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-from axe_playwright_python.async_playwright import Axe
 from playwright.async_api import Browser
 
-from tests.support.browser import sqlite_only  # noqa: F401 (the database_url fixture: SQLite)
+from tests.support.browser import (
+    WIDTHS,
+    checked_and_recorded,
+    sqlite_only,  # noqa: F401 (the database_url fixture: SQLite)
+)
 from tests.support.builders import ait_melloul
 from tests.support.loopback import serve
 from tracker.app import create_app
@@ -19,9 +21,6 @@ from tracker.settings import Settings
 
 pytestmark = pytest.mark.slow
 
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
-WCAG = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]}}
-WIDTHS = {"desktop": 1280, "phone": 390}
 FIRST_COMMITMENT = """
 query { collectivity(slug: "ait-melloul") { currentPlan { commitments(first: 1) { nodes { id } } } } }
 """
@@ -44,12 +43,7 @@ async def test_the_commitment_page_is_accessible_self_contained_and_fits_a_phone
         await page.locator("article h4 a").first.click()
         await page.wait_for_selector("svg.timeline")
         assert "/commitments/" in page.url
-        assert await page.get_attribute("html", "lang") == lang
-        assert await page.get_attribute("html", "dir") == ("rtl" if lang == "ar" else "ltr")
-        assert await page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
-        results = await Axe().run(page, options=WCAG)
-        ARTIFACTS.mkdir(exist_ok=True)
-        await page.screenshot(path=str(ARTIFACTS / f"commitment-{lang}-{device}.png"), full_page=True)
+        results = await checked_and_recorded(page, lang, f"commitment-{lang}-{device}")
         await page.close()
     assert results.violations_count == 0, results.generate_report()
     assert hosts == {urlsplit(base_url).netloc}

@@ -13,13 +13,11 @@ from integrations import wording
 from tests.support.accountability import place_with_body
 from tests.support.builders import ait_melloul, small_plan
 from tests.support.graphql import Client
+from tests.support.pages import first_commitment_id
 from tracker.api.relay import encode_id
 from tracker.db import Database
 from tracker.models import PlanStatus
 
-FIRST_COMMITMENT = """
-query { collectivity(slug: "ait-melloul") { currentPlan { commitments(first: 1) { nodes { id } } } } }
-"""
 COMPLETE = """
 mutation($id: ID!) {
   updateMilestone(input: {id: $id, status: COMPLETED, completedOn: "2024-06-20"}) { milestone { id } }
@@ -39,8 +37,7 @@ def _directives(response: httpx.Response) -> dict[str, str]:
 
 async def _demo_commitment(client: Client, db: Database) -> str:
     await ait_melloul(db)
-    data = await client.data(FIRST_COMMITMENT)
-    return str(data["collectivity"]["currentPlan"]["commitments"]["nodes"][0]["id"])
+    return await first_commitment_id(client, "ait-melloul")
 
 
 async def _card(client: Client, path: str) -> str:

@@ -12,6 +12,7 @@ import pytest
 from tests.support.accountability import place_with_body
 from tests.support.builders import ait_melloul
 from tests.support.graphql import Client
+from tests.support.pages import first_commitment_id
 from tracker.db import Database
 from tracker.models import PlanStatus
 
@@ -55,10 +56,7 @@ def _base(client: Client) -> str:
 
 async def _commitment(client: Client, db: Database) -> str:
     await ait_melloul(db)
-    data = await client.data(
-        'query { collectivity(slug: "ait-melloul") { currentPlan { commitments(first: 1) { nodes { id } } } } }'
-    )
-    return str(data["collectivity"]["currentPlan"]["commitments"]["nodes"][0]["id"])
+    return await first_commitment_id(client, "ait-melloul")
 
 
 async def _ask(client: Client, url: str, **parameters: str) -> Any:

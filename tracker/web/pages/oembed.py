@@ -26,7 +26,7 @@ from tracker.web.pages.embeds import read_collectivity, read_commitment
 from tracker.web.pages.rendering import reader_language
 
 # The card's size when the consumer sets no bound: room for its lines at a phone's width.
-SIZES = {"commitment": (480, 300), "collectivity": (480, 320)}
+SIZES = {"commitment": (480, 360), "collectivity": (480, 360)}
 _PATHS = (
     ("commitment", re.compile(r"/(?:embed/)?commitments/([^/]+)")),
     ("collectivity", re.compile(r"/(?:embed/)?c/([^/]+)")),
