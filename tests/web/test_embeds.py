@@ -14,6 +14,7 @@ from tests.support.accountability import place_with_body
 from tests.support.builders import ait_melloul, small_plan
 from tests.support.graphql import Client
 from tests.support.pages import first_commitment_id
+from tests.support.sql import count_statements
 from tracker.api.relay import encode_id
 from tracker.db import Database
 from tracker.models import PlanStatus
@@ -228,3 +229,16 @@ async def test_the_commitment_and_collectivity_pages_link_their_oembed_answer(cl
         answer = await client.http.get(link.group(1).replace("&amp;", "&"))
         assert answer.status_code == 200
         assert f"{base}/embed{path}" in answer.json()["html"]
+
+
+async def test_the_collectivity_card_reads_as_many_statements_whatever_its_plan_s_length(
+    client: Client, db: Database
+) -> None:
+    await small_plan(db, slug="tata", commitments_count=1)
+    await small_plan(db, slug="tiznit", commitments_count=8)
+    with count_statements(db) as few:
+        assert (await client.http.get("/embed/c/tata")).status_code == 200
+    with count_statements(db) as many:
+        card = await _card(client, "/embed/c/tiznit?lang=fr")
+    assert re.search(r"<dt>Engagements</dt><dd>8</dd>", card)
+    assert many.count == few.count
