@@ -5,11 +5,16 @@ from __future__ import annotations
 import re
 
 import httpx
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import HTMLResponse
+from starlette.routing import Route
 
 from tests.support.builders import ait_melloul
 from tests.support.graphql import Client
 from tests.support.pages import plan_path
 from tracker.db import Database
+from tracker.web.security_headers import SecurityHeaders
 
 
 def _directives(response: httpx.Response) -> dict[str, str]:
@@ -94,3 +99,18 @@ async def test_atom_feeds_are_not_sniffed(client: Client, db: Database) -> None:
     response = await client.http.get("/feeds/ait-melloul.atom")
     assert response.status_code == 200
     assert response.headers["x-content-type-options"] == "nosniff"
+
+
+async def test_an_html_answer_with_its_own_policy_is_framed_only_where_that_policy_names() -> None:
+    async def page(request: Request) -> HTMLResponse:
+        return HTMLResponse("<p>x</p>", headers={"content-security-policy": request.query_params["policy"]})
+
+    app = SecurityHeaders(Starlette(routes=[Route("/", page)]))
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://tracker.test") as http:
+        silent = await http.get("/", params={"policy": "default-src 'none'"})
+        refusing = await http.get("/", params={"policy": "default-src 'none'; frame-ancestors 'none'"})
+        allowing = await http.get("/", params={"policy": "default-src 'none'; frame-ancestors *"})
+    assert silent.headers["x-frame-options"] == "DENY"
+    assert refusing.headers["x-frame-options"] == "DENY"
+    assert "x-frame-options" not in allowing.headers
+    assert allowing.headers["content-security-policy"] == "default-src 'none'; frame-ancestors *"

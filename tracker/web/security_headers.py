@@ -5,7 +5,7 @@ The pages are server-rendered and run no script: their policy allows none, only 
 cover). A page that needs another policy sets its own, and it is kept: GraphiQL, a plan's page,
 which runs the tracker's own /static/plan-live.js and reaches /graphql (tracker/web/pages/plan.py),
 and the embeds (`EMBED_POLICY`), the only pages another site may frame. X-Frame-Options, which
-can only refuse, goes with every policy that lets no page frame this one.
+can only refuse, goes with every policy but one that names frame-ancestors other than 'none'.
 """
 
 from __future__ import annotations
@@ -48,7 +48,8 @@ class SecurityHeaders:
                     name.lower() == b"content-type" and value.startswith(b"text/html") for name, value in headers
                 )
                 own = [value for name, value in headers if name.lower() == POLICY[0]]
-                framed_nowhere = not own or FRAMED_NOWHERE in own[0]
+                # Refused unless a page's own policy names who may frame it.
+                framed_nowhere = not own or b"frame-ancestors" not in own[0] or FRAMED_NOWHERE in own[0]
                 html_answer = (POLICY, *((NOT_FRAMED,) if framed_nowhere else ())) if html else ()
                 for name, value in (*EVERY_ANSWER, *html_answer):
                     if name not in present:
