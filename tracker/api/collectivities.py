@@ -6,7 +6,7 @@ from enum import Enum
 from typing import Any
 
 import strawberry
-from sqlalchemy import ColumnElement, Text, case, cast, collate, exists, func, literal, or_
+from sqlalchemy import ColumnElement, case, collate, exists, func, literal
 from sqlalchemy.orm import aliased
 from sqlmodel import col, select
 
@@ -23,6 +23,7 @@ from tracker.api.network import overdue_sql
 from tracker.api.plans import ActionPlan
 from tracker.api.relay import Connection, Node, PageArgs, connection, encode_id, page_of_list, page_of_select
 from tracker.errors import BadInput
+from tracker.natural import like_pattern
 from tracker.services.network import readable_plans
 
 
@@ -125,7 +126,10 @@ class Collectivity(Node, Audited):
 class CollectivityFilter:
     kind: list[models.CollectivityKind] | None = strawberry.field(default=None, description="Any of these kinds.")
     parent_slug: str | None = strawberry.field(default=None, description="Belonging to this collectivity.")
-    search: str | None = strawberry.field(default=None, description="Slug or name containing this text.")
+    search: str | None = strawberry.field(
+        default=None,
+        description="Slug or name (in any language) containing this text; case, accents and Arabic diacritics ignored.",
+    )
     within_slug: str | None = strawberry.field(
         default=None,
         description="This collectivity and every one below it (a region's provinces and their communes...).",
@@ -181,10 +185,9 @@ class CollectivityQuery:
             if filter.parent_slug is not None:
                 parent = select(place.id).where(place.slug == filter.parent_slug)
                 query = query.where(col(place.parent_id).in_(parent.scalar_subquery()))
-            if filter.search:
-                needle = f"%{filter.search.strip().lower()}%"
-                name_text = func.lower(cast(place.name, Text))
-                query = query.where(or_(col(place.slug).like(needle), name_text.like(needle)))
+            needle = like_pattern(filter.search or "")
+            if needle is not None:
+                query = query.where(col(place.search_text).like(needle, escape="\\"))
             if filter.within_slug is not None:
                 query = query.where(col(place.id).in_(_below(filter.within_slug)))
             if filter.has_plan is not None:
@@ -355,8 +358,7 @@ def _parent_slug(arguments: dict[str, Any], binding: planner.Binding) -> str | N
 
 
 def _needle(arguments: dict[str, Any], binding: planner.Binding) -> str | None:
-    search = _filter(arguments).get("search")
-    return f"%{search.strip().lower()}%" if search else None
+    return like_pattern(_filter(arguments).get("search") or "")
 
 
 def _within_slug(arguments: dict[str, Any], binding: planner.Binding) -> str | None:
@@ -389,7 +391,7 @@ def _collectivities_where(row: str, to: str, target: planner.Field, plan: planne
     return (
         f"({kinds} IS NULL OR {to}.kind = ANY({kinds}))"
         f" AND ({parent} IS NULL OR {to}.parent_id IN (SELECT up.id FROM collectivity AS up WHERE up.slug = {parent}))"
-        f" AND ({needle} IS NULL OR {to}.slug LIKE {needle} OR lower(CAST({to}.name AS text)) LIKE {needle})"
+        f" AND ({needle} IS NULL OR {to}.search_text LIKE {needle} ESCAPE '\\')"
         f" AND ({within} IS NULL OR {to}.id IN ({below}))"
         f" AND ({has_plan} IS NULL OR EXISTS (SELECT 1 FROM action_plan AS hp"
         f" WHERE hp.collectivity_id = {to}.id AND {plan.readable_plan('hp')}) = {has_plan})"
