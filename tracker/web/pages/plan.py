@@ -1,5 +1,5 @@
 """A plan (`GET /c/{slug}/plans/{planId}`): its progress, its commitments with their progress, a
-timeline of its milestones, and the collectivity's recent events. The figures follow the plan
+timeline of its milestones, and its recent events. The figures follow the plan
 live (static/plan-live.js) when scripts run; without them the page says the same at load."""
 
 from __future__ import annotations
@@ -41,8 +41,8 @@ query PlanPage($id: ID!, $lang: String) {
 """
 
 EVENTS = """
-query PlanEvents($slug: String!) {
-  events(filter: {collectivitySlug: $slug}, first: 10) {
+query PlanEvents($plan: ID!) {
+  events(filter: {planId: $plan}, first: 10) {
     edges { node { id type happenedAt subjectId data } }
   }
 }
@@ -86,7 +86,7 @@ async def plan_page(request: Request) -> Response:
     # A draft reads as no plan at all (null), another type as an object without a title.
     if not plan or "title" not in plan or plan["collectivity"]["slug"] != slug:
         return _not_found(lang)
-    events = await read(request, EVENTS, {"slug": slug}, lang)
+    events = await read(request, EVENTS, {"plan": plan_id}, lang)
     if isinstance(events, Response):
         return events
     commitments = [edge["node"] for edge in plan["commitments"]["edges"]]
@@ -187,7 +187,7 @@ def _timeline(plan: dict[str, Any], commitments: list[dict[str, Any]], *, rtl: b
 def _events(
     data: dict[str, Any], commitments: list[dict[str, Any]], plan: dict[str, Any], lang: str
 ) -> list[dict[str, Any]]:
-    """The collectivity's recent events in a sentence each, their subjects named from the page's
+    """The plan's recent events in a sentence each, their subjects named from the page's
     own reading (a subject gone since is named from its event's snapshot, or not at all)."""
     titles = {plan["id"]: plan["title"]}
     for commitment in commitments:
