@@ -45,7 +45,7 @@ class Commitment(Row, table=True):
 
 class Milestone(Row, table=True):
     __tablename__ = "milestone"
-    # Counts of milestones by status and due date read this index alone (migration 0018).
+    # Counts of milestones by status and due date read this index alone (migration 0019).
     __table_args__ = (Index("ix_milestone_status_due_on", "status", "due_on", postgresql_include=["commitment_id"]),)
 
     commitment_id: uuid.UUID = Field(foreign_key="commitment.id", index=True, ondelete="CASCADE")
