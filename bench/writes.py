@@ -67,6 +67,7 @@ def start_server(url: str, code: Path = ROOT, **env: str) -> Server:
         process = subprocess.Popen(
             [sys.executable, "-m", "tracker.cli", "serve", "--port", str(port)],
             env=environment,
+            cwd=code,  # `python -m` puts the working directory first, before PYTHONPATH
             stdin=subprocess.DEVNULL,
             stdout=output,
             stderr=subprocess.STDOUT,
