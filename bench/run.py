@@ -320,7 +320,14 @@ def _median_run(runs: list[dict[str, Any]]) -> dict[str, Any]:
 @contextlib.contextmanager
 def statement_log(size: int) -> Iterator[Path]:
     """PostgreSQL's server log, where connections opened with log_statement=all write each statement."""
-    with _connect(database_url(size)) as connection:
+    with statement_log_of(database_url(size)) as log:
+        yield log
+
+
+@contextlib.contextmanager
+def statement_log_of(url: str) -> Iterator[Path]:
+    """`statement_log` of the server of any database."""
+    with _connect(url) as connection:
         row = connection.execute("SELECT pg_current_logfile()").fetchone()
         version = connection.execute("SHOW server_version_num").fetchone()
     candidates = [Path(row[0])] if row and row[0] else []

@@ -63,6 +63,7 @@ class TrackerGraphQL(GraphQLView):
         *,
         tokens: Tokens,
         after_commit: Callable[[], None] | None = None,
+        after_events: Callable[[], None] | None = None,
         source_runner: SourceRunner | None = None,
     ) -> None:
         schema = build_schema(settings)
@@ -74,6 +75,7 @@ class TrackerGraphQL(GraphQLView):
         self.hub = hub
         self.tokens = tokens
         self.after_commit = after_commit
+        self.after_events = after_events
         self.source_runner = source_runner
 
     async def get_context(self, request: Request | WebSocket, response: Response | WebSocket) -> Context:
@@ -84,6 +86,7 @@ class TrackerGraphQL(GraphQLView):
             accept_languages=parse_accept_language(request.headers.get("accept-language")),
             hub=self.hub,
             after_commit=self.after_commit,
+            after_events=self.after_events,
             source_runner=self.source_runner,
             transaction=transaction_of(request),
             answer_as_json=isinstance(request, Request),
@@ -119,7 +122,13 @@ def create_app(
     scheduler = Scheduler(database, settings, hub=hub)
     tokens = Tokens(database, seconds=settings.token_cache_seconds)
     graphql = TrackerGraphQL(
-        database, settings, hub, tokens=tokens, after_commit=scheduler.wake, source_runner=scheduler.sources
+        database,
+        settings,
+        hub,
+        tokens=tokens,
+        after_commit=scheduler.wake,
+        after_events=scheduler.wake_dispatch,
+        source_runner=scheduler.sources,
     )
 
     persisted = PersistedReads(

@@ -13,13 +13,11 @@ import pytest
 
 from tests.support.builders import small_plan
 from tests.support.bulk import grow_commitment, plan_of_commitments
-from tests.support.graphql import Client, operation
+from tests.support.graphql import Client, admin_client, operation
 from tests.support.sql import count_statements
-from tests.support.tokens import token_for
 from tracker.db import Database
 from tracker.demo import network
 from tracker.ids import encode_id
-from tracker.models.enums import Role
 from tracker.settings import Settings
 
 
@@ -29,13 +27,8 @@ async def reads(request: pytest.FixtureRequest, settings: Settings, db: Database
     # No token cache either: whether a token's check is still cached depends on the clock (growing
     # 500 rows can take longer than its lifetime), and each request must count the same.
     update = {"read_cache_seconds": 0, "token_cache_seconds": 0, "planned_reads": request.param == "planned"}
-    client = Client(settings.model_copy(update=update), db)
-    await client.start()
-    client.admin_token = await token_for(db, Role.ADMIN)
-    try:
+    async with admin_client(settings, db, **update) as client:
         yield client
-    finally:
-        await client.close()
 
 
 async def _count(client: Client, name: str, variables: dict[str, Any], *, admin: bool = False) -> int:

@@ -18,7 +18,7 @@ from tracker import i18n
 from tracker.access import Principal
 from tracker.db import Database, on_commit
 from tracker.errors import BadInput
-from tracker.events.outbox import queued_work
+from tracker.events.outbox import queued_deliveries, queued_work
 from tracker.services.common import today
 from tracker.settings import Settings
 
@@ -39,6 +39,9 @@ class Context:
     hub: Hub | None = None
     # Called after a mutation commits: wakes the dispatcher instead of waiting for its tick.
     after_commit: Callable[[], None] | None = None
+    # Called instead after a mutation that wrote events but made no delivery due: wakes the
+    # dispatcher alone (None: `after_commit`).
+    after_events: Callable[[], None] | None = None
     source_runner: SourceRunner | None = None
     connection_params: dict[str, object] | None = None
     # The answer goes out serialized by orjson as it is (an HTTP response): the planner may hand
@@ -118,8 +121,9 @@ class Context:
             self._wake_after_commit(self.transaction)
 
     def _wake_after_commit(self, session: AsyncSession) -> None:
-        if self.after_commit is not None and queued_work(session):
-            on_commit(session, self.after_commit)
+        wake = self.after_commit if queued_deliveries(session) else self.after_events or self.after_commit
+        if wake is not None and queued_work(session):
+            on_commit(session, wake)
 
     @property
     def loaders(self) -> Loaders:
