@@ -692,7 +692,8 @@ def table(report: dict[str, Any]) -> str:
         f" {'CPU ms/req':>10} {'SQL/req':>7} {'ratio':>6}"
     )
     for result in report["sizes"]:
-        lines += [header, "-" * len(header)]
+        if result["operations"]:
+            lines += [header, "-" * len(header)]
         for name, entry in result["operations"].items():
             sql = result.get("sql_per_request", {}).get(name, {})
             for side in ("tracker", "tracker_editor", "tracker_cached", "postgraphile", "bare_starlette"):
