@@ -62,6 +62,13 @@ LOG_STATEMENTS = "options=-c%20log_statement%3Dall"
 ALTERNATE_STATUS = "NOT_STARTED"
 
 
+def _checkout_env() -> dict[str, str]:
+    """The environment of the tracker processes the bench starts: this checkout's code first, not
+    whichever checkout an editable install of a shared virtualenv points at."""
+    inherited = os.environ.get("PYTHONPATH")
+    return {**os.environ, "PYTHONPATH": str(ROOT) + (os.pathsep + inherited if inherited else "")}
+
+
 def database_name(size: int) -> str:
     return f"{DATABASE_PREFIX}_{size}"
 
@@ -110,7 +117,7 @@ def settle(url: str, quiet_seconds: float = 10.0, timeout: float = 1800.0) -> No
     with log.open("wb") as output:
         worker = subprocess.Popen(
             [str(BIN / "tracker"), "worker"],
-            env={**os.environ, "TRACKER_DATABASE_URL": url},
+            env={**_checkout_env(), "TRACKER_DATABASE_URL": url},
             stdin=subprocess.DEVNULL,
             stdout=output,
             stderr=subprocess.STDOUT,
@@ -133,7 +140,7 @@ def settle(url: str, quiet_seconds: float = 10.0, timeout: float = 1800.0) -> No
 
 
 def _tracker_command(url: str, *args: str) -> str:
-    env = {**os.environ, "TRACKER_DATABASE_URL": url}
+    env = {**_checkout_env(), "TRACKER_DATABASE_URL": url}
     done = subprocess.run([str(BIN / "tracker"), *args], env=env, capture_output=True, text=True, check=False)
     if done.returncode != 0:
         raise RuntimeError(f"tracker {' '.join(args)} failed:\n{done.stderr[-3000:]}")
@@ -191,7 +198,7 @@ class Server:
 def start_tracker(name: str, url: str, **env: str) -> Server:
     port = free_port()
     log = Path(tempfile.gettempdir()) / f"tracker-bench-{name}-{port}.log"
-    environment = {**os.environ, "TRACKER_DATABASE_URL": url, **env}
+    environment = {**_checkout_env(), "TRACKER_DATABASE_URL": url, **env}
     with log.open("wb") as output:
         process = subprocess.Popen(
             [str(BIN / "tracker"), "serve", "--port", str(port)],
