@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from enum import Enum
 from typing import Any
 
@@ -423,32 +424,36 @@ def _collectivities_order(to: str, target: planner.Field, plan: planner.Compiler
     def when(name: str, value: str) -> str:
         return f"CASE WHEN {order} = '{name}' THEN {value} END"
 
-    parent = f"(SELECT {{}} FROM collectivity AS op1 WHERE op1.id = {to}.parent_id)"
-    top = (
-        "(SELECT {} FROM collectivity AS op1 JOIN collectivity AS op2 ON op2.id = op1.parent_id"
-        f" WHERE op1.id = {to}.parent_id)"
-    )
-    top_key, top_slug = top.format(key("op2")), top.format("op2.slug")
-    parent_key, parent_slug = parent.format(key("op1")), parent.format("op1.slug")
-    has_top, has_parent = f"{top_slug} IS NOT NULL", f"{parent_slug} IS NOT NULL"
     progress = (
         f"(SELECT cp.progress FROM action_plan AS cp WHERE cp.collectivity_id = {to}.id AND {plan.readable_plan('cp')}"
         f" ORDER BY {PLAN_ORDER.format(to='cp')} LIMIT 1)"
     )
-    c, empty = 'COLLATE "C"', "''"
-    middle_key = f"CASE WHEN {has_top} THEN {parent_key} WHEN {has_parent} THEN {key(to)} ELSE {empty} END"
     return ", ".join(
         (
             f"{when('PROGRESS_DESC', progress)} DESC NULLS LAST",
             f"{when('OVERDUE_DESC', _planned_overdue(to, plan))} DESC NULLS LAST",
-            f"{when('PLACE', f'COALESCE({top_key}, {parent_key}, {key(to)})')} {c}",
-            when("PLACE", f"COALESCE({top_slug}, {parent_slug}, {to}.slug)"),
-            f"{when('PLACE', middle_key)} {c}",
-            when("PLACE", f"CASE WHEN {has_top} THEN {parent_slug} WHEN {has_parent} THEN {to}.slug ELSE '' END"),
-            f"{when('PLACE', f'CASE WHEN {has_top} THEN {key(to)} ELSE {empty} END')} {c}",
-            f"CASE WHEN {order} NOT IN ('SLUG', 'PLACE') THEN {key(to)} END {c}",
+            f'{when("PLACE", _place(to, key))} COLLATE "C"',
+            f"CASE WHEN {order} NOT IN ('SLUG', 'PLACE') THEN {key(to)} END COLLATE \"C\"",
             f"{to}.slug",
         )
+    )
+
+
+def _place(to: str, key: Callable[[str], str]) -> str:
+    """`_ordered`'s five terms of the order by place, as one array: one lookup of the parent and
+    grandparent a row (as ten subqueries, one a term, they took ~65 ms of a page at N = 1,590).
+    Slugs compare byte by byte too ("C"), as SQLite compares them; they are ASCII."""
+    top_key, top_slug, parent_key, parent_slug = key("op2"), "op2.slug", key("op1"), "op1.slug"
+    has_top = "op2.id IS NOT NULL"
+    below_parent = (
+        f"ARRAY[COALESCE({top_key}, {parent_key}, {key(to)}), COALESCE({top_slug}, {parent_slug}),"
+        f" CASE WHEN {has_top} THEN {parent_key} ELSE {key(to)} END,"
+        f" CASE WHEN {has_top} THEN {parent_slug} ELSE {to}.slug END,"
+        f" CASE WHEN {has_top} THEN {key(to)} ELSE '' END]"
+    )
+    return (
+        f"COALESCE((SELECT {below_parent} FROM collectivity AS op1 LEFT JOIN collectivity AS op2"
+        f" ON op2.id = op1.parent_id WHERE op1.id = {to}.parent_id), ARRAY[{key(to)}, {to}.slug, '', '', ''])"
     )
 
 

@@ -18,7 +18,7 @@ from tracker.errors import BadInput
 from tracker.events import envelopes
 from tracker.ids import decode_id, encode_id
 from tracker.services.common import today as local_today
-from tracker.web.pages import collectivity
+from tracker.web.pages import collectivity, paging
 from tracker.web.pages.rendering import known_slug, own_language, read, reader_language, render
 from tracker.web.security_headers import PAGE_POLICY
 
@@ -40,12 +40,16 @@ query PlanPage($id: ID!, $lang: String) {
 }
 """
 
-EVENTS = """
-query PlanEvents($plan: ID!) {
-  events(filter: {planId: $plan}, first: 10) {
-    edges { node { id type happenedAt subjectId data } }
-  }
-}
+# The plan's events a page, most recent first, `?events=`.
+EVENTS_PAGE = 10
+
+EVENTS = f"""
+query PlanEvents($plan: ID!, $after: String) {{
+  events(filter: {{planId: $plan}}, first: {EVENTS_PAGE}, after: $after) {{
+    totalCount
+    edges {{ node {{ id type happenedAt subjectId data }} }}
+  }}
+}}
 """
 
 # The page's own script (the live figures) and what it reaches: the page itself and /graphql,
@@ -79,6 +83,10 @@ async def plan_page(request: Request) -> Response:
     lang = reader_language(request)
     if not known_slug(slug) or not _plan_id(plan_id):
         return _not_found(lang)
+    try:
+        number = paging.page_number(request, "events")
+    except paging.BadPage as error:
+        return paging.bad_page(lang, error)
     data = await read(request, PLAN, {"id": plan_id, "lang": lang}, lang)
     if isinstance(data, Response):
         return data
@@ -86,13 +94,16 @@ async def plan_page(request: Request) -> Response:
     # A draft reads as no plan at all (null), another type as an object without a title.
     if not plan or "title" not in plan or plan["collectivity"]["slug"] != slug:
         return _not_found(lang)
-    events = await read(request, EVENTS, {"plan": plan_id}, lang)
+    events = await read(request, EVENTS, {"plan": plan_id, "after": paging.after(number, EVENTS_PAGE)}, lang)
     if isinstance(events, Response):
         return events
+    window = paging.Window.of(request, "events", number, EVENTS_PAGE, events["events"])
     commitments = [edge["node"] for edge in plan["commitments"]["edges"]]
     response = render(
         "plan.html",
         lang,
+        status_code=window.status_code,
+        events_window=window,
         plan=plan,
         slug=slug,
         commitments=commitments,
