@@ -9,7 +9,7 @@ from sqlmodel import select
 
 from tests.support.builders import small_plan
 from tracker.access import SYSTEM
-from tracker.api.context import Context
+from tracker.api.core.context import Context
 from tracker.db import Database
 from tracker.events.dispatcher import BATCH
 from tracker.jobs import scheduler as scheduling

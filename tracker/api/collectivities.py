@@ -14,14 +14,14 @@ from tracker import models
 from tracker.access import can_read_plan
 from tracker.api.access_requests import AccessRequest, AccessRequestStats, register_of, stats_of
 from tracker.api.bodies import ConsultativeBody
-from tracker.api.context import Info
 from tracker.api.core import planner
+from tracker.api.core.context import Info
+from tracker.api.core.lang import Lang, check, within
+from tracker.api.core.loaders import overdue_on
+from tracker.api.core.relay import Connection, Node, PageArgs, connection, encode_id, page_of_list, page_of_select
 from tracker.api.history import Audited
-from tracker.api.lang import Lang, check, within
-from tracker.api.loaders import overdue_on
 from tracker.api.network import overdue_sql
 from tracker.api.plans import ActionPlan
-from tracker.api.relay import Connection, Node, PageArgs, connection, encode_id, page_of_list, page_of_select
 from tracker.errors import BadInput
 from tracker.natural import like_pattern
 from tracker.services.network import readable_plans

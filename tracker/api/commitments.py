@@ -10,15 +10,15 @@ import strawberry
 
 from tracker import models, progress
 from tracker.api.accountability import Assessment, Comment, assessments_of, comments_on
-from tracker.api.context import Info
 from tracker.api.core import planner
+from tracker.api.core.context import Info
+from tracker.api.core.lang import within
 from tracker.api.core.planner import progress as planned_progress
+from tracker.api.core.relay import Connection, Node, PageArgs, encode_id, page_of_list
 from tracker.api.evidence import EVIDENCE_ORDER, Evidence
 from tracker.api.history import Audited
 from tracker.api.indicators import Indicator
-from tracker.api.lang import within
 from tracker.api.milestones import Milestone
-from tracker.api.relay import Connection, Node, PageArgs, encode_id, page_of_list
 from tracker.api.sources import EvidenceSource, sources_of
 
 if TYPE_CHECKING:

@@ -7,12 +7,12 @@ from datetime import datetime
 import strawberry
 
 from tracker import models
-from tracker.api.context import Info
 from tracker.api.core import planner
+from tracker.api.core.context import Info
+from tracker.api.core.lang import within
 from tracker.api.core.planner import sql
+from tracker.api.core.relay import Node, encode_id
 from tracker.api.history import Audited
-from tracker.api.lang import within
-from tracker.api.relay import Node, encode_id
 
 
 @strawberry.type(description="Published proof of progress: a document, a dataset, a news item...")

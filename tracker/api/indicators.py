@@ -7,13 +7,13 @@ from datetime import datetime
 import strawberry
 
 from tracker import models, progress
-from tracker.api.context import Info
 from tracker.api.core import planner
+from tracker.api.core.context import Info
+from tracker.api.core.lang import within
 from tracker.api.core.planner import progress as planned_progress
 from tracker.api.core.planner import sql
+from tracker.api.core.relay import Connection, Node, PageArgs, encode_id, page_of_list
 from tracker.api.history import Audited
-from tracker.api.lang import within
-from tracker.api.relay import Connection, Node, PageArgs, encode_id, page_of_list
 
 
 @strawberry.type(description="A value observed for an indicator at a point in time.")

@@ -9,11 +9,11 @@ import strawberry
 from tracker import models
 from tracker.api.collectivities import Collectivity
 from tracker.api.commitments import Commitment
-from tracker.api.context import Info
-from tracker.api.inputs import PeriodInput, TranslatedTextInput, given, key, optional_key, required, text
+from tracker.api.core.context import Info
+from tracker.api.core.inputs import PeriodInput, TranslatedTextInput, given, key, optional_key, required, text
+from tracker.api.core.relay import encode_id
+from tracker.api.core.writes import perform
 from tracker.api.plans import ActionPlan
-from tracker.api.relay import encode_id
-from tracker.api.writes import perform
 from tracker.services import collectivities, commitments, plans
 from tracker.services.common import UNSET
 

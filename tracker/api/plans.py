@@ -11,13 +11,13 @@ import strawberry
 
 from tracker import models, progress
 from tracker.api.commitments import Commitment
-from tracker.api.context import Context, Info
 from tracker.api.core import planner
+from tracker.api.core.context import Context, Info
+from tracker.api.core.lang import within
 from tracker.api.core.planner import progress as planned_progress
 from tracker.api.core.planner import sql
+from tracker.api.core.relay import Connection, Node, PageArgs, encode_id, page_of_list
 from tracker.api.history import Audited
-from tracker.api.lang import within
-from tracker.api.relay import Connection, Node, PageArgs, encode_id, page_of_list
 
 if TYPE_CHECKING:
     from tracker.api.collectivities import Collectivity

@@ -10,14 +10,14 @@ import strawberry
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from tracker import models
-from tracker.api.context import Info
+from tracker.api.core.context import Info
+from tracker.api.core.inputs import TranslatedTextInput, given, key, optional_key, required
+from tracker.api.core.relay import encode_id
+from tracker.api.core.writes import perform
 from tracker.api.evidence import Evidence
 from tracker.api.indicators import Indicator, Measurement
-from tracker.api.inputs import TranslatedTextInput, given, key, optional_key, required
 from tracker.api.milestones import Milestone
 from tracker.api.plan_mutations import DeleteInput
-from tracker.api.relay import encode_id
-from tracker.api.writes import perform
 from tracker.services import evidence, indicators, milestones
 from tracker.services.common import get_or_404
 

@@ -7,7 +7,7 @@ from typing import Any, TypeVar
 
 import strawberry
 
-from tracker.api.relay import decode_key
+from tracker.api.core.relay import decode_key
 from tracker.errors import BadInput
 from tracker.services.common import UNSET
 
