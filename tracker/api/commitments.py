@@ -1,4 +1,5 @@
-"""The Commitment type and its filters."""
+"""The Commitment type: its fields (with the filter of its milestones), its mutations and its SQL
+spelling."""
 
 from __future__ import annotations
 
@@ -12,14 +13,17 @@ from tracker import models, progress
 from tracker.api.accountability import Assessment, Comment, assessments_of, comments_on
 from tracker.api.core import planner
 from tracker.api.core.context import Info
+from tracker.api.core.inputs import DeleteInput, TranslatedTextInput, given, key, required, text
 from tracker.api.core.lang import within
 from tracker.api.core.planner import progress as planned_progress
 from tracker.api.core.relay import Connection, Node, PageArgs, encode_id, page_of_list
+from tracker.api.core.writes import perform
 from tracker.api.evidence import EVIDENCE_ORDER, Evidence
 from tracker.api.history import Audited
 from tracker.api.indicators import Indicator
 from tracker.api.milestones import Milestone
 from tracker.api.sources import EvidenceSource, sources_of
+from tracker.services import commitments
 
 if TYPE_CHECKING:
     from tracker.api.plans import ActionPlan
@@ -179,6 +183,85 @@ class Commitment(Node, Audited):
     @strawberry.field(description="Sources that pull evidence for this commitment, its milestones and indicators.")
     async def evidence_sources(self, info: Info) -> list[EvidenceSource]:
         return await sources_of(info.context, self.row.id)
+
+
+@strawberry.input(description="A new commitment of a plan.")
+class CreateCommitmentInput:
+    plan_id: strawberry.ID = strawberry.field(description="The plan.")
+    reference: str = strawberry.field(description="Short reference, unique in the plan.")
+    title: TranslatedTextInput = strawberry.field(description="Title in one or more languages.")
+    description: TranslatedTextInput | None = strawberry.field(default=None, description="Description.")
+    ogp_values: list[models.OgpValue] = strawberry.field(default_factory=list, description="OGP values served.")
+    lead_unit: TranslatedTextInput | None = strawberry.field(default=None, description="Leading unit.")
+    partners: list[str] = strawberry.field(default_factory=list, description="Partner organisations.")
+    status: models.WorkStatus = strawberry.field(default=models.WorkStatus.NOT_STARTED, description="Initial status.")
+
+
+@strawberry.input(description="Changes to a commitment; fields left out stay as they are.")
+class UpdateCommitmentInput:
+    id: strawberry.ID = strawberry.field(description="The commitment.")
+    reference: str | None = strawberry.field(default=strawberry.UNSET, description="New reference.")
+    title: TranslatedTextInput | None = strawberry.field(default=strawberry.UNSET, description="New title.")
+    description: TranslatedTextInput | None = strawberry.field(default=strawberry.UNSET, description="New description.")
+    ogp_values: list[models.OgpValue] | None = strawberry.field(default=strawberry.UNSET, description="New OGP values.")
+    lead_unit: TranslatedTextInput | None = strawberry.field(default=strawberry.UNSET, description="New leading unit.")
+    partners: list[str] | None = strawberry.field(default=strawberry.UNSET, description="New partners.")
+    status: models.WorkStatus | None = strawberry.field(default=strawberry.UNSET, description="New status.")
+
+
+@strawberry.type(description="Result of createCommitment.")
+class CreateCommitmentPayload:
+    commitment: Commitment = strawberry.field(description="The new commitment.")
+
+
+@strawberry.type(description="Result of updateCommitment.")
+class UpdateCommitmentPayload:
+    commitment: Commitment = strawberry.field(description="The commitment as changed.")
+
+
+@strawberry.type(description="Result of deleteCommitment.")
+class DeleteCommitmentPayload:
+    deleted_id: strawberry.ID = strawberry.field(description="Global ID of the deleted commitment.")
+
+
+@strawberry.type
+class CommitmentMutation:
+    @strawberry.mutation(description="Add a commitment to a plan.")
+    async def create_commitment(self, info: Info, input: CreateCommitmentInput) -> CreateCommitmentPayload:
+        row = await perform(
+            info,
+            commitments.create_commitment,
+            plan_id=key(input.plan_id, "ActionPlan", field="planId"),
+            reference=input.reference,
+            title=input.title.as_dict(),
+            description=text(input.description),
+            ogp_values=input.ogp_values,
+            lead_unit=text(input.lead_unit),
+            partners=input.partners,
+            status=input.status,
+        )
+        return CreateCommitmentPayload(commitment=Commitment.from_row(row))
+
+    @strawberry.mutation(description="Change a commitment.")
+    async def update_commitment(self, info: Info, input: UpdateCommitmentInput) -> UpdateCommitmentPayload:
+        row = await perform(
+            info,
+            commitments.update_commitment,
+            id=key(input.id, "Commitment", field="id"),
+            reference=required(input.reference, "reference"),
+            title=required(input.title, "title"),
+            description=given(input.description),
+            ogp_values=required(input.ogp_values, "ogpValues"),
+            lead_unit=given(input.lead_unit),
+            partners=required(input.partners, "partners"),
+            status=required(input.status, "status"),
+        )
+        return UpdateCommitmentPayload(commitment=Commitment.from_row(row))
+
+    @strawberry.mutation(description="Delete a commitment with its milestones and indicators.")
+    async def delete_commitment(self, info: Info, input: DeleteInput) -> DeleteCommitmentPayload:
+        row = await perform(info, commitments.delete_commitment, id=key(input.id, "Commitment", field="id"))
+        return DeleteCommitmentPayload(deleted_id=strawberry.ID(encode_id("Commitment", row.id)))
 
 
 # How the read planner spells Commitment in SQL (tracker/api/core/planner), beside its fields, and

@@ -1,4 +1,5 @@
-"""The ActionPlan type."""
+"""The ActionPlan type: its fields (with the filter of its commitments), its mutations and its SQL
+spelling."""
 
 from __future__ import annotations
 
@@ -13,11 +14,15 @@ from tracker import models, progress
 from tracker.api.commitments import Commitment
 from tracker.api.core import planner
 from tracker.api.core.context import Context, Info
+from tracker.api.core.inputs import DeleteInput, PeriodInput, TranslatedTextInput, given, key, required, text
 from tracker.api.core.lang import within
 from tracker.api.core.planner import progress as planned_progress
 from tracker.api.core.planner import sql
 from tracker.api.core.relay import Connection, Node, PageArgs, encode_id, page_of_list
+from tracker.api.core.writes import perform
 from tracker.api.history import Audited
+from tracker.services import plans
+from tracker.services.common import UNSET
 
 if TYPE_CHECKING:
     from tracker.api.collectivities import Collectivity
@@ -112,6 +117,80 @@ class ActionPlan(Node, Audited):
         if order_by is CommitmentOrder.REFERENCE:
             kept.sort(key=lambda row: row.reference)
         return page_of_list([Commitment.from_row(row) for row in kept], args)
+
+
+@strawberry.input(description="A new action plan.")
+class CreatePlanInput:
+    collectivity_id: strawberry.ID = strawberry.field(description="The collectivity adopting the plan.")
+    title: TranslatedTextInput = strawberry.field(description="Title in one or more languages.")
+    period: PeriodInput = strawberry.field(description="The period the plan covers.")
+    description: TranslatedTextInput | None = strawberry.field(default=None, description="Description.")
+    status: models.PlanStatus = strawberry.field(default=models.PlanStatus.DRAFT, description="Initial status.")
+    adopted_on: date | None = strawberry.field(default=None, description="Date of adoption by the council.")
+
+
+@strawberry.input(description="Changes to a plan; fields left out stay as they are.")
+class UpdatePlanInput:
+    id: strawberry.ID = strawberry.field(description="The plan.")
+    title: TranslatedTextInput | None = strawberry.field(default=strawberry.UNSET, description="New title.")
+    description: TranslatedTextInput | None = strawberry.field(default=strawberry.UNSET, description="New description.")
+    period: PeriodInput | None = strawberry.field(default=strawberry.UNSET, description="New period.")
+    status: models.PlanStatus | None = strawberry.field(default=strawberry.UNSET, description="New status.")
+    adopted_on: date | None = strawberry.field(default=strawberry.UNSET, description="New adoption date.")
+
+
+@strawberry.type(description="Result of createPlan.")
+class CreatePlanPayload:
+    plan: ActionPlan = strawberry.field(description="The new plan.")
+
+
+@strawberry.type(description="Result of updatePlan.")
+class UpdatePlanPayload:
+    plan: ActionPlan = strawberry.field(description="The plan as changed.")
+
+
+@strawberry.type(description="Result of deletePlan.")
+class DeletePlanPayload:
+    deleted_id: strawberry.ID = strawberry.field(description="Global ID of the deleted plan.")
+
+
+@strawberry.type
+class PlanMutation:
+    @strawberry.mutation(description="Create an action plan for a collectivity.")
+    async def create_plan(self, info: Info, input: CreatePlanInput) -> CreatePlanPayload:
+        row = await perform(
+            info,
+            plans.create_plan,
+            collectivity_id=key(input.collectivity_id, "Collectivity", field="collectivityId"),
+            title=input.title.as_dict(),
+            description=text(input.description),
+            period_start=input.period.start,
+            period_end=input.period.end,
+            status=input.status,
+            adopted_on=input.adopted_on,
+        )
+        return CreatePlanPayload(plan=ActionPlan.from_row(row))
+
+    @strawberry.mutation(description="Change a plan.")
+    async def update_plan(self, info: Info, input: UpdatePlanInput) -> UpdatePlanPayload:
+        period = required(input.period, "period")
+        row = await perform(
+            info,
+            plans.update_plan,
+            id=key(input.id, "ActionPlan", field="id"),
+            title=required(input.title, "title"),
+            description=given(input.description),
+            period_start=UNSET if period is UNSET else input.period.start,  # type: ignore[union-attr]
+            period_end=UNSET if period is UNSET else input.period.end,  # type: ignore[union-attr]
+            status=required(input.status, "status"),
+            adopted_on=given(input.adopted_on),
+        )
+        return UpdatePlanPayload(plan=ActionPlan.from_row(row))
+
+    @strawberry.mutation(description="Delete a plan with its commitments, milestones and indicators.")
+    async def delete_plan(self, info: Info, input: DeleteInput) -> DeletePlanPayload:
+        row = await perform(info, plans.delete_plan, id=key(input.id, "ActionPlan", field="id"))
+        return DeletePlanPayload(deleted_id=strawberry.ID(encode_id("ActionPlan", row.id)))
 
 
 # How the read planner spells ActionPlan in SQL (tracker/api/core/planner), beside its fields, and

@@ -31,6 +31,11 @@ class PeriodInput:
     end: date = strawberry.field(description="Last day.")
 
 
+@strawberry.input(description="What to delete.")
+class DeleteInput:
+    id: strawberry.ID = strawberry.field(description="Global ID of the object to delete.")
+
+
 def given(value: Any) -> Any:
     """A field the client left out becomes the services' UNSET; an explicit null stays None."""
     if value is strawberry.UNSET:
