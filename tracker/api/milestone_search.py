@@ -9,12 +9,11 @@ import strawberry
 from sqlmodel import col, select
 
 from tracker import models
-from tracker.api.commitments import MilestoneFilter, MilestoneOrder, milestones_where
 from tracker.api.core import planner
 from tracker.api.core.context import Info
 from tracker.api.core.lang import Lang, check
 from tracker.api.core.relay import Connection, PageArgs, connection, page_of_select
-from tracker.api.milestones import Milestone
+from tracker.api.milestones import Milestone, MilestoneFilter, MilestoneOrder, milestones_where
 from tracker.api.network import overdue_sql
 from tracker.models.enums import WorkStatus
 from tracker.progress import CLOSED_STATUSES

@@ -1,9 +1,10 @@
-"""The Milestone type: its fields, its mutations and its SQL spelling."""
+"""The Milestone type: its fields, filters, mutations and SQL spelling."""
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from datetime import date
+from enum import Enum
 from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
@@ -27,6 +28,47 @@ if TYPE_CHECKING:
     from tracker.api.commitments import Commitment
     from tracker.api.evidence import Evidence
     from tracker.api.sources import MilestoneProposal
+
+
+@strawberry.enum(description="Order of milestones.")
+class MilestoneOrder(Enum):
+    DUE_ON_ASC = "DUE_ON_ASC"
+    DUE_ON_DESC = "DUE_ON_DESC"
+    POSITION = "POSITION"
+
+
+@strawberry.input(description="Which milestones to list; every condition given must hold.")
+class MilestoneFilter:
+    status: list[models.WorkStatus] | None = strawberry.field(default=None, description="Any of these statuses.")
+    due_before: date | None = strawberry.field(default=None, description="Due on or before this date.")
+    due_after: date | None = strawberry.field(default=None, description="Due on or after this date.")
+    overdue: bool | None = strawberry.field(
+        default=None, description="Only overdue (true) or only not overdue (false)."
+    )
+
+
+def milestone_matches(row: models.Milestone, where: MilestoneFilter | None, today: date) -> bool:
+    if where is None:
+        return True
+    if where.status and row.status not in where.status:
+        return False
+    if where.due_before and row.due_on > where.due_before:
+        return False
+    if where.due_after and row.due_on < where.due_after:
+        return False
+    if where.overdue is not None:
+        overdue = progress.is_overdue(due_on=row.due_on, status=row.status, today=today)
+        if overdue != where.overdue:
+            return False
+    return True
+
+
+def order_milestones(rows: list[models.Milestone], order: MilestoneOrder) -> list[models.Milestone]:
+    if order is MilestoneOrder.DUE_ON_DESC:
+        return sorted(rows, key=lambda row: (row.due_on, row.position), reverse=True)
+    if order is MilestoneOrder.POSITION:
+        return sorted(rows, key=lambda row: row.position)
+    return rows  # loaded by due date, then position
 
 
 @strawberry.type(description="A dated step of a commitment; completed milestones make progress.")
@@ -192,7 +234,67 @@ class MilestoneMutation:
         return DeleteMilestonePayload(deleted_id=strawberry.ID(encode_id("Milestone", row.id)))
 
 
-# How the read planner spells Milestone in SQL (tracker/api/core/planner), beside its fields.
+# How the read planner spells Milestone in SQL (tracker/api/core/planner), beside its fields, and
+# the milestone filter and orders above (`milestone_matches`, `order_milestones`).
+def _filter(arguments: dict[str, Any], binding: planner.Binding) -> dict[str, Any]:
+    """The `filter` argument as graphql-core coerces it (a dict by GraphQL names), {} for none."""
+    found: dict[str, Any] = arguments.get("filter") or {}
+    return found
+
+
+def _statuses(arguments: dict[str, Any], binding: planner.Binding) -> list[str] | None:
+    return planner.enum_values(_filter(arguments, binding).get("status"))
+
+
+def _due_before(arguments: dict[str, Any], binding: planner.Binding) -> date | None:
+    found: date | None = _filter(arguments, binding).get("dueBefore")
+    return found
+
+
+def _due_after(arguments: dict[str, Any], binding: planner.Binding) -> date | None:
+    found: date | None = _filter(arguments, binding).get("dueAfter")
+    return found
+
+
+def _overdue(arguments: dict[str, Any], binding: planner.Binding) -> bool | None:
+    found: bool | None = _filter(arguments, binding).get("overdue")
+    return found
+
+
+def milestones_where(to: str, target: planner.Field, plan: planner.Compiler) -> str:
+    """`milestone_matches` of the milestone row `to`, with the field's `filter` argument."""
+    statuses = plan.argument(target, ("filter",), _statuses, "text[]")
+    before = plan.argument(target, ("filter",), _due_before, "date")
+    after = plan.argument(target, ("filter",), _due_after, "date")
+    overdue = plan.argument(target, ("filter",), _overdue, "boolean")
+    late = planned_progress.is_overdue(to, plan.today)
+    return (
+        f"({statuses} IS NULL OR {to}.status = ANY({statuses}))"
+        f" AND ({before} IS NULL OR {to}.due_on <= {before})"
+        f" AND ({after} IS NULL OR {to}.due_on >= {after})"
+        f" AND ({overdue} IS NULL OR {late} = {overdue})"
+    )
+
+
+def _descending(arguments: dict[str, Any], binding: planner.Binding) -> bool:
+    return bool(arguments.get("orderBy") is MilestoneOrder.DUE_ON_DESC)
+
+
+def _by_position(arguments: dict[str, Any], binding: planner.Binding) -> bool:
+    return bool(arguments.get("orderBy") is MilestoneOrder.POSITION)
+
+
+def milestones_order(to: str, target: planner.Field, plan: planner.Compiler) -> str:
+    """`order_milestones` over the loader's order (due date, position, id): Python's sorts are
+    stable, so ties keep that order, reversed sorts included."""
+    descending = plan.argument(target, ("orderBy",), _descending, "boolean")
+    by_position = plan.argument(target, ("orderBy",), _by_position, "boolean")
+    return (
+        f"CASE WHEN {descending} THEN {to}.due_on END DESC, CASE WHEN {descending} THEN {to}.position END DESC,"
+        f" CASE WHEN {by_position} THEN {to}.position END, {to}.due_on, {to}.position, {to}.id"
+    )
+
+
 def _evidence_order(to: str, target: planner.Field, plan: planner.Compiler) -> str:
     from tracker.api.evidence import EVIDENCE_ORDER
 

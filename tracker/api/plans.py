@@ -1,17 +1,22 @@
-"""The ActionPlan type: its fields (with the filter of its commitments), its mutations and its SQL
-spelling."""
+"""The ActionPlan type: its fields, its mutations and its SQL spelling."""
 
 from __future__ import annotations
 
 import uuid
 from datetime import date
-from enum import Enum
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 
 from tracker import models, progress
-from tracker.api.commitments import Commitment
+from tracker.api.commitments import (
+    Commitment,
+    CommitmentFilter,
+    CommitmentOrder,
+    commitment_matches,
+    commitments_order,
+    commitments_where,
+)
 from tracker.api.core import planner
 from tracker.api.core.context import Context, Info
 from tracker.api.core.inputs import DeleteInput, PeriodInput, TranslatedTextInput, given, key, required, text
@@ -32,26 +37,6 @@ if TYPE_CHECKING:
 class Period:
     start: date = strawberry.field(description="First day.")
     end: date = strawberry.field(description="Last day.")
-
-
-@strawberry.enum(description="Order of commitments.")
-class CommitmentOrder(Enum):
-    POSITION = "POSITION"
-    REFERENCE = "REFERENCE"
-
-
-@strawberry.input(description="Which commitments to list; every condition given must hold.")
-class CommitmentFilter:
-    status: list[models.WorkStatus] | None = strawberry.field(default=None, description="Any of these statuses.")
-    ogp_value: models.OgpValue | None = strawberry.field(default=None, description="Serving this OGP value.")
-
-
-def commitment_matches(row: models.Commitment, where: CommitmentFilter | None) -> bool:
-    if where is None:
-        return True
-    if where.status and row.status not in where.status:
-        return False
-    return not (where.ogp_value and where.ogp_value.value not in row.ogp_values)
 
 
 async def plan_progress(context: Context, plan_id: uuid.UUID) -> float:
@@ -193,43 +178,7 @@ class PlanMutation:
         return DeletePlanPayload(deleted_id=strawberry.ID(encode_id("ActionPlan", row.id)))
 
 
-# How the read planner spells ActionPlan in SQL (tracker/api/core/planner), beside its fields, and
-# `commitment_matches` and the orders of `commitments` in SQL.
-def _filter(arguments: dict[str, Any], binding: planner.Binding) -> dict[str, Any]:
-    """The `filter` argument as graphql-core coerces it (a dict by GraphQL names), {} for none."""
-    found: dict[str, Any] = arguments.get("filter") or {}
-    return found
-
-
-def _statuses(arguments: dict[str, Any], binding: planner.Binding) -> list[str] | None:
-    return planner.enum_values(_filter(arguments, binding).get("status"))
-
-
-def _ogp_value(arguments: dict[str, Any], binding: planner.Binding) -> str | None:
-    value = _filter(arguments, binding).get("ogpValue")
-    return value.value if value else None
-
-
-def _commitments_where(row: str, to: str, target: planner.Field, plan: planner.Compiler) -> str:
-    statuses = plan.argument(target, ("filter",), _statuses, "text[]")
-    ogp_value = plan.argument(target, ("filter",), _ogp_value, "text")
-    return (
-        f"{to}.plan_id = {row}.id AND ({statuses} IS NULL OR {to}.status = ANY({statuses}))"
-        f" AND ({ogp_value} IS NULL OR jsonb_exists({to}.ogp_values, {ogp_value}))"
-    )
-
-
-def _by_reference(arguments: dict[str, Any], binding: planner.Binding) -> bool:
-    return bool(arguments.get("orderBy") is CommitmentOrder.REFERENCE)
-
-
-def _commitment_order(to: str, target: planner.Field, plan: planner.Compiler) -> str:
-    """Plan order (Loaders.commitments_by_plan), or by reference as Python sorts strings (by code
-    point, stable over plan order)."""
-    by_reference = plan.argument(target, ("orderBy",), _by_reference, "boolean")
-    return f'(CASE WHEN {by_reference} THEN {to}.reference END) COLLATE "C", {to}.position, {to}.reference, {to}.id'
-
-
+# How the read planner spells ActionPlan in SQL (tracker/api/core/planner), beside its fields.
 planner.spell(
     "Period", start=planner.Column("period_start", sql.iso_date), end=planner.Column("period_end", sql.iso_date)
 )
@@ -246,5 +195,10 @@ planner.spell(
         "Collectivity", "collectivity", lambda row, to, target, plan: f"{to}.id = {row}.collectivity_id"
     ),
     progress=planner.Column("progress", planned_progress.published),  # kept on write by services.derived
-    commitments=planner.Connection("Commitment", "commitment", _commitments_where, _commitment_order),
+    commitments=planner.Connection(
+        "Commitment",
+        "commitment",
+        lambda row, to, target, plan: f"{to}.plan_id = {row}.id AND {commitments_where(to, target, plan)}",
+        commitments_order,
+    ),
 )
