@@ -273,7 +273,7 @@ def post(url: str, query: str, variables: dict[str, Any], headers: dict[str, str
 
 
 def get_persisted(url: str, text: str, variables: dict[str, Any]) -> Request:
-    from tracker.api.persisted import sha256_of
+    from tracker.api.core.persisted import sha256_of
 
     query = urllib.parse.urlencode({"documentId": "sha256:" + sha256_of(text), "variables": json.dumps(variables)})
     return Request(f"{url}?{query}")

@@ -21,8 +21,8 @@ from starlette.websockets import WebSocket
 from strawberry.exceptions import ConnectionRejectionError
 from strawberry.types.unset import UNSET, UnsetType
 
-from tracker.api.context import Context
-from tracker.api.persisted import PersistedOperations
+from tracker.api.core.context import Context
+from tracker.api.core.persisted import PersistedOperations
 from tracker.api.schema import build_schema
 from tracker.db import Database
 from tracker.errors import Unauthenticated

@@ -11,7 +11,7 @@ from sqlmodel import select
 from tests.support.builders import small_plan
 from tests.support.webhooks import subscribe
 from tracker.access import SYSTEM
-from tracker.api.context import Context
+from tracker.api.core.context import Context
 from tracker.db import Database
 from tracker.events.dispatcher import BATCH
 from tracker.jobs import scheduler as scheduling

@@ -18,7 +18,7 @@ from tests.support.graphql import Client
 from tests.support.processes import run_tracker
 from tests.support.sql import count_statements
 from tracker.access import SYSTEM
-from tracker.api.relay import encode_id
+from tracker.api.core.relay import encode_id
 from tracker.db import Database
 from tracker.models import ActionPlan, Commitment, Indicator, Milestone, NetworkStats, WorkStatus
 from tracker.services import commitments, common, derived, indicators, milestones

@@ -1,4 +1,4 @@
-"""The Collectivity type, its root queries and filters."""
+"""The Collectivity type: its fields, root queries, filters and mutations, and its SQL spelling."""
 
 from __future__ import annotations
 
@@ -15,16 +15,19 @@ from tracker import models
 from tracker.access import can_read_plan
 from tracker.api.access_requests import AccessRequest, AccessRequestStats, register_of, stats_of
 from tracker.api.bodies import ConsultativeBody
-from tracker.api.context import Info
 from tracker.api.core import planner
+from tracker.api.core.context import Info
+from tracker.api.core.inputs import TranslatedTextInput, key, optional_key, required
+from tracker.api.core.lang import Lang, check, within
+from tracker.api.core.loaders import overdue_on
+from tracker.api.core.relay import Connection, Node, PageArgs, connection, encode_id, page_of_list, page_of_select
+from tracker.api.core.writes import perform
 from tracker.api.history import Audited
-from tracker.api.lang import Lang, check, within
-from tracker.api.loaders import overdue_on
 from tracker.api.network import overdue_sql
 from tracker.api.plans import ActionPlan
-from tracker.api.relay import Connection, Node, PageArgs, connection, encode_id, page_of_list, page_of_select
 from tracker.errors import BadInput
 from tracker.natural import like_pattern
+from tracker.services import collectivities
 from tracker.services.network import readable_plans
 
 
@@ -283,6 +286,61 @@ def _ordered(
     elif order_by is CollectivityOrder.OVERDUE_DESC:
         first = [_overdue_count(principal, today).desc()]
     return query, [*first, key(place), slug]
+
+
+@strawberry.input(description="A new collectivity (network administrators only).")
+class CreateCollectivityInput:
+    slug: str = strawberry.field(description="Lowercase letters, digits and dashes.")
+    kind: models.CollectivityKind = strawberry.field(description="Region, prefecture or province, or commune.")
+    name: TranslatedTextInput = strawberry.field(description="Name in one or more languages.")
+    parent_id: strawberry.ID | None = strawberry.field(default=None, description="The collectivity it belongs to.")
+
+
+@strawberry.type(description="Result of createCollectivity.")
+class CreateCollectivityPayload:
+    collectivity: Collectivity = strawberry.field(description="The new collectivity.")
+
+
+@strawberry.input(description="Changes to a collectivity (administrators); fields left out stay as they are.")
+class UpdateCollectivityInput:
+    id: strawberry.ID = strawberry.field(description="The collectivity.")
+    slug: str | None = strawberry.field(default=strawberry.UNSET, description="New slug (URLs change with it).")
+    name: TranslatedTextInput | None = strawberry.field(default=strawberry.UNSET, description="New name.")
+    parent_id: strawberry.ID | None = strawberry.field(
+        default=strawberry.UNSET, description="New parent; null detaches it."
+    )
+
+
+@strawberry.type(description="Result of updateCollectivity.")
+class UpdateCollectivityPayload:
+    collectivity: Collectivity = strawberry.field(description="The collectivity as changed.")
+
+
+@strawberry.type
+class CollectivityMutation:
+    @strawberry.mutation(description="Add a collectivity to the network (administrators).")
+    async def create_collectivity(self, info: Info, input: CreateCollectivityInput) -> CreateCollectivityPayload:
+        row = await perform(
+            info,
+            collectivities.create_collectivity,
+            slug=input.slug,
+            kind=input.kind,
+            name=input.name.as_dict(),
+            parent_id=optional_key(input.parent_id, "Collectivity", field="parentId"),
+        )
+        return CreateCollectivityPayload(collectivity=Collectivity.from_row(row))
+
+    @strawberry.mutation(description="Rename, re-slug or re-attach a collectivity (administrators).")
+    async def update_collectivity(self, info: Info, input: UpdateCollectivityInput) -> UpdateCollectivityPayload:
+        row = await perform(
+            info,
+            collectivities.update_collectivity,
+            id=key(input.id, "Collectivity", field="id"),
+            slug=required(input.slug, "slug"),
+            name=required(input.name, "name"),
+            parent_id=optional_key(input.parent_id, "Collectivity", field="parentId"),
+        )
+        return UpdateCollectivityPayload(collectivity=Collectivity.from_row(row))
 
 
 # How the read planner spells Collectivity and its root queries in SQL (tracker/api/core/planner),

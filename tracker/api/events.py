@@ -13,8 +13,8 @@ from strawberry.scalars import JSON
 
 from tracker import models
 from tracker.access import readable_events, shown_event_data
-from tracker.api.context import Info
-from tracker.api.relay import Connection, Node, PageArgs, connection, decode_id, encode_id, page_of_select
+from tracker.api.core.context import Info
+from tracker.api.core.relay import Connection, Node, PageArgs, connection, decode_id, encode_id, page_of_select
 from tracker.ids import decode_key
 from tracker.models.enums import Role
 

@@ -9,13 +9,12 @@ import strawberry
 from sqlmodel import col, select
 
 from tracker import models
-from tracker.api.commitments import MilestoneFilter, MilestoneOrder, milestones_where
-from tracker.api.context import Info
 from tracker.api.core import planner
-from tracker.api.lang import Lang, check
-from tracker.api.milestones import Milestone
+from tracker.api.core.context import Info
+from tracker.api.core.lang import Lang, check
+from tracker.api.core.relay import Connection, PageArgs, connection, page_of_select
+from tracker.api.milestones import Milestone, MilestoneFilter, MilestoneOrder, milestones_where
 from tracker.api.network import overdue_sql
-from tracker.api.relay import Connection, PageArgs, connection, page_of_select
 from tracker.models.enums import WorkStatus
 from tracker.progress import CLOSED_STATUSES
 from tracker.services.network import readable_plans

@@ -23,7 +23,7 @@ from tracker.services.common import today
 from tracker.settings import Settings
 
 if TYPE_CHECKING:
-    from tracker.api.loaders import Loaders
+    from tracker.api.core.loaders import Loaders
     from tracker.events.pubsub import Hub
     from tracker.jobs.sources import SourceRunner
 
@@ -60,7 +60,7 @@ class Context:
     _ending: set[asyncio.Task[None]] = field(default_factory=set, repr=False)
 
     _lock: asyncio.Lock = field(default_factory=asyncio.Lock, repr=False)
-    # The enclosing `lang` of each path of the operation running (tracker.api.lang), with the
+    # The enclosing `lang` of each path of the operation running (tracker.api.core.lang), with the
     # variables it was found with: a WebSocket's context serves one operation after another.
     _enclosing: tuple[object, dict[Hashable, str | None]] | None = field(default=None, repr=False)
 
@@ -128,7 +128,7 @@ class Context:
     @property
     def loaders(self) -> Loaders:
         if self._loaders is None:
-            from tracker.api.loaders import Loaders
+            from tracker.api.core.loaders import Loaders
 
             self._loaders = Loaders(self.reading)
         return self._loaders
