@@ -13,7 +13,7 @@ from tests.support.builders import small_plan
 from tests.support.graphql import Client
 from tracker import models
 from tracker.access import SYSTEM, Principal
-from tracker.api.relay import encode_id
+from tracker.api.core.relay import encode_id
 from tracker.db import Database
 from tracker.services import collectivities, comments, commitments
 from tracker.web.pages.collectivity import CHILDREN

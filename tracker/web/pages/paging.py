@@ -17,7 +17,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from integrations import wording
-from tracker.api.relay import cursor_of
+from tracker.api.core.relay import cursor_of
 from tracker.web.pages.rendering import error_page
 
 # Page numbers beyond this are refused rather than turned into huge offsets.
