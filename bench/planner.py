@@ -29,7 +29,7 @@ from sqlalchemy import select
 from graphql import FragmentDefinitionNode, OperationDefinitionNode, parse
 from tracker import migrate, models
 from tracker.access import ANONYMOUS, Principal
-from tracker.api.context import Context
+from tracker.api.core.context import Context
 from tracker.api.core.planner import PlanCache
 from tracker.api.core.planner.execution import compile_plan
 from tracker.api.schema import build_schema

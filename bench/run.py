@@ -16,8 +16,9 @@ reads of bench/queries/, each beside its PostGraphile twin; every read also with
 the subject's collectivity (uncached: the cache serves anonymous readers only; compared with
 PostGraphile's anonymous figure, the peer has no roles); the writes with an ADMIN token. Before
 a pair is measured, both answers are compared (bench/compare.py): a pair whose rows differ is not
-measured. Then the first request of each document on a fresh tracker (bench/planning.py), and
-issue 13's targets judged on the whole report (bench/targets.py).
+measured. Then the public pages on the uncached tracker (bench/pages.py; `--pages-only` measures
+them alone), the first request of each document on a fresh tracker (bench/planning.py), and
+issues 13 and 14's targets judged on the whole report (bench/targets.py).
 """
 
 from __future__ import annotations
@@ -45,7 +46,7 @@ from typing import Any
 
 import psycopg
 
-from bench import catalogue, compare, planning, targets
+from bench import catalogue, compare, pages, planning, targets
 from bench.catalogue import Pair, Subject
 from bench.peer import peer
 
@@ -54,13 +55,26 @@ RESULTS = ROOT / "bench" / "results"
 LUA = ROOT / "bench" / "request.lua"
 BIN = Path(sys.executable).parent
 SERVER = "postgresql+psycopg://postgres@127.0.0.1:5432"
+# Databases are named <prefix>_<N> (`--database-prefix`: a copy of one, to leave it as it is).
+DATABASE_PREFIX = "bench"
 LOG_STATEMENTS = "options=-c%20log_statement%3Dall"
 # The status UpdateMilestone sets every other time, beside peer.DEFAULT_STATUS.
 ALTERNATE_STATUS = "NOT_STARTED"
 
 
+def _checkout_env() -> dict[str, str]:
+    """The environment of the tracker processes the bench starts: this checkout's code first, not
+    whichever checkout an editable install of a shared virtualenv points at."""
+    inherited = os.environ.get("PYTHONPATH")
+    return {**os.environ, "PYTHONPATH": str(ROOT) + (os.pathsep + inherited if inherited else "")}
+
+
+def database_name(size: int) -> str:
+    return f"{DATABASE_PREFIX}_{size}"
+
+
 def database_url(size: int) -> str:
-    return f"{SERVER}/bench_{size}"
+    return f"{SERVER}/{database_name(size)}"
 
 
 def _connect(url: str, **options: Any) -> psycopg.Connection[Any]:
@@ -68,11 +82,12 @@ def _connect(url: str, **options: Any) -> psycopg.Connection[Any]:
 
 
 def ensure_database(size: int) -> None:
-    """Seed bench_<size> unless it already holds that network; then refresh planner statistics."""
+    """Seed <prefix>_<size> unless it already holds that network; then vacuum it and refresh planner statistics."""
+    name = database_name(size)
     with _connect(f"{SERVER}/postgres", autocommit=True) as admin:
-        exists = admin.execute("SELECT 1 FROM pg_database WHERE datname = %s", (f"bench_{size}",)).fetchone()
+        exists = admin.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone()
         if not exists:
-            admin.execute(f"CREATE DATABASE bench_{size}")
+            admin.execute(f"CREATE DATABASE {name}")
     with _connect(database_url(size)) as connection:
         seeded = connection.execute(
             "SELECT count(*) FROM information_schema.tables WHERE table_name = 'collectivity'"
@@ -80,13 +95,15 @@ def ensure_database(size: int) -> None:
         count = connection.execute("SELECT count(*) FROM collectivity").fetchone() if seeded and seeded[0] else (0,)
     if count is None or count[0] != size + 2:  # the synthetic network and the two Ait Melloul collectivities
         with _connect(f"{SERVER}/postgres", autocommit=True) as admin:
-            admin.execute(f"DROP DATABASE IF EXISTS bench_{size} WITH (FORCE)")
-            admin.execute(f"CREATE DATABASE bench_{size}")
-        _say(f"seeding bench_{size} with {size} collectivities")
+            admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+            admin.execute(f"CREATE DATABASE {name}")
+        _say(f"seeding {name} with {size} collectivities")
         _tracker_command(database_url(size), "seed-demo", "--network", str(size))
     settle(database_url(size))
     with _connect(database_url(size), autocommit=True) as connection:
-        connection.execute("ANALYZE")
+        # VACUUM too: index-only scans skip the table only on pages the visibility map marks
+        # all-visible, which autovacuum keeps up on a live database and a fresh seed lacks.
+        connection.execute("VACUUM ANALYZE")
 
 
 def _undispatched(url: str) -> int:
@@ -102,7 +119,7 @@ def settle(url: str, quiet_seconds: float = 10.0, timeout: float = 1800.0) -> No
     with log.open("wb") as output:
         worker = subprocess.Popen(
             [str(BIN / "tracker"), "worker"],
-            env={**os.environ, "TRACKER_DATABASE_URL": url},
+            env={**_checkout_env(), "TRACKER_DATABASE_URL": url},
             stdin=subprocess.DEVNULL,
             stdout=output,
             stderr=subprocess.STDOUT,
@@ -125,7 +142,7 @@ def settle(url: str, quiet_seconds: float = 10.0, timeout: float = 1800.0) -> No
 
 
 def _tracker_command(url: str, *args: str) -> str:
-    env = {**os.environ, "TRACKER_DATABASE_URL": url}
+    env = {**_checkout_env(), "TRACKER_DATABASE_URL": url}
     done = subprocess.run([str(BIN / "tracker"), *args], env=env, capture_output=True, text=True, check=False)
     if done.returncode != 0:
         raise RuntimeError(f"tracker {' '.join(args)} failed:\n{done.stderr[-3000:]}")
@@ -183,7 +200,7 @@ class Server:
 def start_tracker(name: str, url: str, **env: str) -> Server:
     port = free_port()
     log = Path(tempfile.gettempdir()) / f"tracker-bench-{name}-{port}.log"
-    environment = {**os.environ, "TRACKER_DATABASE_URL": url, **env}
+    environment = {**_checkout_env(), "TRACKER_DATABASE_URL": url, **env}
     with log.open("wb") as output:
         process = subprocess.Popen(
             [str(BIN / "tracker"), "serve", "--port", str(port)],
@@ -256,7 +273,7 @@ def post(url: str, query: str, variables: dict[str, Any], headers: dict[str, str
 
 
 def get_persisted(url: str, text: str, variables: dict[str, Any]) -> Request:
-    from tracker.api.persisted import sha256_of
+    from tracker.api.core.persisted import sha256_of
 
     query = urllib.parse.urlencode({"documentId": "sha256:" + sha256_of(text), "variables": json.dumps(variables)})
     return Request(f"{url}?{query}")
@@ -318,7 +335,14 @@ def _median_run(runs: list[dict[str, Any]]) -> dict[str, Any]:
 @contextlib.contextmanager
 def statement_log(size: int) -> Iterator[Path]:
     """PostgreSQL's server log, where connections opened with log_statement=all write each statement."""
-    with _connect(database_url(size)) as connection:
+    with statement_log_of(database_url(size)) as log:
+        yield log
+
+
+@contextlib.contextmanager
+def statement_log_of(url: str) -> Iterator[Path]:
+    """`statement_log` of the server of any database."""
+    with _connect(url) as connection:
         row = connection.execute("SELECT pg_current_logfile()").fetchone()
         version = connection.execute("SHOW server_version_num").fetchone()
     candidates = [Path(row[0])] if row and row[0] else []
@@ -560,7 +584,39 @@ def measured_indicators(url: str, subject: Subject, admin: dict[str, str]) -> It
             server.stop()
 
 
+def bench_pages(server: Server, size: int, args: argparse.Namespace) -> dict[str, Any]:
+    """The public pages (bench/pages.py) on `server`, the uncached tracker: a warm-up, then rounds."""
+    with _connect(database_url(size)) as connection:
+        subject = pages.pick(connection)
+    load = {"connections": args.page_connections}
+    base = server.url.removesuffix("/graphql")
+    figures: dict[str, Any] = {}
+    for name, address in pages.addresses(base, subject).items():
+        _say(f"N={size} {name}: {args.rounds} rounds")
+        request = Request(address)
+        _attempt(server, request, **load, seconds=args.warmup)
+        runs = [_attempt(server, request, **load, seconds=args.seconds) for _ in range(args.rounds)]
+        errors = [run for run in runs if "error" in run]
+        figures[name] = errors[0] if errors else _median_run(runs)
+        figures[name]["bytes"] = len(request.send()[1])
+    return {"subject": subject.as_dict(), "connections": args.page_connections, "figures": figures}
+
+
+def pages_only(size: int, args: argparse.Namespace) -> dict[str, Any]:
+    """`--pages-only`: the page figures on an uncached tracker, nothing else."""
+    ensure_database(size)
+    server = start_tracker("pages", database_url(size), TRACKER_READ_CACHE_SECONDS="0")
+    try:
+        figures = bench_pages(server, size, args)
+        rss = {server.name: round(server.peak_rss_mb(), 1)}
+    finally:
+        server.stop()
+    return {"size": size, "operations": {}, "pages": figures, "peak_rss_mb": rss}
+
+
 def bench_size(size: int, args: argparse.Namespace, stamp: str) -> dict[str, Any]:
+    if args.pages_only:
+        return pages_only(size, args)
     ensure_database(size)
     url = database_url(size)
     peer.prepare_database(url)
@@ -604,6 +660,8 @@ def _bench_size(
             request = post(servers.uncached.url, dashboard.ours, dashboard.tracker_variables(subject))
             output = RESULTS / f"profile-PlanDashboard-{size}-{stamp}.json"
             results["profile"] = profile(servers.uncached, request, args.seconds, output)
+        if args.pages:
+            results["pages"] = bench_pages(servers.uncached, size, args)
         results["peak_rss_mb"] = {server.name: round(server.peak_rss_mb(), 1) for server in started}
     finally:
         for server in started:
@@ -650,7 +708,8 @@ def table(report: dict[str, Any]) -> str:
         f" {'CPU ms/req':>10} {'SQL/req':>7} {'ratio':>6}"
     )
     for result in report["sizes"]:
-        lines += [header, "-" * len(header)]
+        if result["operations"]:
+            lines += [header, "-" * len(header)]
         for name, entry in result["operations"].items():
             sql = result.get("sql_per_request", {}).get(name, {})
             for side in ("tracker", "tracker_editor", "tracker_cached", "postgraphile", "bare_starlette"):
@@ -671,7 +730,11 @@ def table(report: dict[str, Any]) -> str:
                     f" {'' if value is None else f'{value:.2f}':>6}"
                 )
         rss = ", ".join(f"{name} {value} MB" for name, value in result.get("peak_rss_mb", {}).items())
-        lines += [f"peak RSS at N={result['size']}: {rss}", "", targets.ratio_table(result), ""]
+        lines += [f"peak RSS at N={result['size']}: {rss}", ""]
+        if result["operations"]:
+            lines += [targets.ratio_table(result), ""]
+        if result.get("pages"):
+            lines += [pages.table(result), ""]
         if result.get("planning", {}).get("error"):
             lines += [f"first requests at N={result['size']}: failed: {result['planning']['error']}", ""]
         elif result.get("planning"):
@@ -704,6 +767,7 @@ def table(report: dict[str, Any]) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
+    global DATABASE_PREFIX
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sizes", type=int, nargs="+", default=[126, 1590])
     parser.add_argument("--seconds", type=float, default=10.0, help="length of one measured run")
@@ -720,13 +784,25 @@ def main(argv: list[str] | None = None) -> int:
         "--only", nargs="+", metavar="OPERATION", help="measure these operations only (names as in bench/catalogue.py)"
     )
     parser.add_argument("--embedded-seconds", type=float, default=20.0, help="length of the SQLite write load")
+    parser.add_argument("--no-pages", dest="pages", action="store_false", help="skip the public pages")
+    parser.add_argument(
+        "--pages-only", action="store_true", help="measure the public pages only (no GraphQL pairs, no peer, no loads)"
+    )
+    parser.add_argument(
+        "--page-connections", type=int, default=1, help="concurrent connections on a page (1: its render time)"
+    )
+    parser.add_argument(
+        "--database-prefix", default=DATABASE_PREFIX, help="measure <prefix>_<N> (seeded when it does not hold N)"
+    )
     args = parser.parse_args(argv)
+    DATABASE_PREFIX = args.database_prefix
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is missing: apt-get install wrk (make bench does it)")
     RESULTS.mkdir(parents=True, exist_ok=True)
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
-    _say("installing the PostGraphile peer (npm ci, once)")
-    peer.install()
+    if not args.pages_only:
+        _say("installing the PostGraphile peer (npm ci, once)")
+        peer.install()
     report: dict[str, Any] = {
         "started_at": stamp,
         "machine": {
@@ -741,8 +817,11 @@ def main(argv: list[str] | None = None) -> int:
     }
     from bench import embedded, hostile
 
-    _say("hostile documents: the time to refuse each")
-    report["hostile"] = hostile.run()
+    if args.pages_only:
+        args.embedded = args.throughput = False
+    else:
+        _say("hostile documents: the time to refuse each")
+        report["hostile"] = hostile.run()
     if args.embedded:
         _say(f"embedded SQLite: {args.embedded_clients} clients writing and reading for {args.embedded_seconds:g} s")
         report["embedded"] = embedded.run(clients=args.embedded_clients, seconds=args.embedded_seconds)

@@ -1,4 +1,5 @@
-"""Issue 13's targets, judged on a `make bench` report, and the tables that show them.
+"""Issue 13's targets and issue 14's page target (bench/pages.py), judged on a `make bench`
+report, and the tables that show them.
 
 Each target is `met` (True), `missed` (False) or not judged (None: a size it names was not
 measured in this run), with the figures behind the verdict. Ratios are requests/s of the tracker
@@ -9,6 +10,8 @@ anonymous figure (the peer has no roles).
 from __future__ import annotations
 
 from typing import Any
+
+from bench import pages
 
 TARGET_SIZES = (126, 1590)
 LARGE = 1590
@@ -150,6 +153,7 @@ def judge(report: dict[str, Any]) -> list[dict[str, Any]]:
             + _missing_sizes(seen, TARGET_SIZES),
         }
     )
+    verdicts.append(pages.judge(sizes, LARGE))
     return verdicts
 
 
@@ -194,4 +198,5 @@ def planning_table(result: dict[str, Any]) -> str:
 
 def targets_table(verdicts: list[dict[str, Any]]) -> str:
     words = {True: "met", False: "MISSED", None: "not judged"}
-    return "\n".join(["issue 13 targets:"] + [f"  [{words[v['met']]}] {v['target']}: {v['detail']}" for v in verdicts])
+    lines = [f"  [{words[v['met']]}] {v['target']}: {v['detail']}" for v in verdicts]
+    return "\n".join(["targets (issues 13 and 14):", *lines])

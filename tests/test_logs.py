@@ -27,7 +27,7 @@ from graphql import GraphQLError
 from tests.support.graphql import Client
 from tests.support.processes import free_port, wait_until_ready
 from tracker import logs
-from tracker.api.errors import classify, log_errors
+from tracker.api.core.errors import classify, log_errors
 from tracker.db import Database
 from tracker.jobs.scheduler import Scheduler
 from tracker.settings import Settings, get_settings

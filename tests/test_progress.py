@@ -14,6 +14,7 @@ from tracker.progress import (
     is_overdue,
     plan_progress,
     published,
+    weighs_alike,
     whole,
 )
 
@@ -50,6 +51,16 @@ def test_commitment_progress_is_the_weighted_share_of_completed_milestones() -> 
 def test_cancelled_milestones_do_not_count() -> None:
     weights = MilestoneWeights.of([(WorkStatus.COMPLETED, 1), (WorkStatus.CANCELLED, 5)])
     assert commitment_progress(status=WorkStatus.IN_PROGRESS, milestones=weights) == 100.0
+
+
+@pytest.mark.parametrize("before", list(WorkStatus))
+@pytest.mark.parametrize("after", list(WorkStatus))
+def test_a_status_move_weighs_alike_exactly_when_the_commitments_weights_stay(
+    before: WorkStatus, after: WorkStatus
+) -> None:
+    others = [(WorkStatus.COMPLETED, 2.0), (WorkStatus.NOT_STARTED, 1.0)]
+    stays = MilestoneWeights.of([*others, (before, 3.0)]) == MilestoneWeights.of([*others, (after, 3.0)])
+    assert weighs_alike(before, after) is stays
 
 
 def test_commitment_without_milestones_takes_its_indicators_mean() -> None:

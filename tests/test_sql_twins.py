@@ -19,7 +19,7 @@ from tracker import access, i18n, progress
 from tracker.access import Principal, readable_plan_sql
 from tracker.api.core.planner import progress as planned_progress
 from tracker.api.core.planner import sql
-from tracker.api.relay import cursor_of
+from tracker.api.core.relay import cursor_of
 from tracker.db import create_sync_engine_for
 from tracker.ids import encode_id, encode_id_sql
 from tracker.models import PlanStatus, Role, WorkStatus

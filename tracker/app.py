@@ -21,8 +21,8 @@ from starlette.websockets import WebSocket
 from strawberry.exceptions import ConnectionRejectionError
 from strawberry.types.unset import UNSET, UnsetType
 
-from tracker.api.context import Context
-from tracker.api.persisted import PersistedOperations
+from tracker.api.core.context import Context
+from tracker.api.core.persisted import PersistedOperations
 from tracker.api.schema import build_schema
 from tracker.db import Database
 from tracker.errors import Unauthenticated
@@ -65,6 +65,7 @@ class TrackerGraphQL(GraphQLView):
         *,
         tokens: Tokens,
         after_commit: Callable[[], None] | None = None,
+        after_events: Callable[[], None] | None = None,
         source_runner: SourceRunner | None = None,
     ) -> None:
         schema = build_schema(settings)
@@ -76,6 +77,7 @@ class TrackerGraphQL(GraphQLView):
         self.hub = hub
         self.tokens = tokens
         self.after_commit = after_commit
+        self.after_events = after_events
         self.source_runner = source_runner
 
     async def get_context(self, request: Request | WebSocket, response: Response | WebSocket) -> Context:
@@ -86,6 +88,7 @@ class TrackerGraphQL(GraphQLView):
             accept_languages=parse_accept_language(request.headers.get("accept-language")),
             hub=self.hub,
             after_commit=self.after_commit,
+            after_events=self.after_events,
             source_runner=self.source_runner,
             transaction=transaction_of(request),
             answer_as_json=isinstance(request, Request),
@@ -121,7 +124,13 @@ def create_app(
     scheduler = Scheduler(database, settings, hub=hub)
     tokens = Tokens(database, seconds=settings.token_cache_seconds)
     graphql = TrackerGraphQL(
-        database, settings, hub, tokens=tokens, after_commit=scheduler.wake, source_runner=scheduler.sources
+        database,
+        settings,
+        hub,
+        tokens=tokens,
+        after_commit=scheduler.wake,
+        after_events=scheduler.wake_dispatch,
+        source_runner=scheduler.sources,
     )
 
     persisted = PersistedReads(

@@ -90,6 +90,17 @@ class MilestoneWeights:
         return cls(completed=completed, counted=counted)
 
 
+def weighs_alike(before: WorkStatus | str, after: WorkStatus | str) -> bool:
+    """Whether a milestone moving from status `before` to `after` leaves what `MilestoneWeights`
+    reads of it unchanged (it reads only whether a milestone is completed, and whether it is
+    cancelled): its commitment's progress then stays where it was, without a recount."""
+    return _weighed_as(before) == _weighed_as(after)
+
+
+def _weighed_as(status: WorkStatus | str) -> tuple[bool, bool]:
+    return status == WorkStatus.COMPLETED, status == WorkStatus.CANCELLED
+
+
 def milestone_progress(status: WorkStatus | str) -> float:
     return 100.0 if status == WorkStatus.COMPLETED else 0.0
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from tests.support.builders import ait_melloul, small_plan
 from tests.support.graphql import Client, error_codes
 from tests.support.tokens import token_for
-from tracker.api.relay import encode_id
+from tracker.api.core.relay import encode_id
 from tracker.db import Database
 from tracker.models import Role
 

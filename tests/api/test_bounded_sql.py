@@ -6,23 +6,18 @@ every request reaches the database.
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import AsyncIterator
-from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
 
 from tests.support.builders import small_plan
-from tests.support.graphql import Client, operation
+from tests.support.bulk import grow_commitment, plan_of_commitments
+from tests.support.graphql import Client, admin_client, operation
 from tests.support.sql import count_statements
-from tests.support.tokens import token_for
-from tracker.access import SYSTEM
 from tracker.db import Database
 from tracker.demo import network
 from tracker.ids import encode_id
-from tracker.models.enums import Role
-from tracker.services import evidence, indicators, milestones
 from tracker.settings import Settings
 
 
@@ -32,13 +27,8 @@ async def reads(request: pytest.FixtureRequest, settings: Settings, db: Database
     # No token cache either: whether a token's check is still cached depends on the clock (growing
     # 500 rows can take longer than its lifetime), and each request must count the same.
     update = {"read_cache_seconds": 0, "token_cache_seconds": 0, "planned_reads": request.param == "planned"}
-    client = Client(settings.model_copy(update=update), db)
-    await client.start()
-    client.admin_token = await token_for(db, Role.ADMIN)
-    try:
+    async with admin_client(settings, db, **update) as client:
         yield client
-    finally:
-        await client.close()
 
 
 async def _count(client: Client, name: str, variables: dict[str, Any], *, admin: bool = False) -> int:
@@ -47,47 +37,10 @@ async def _count(client: Client, name: str, variables: dict[str, Any], *, admin:
     return counter.count
 
 
-async def _grow_commitment(db: Database, commitment_id: uuid.UUID, rows: int) -> uuid.UUID:
-    """Give the commitment `rows` milestones, measurements of one indicator and evidence."""
-    async with db.transaction() as session:
-        indicator = await indicators.create_indicator(
-            session,
-            actor=SYSTEM,
-            commitment_id=commitment_id,
-            name={"fr": "Indicateur"},
-            unit="%",
-            baseline=0,
-            target=100,
-        )
-        for number in range(rows):
-            await milestones.create_milestone(
-                session,
-                actor=SYSTEM,
-                commitment_id=commitment_id,
-                title={"fr": f"Étape {number}"},
-                due_on=date(2024, 1, 1) + timedelta(days=number),
-            )
-            await indicators.record_measurement(
-                session,
-                actor=SYSTEM,
-                indicator_id=indicator.id,
-                value=float(number),
-                observed_at=datetime(2024, 1, 1, tzinfo=UTC) + timedelta(hours=number),
-            )
-            await evidence.add_evidence(
-                session,
-                actor=SYSTEM,
-                commitment_id=commitment_id,
-                url=f"https://example.org/{number}",
-                title={"fr": "Preuve"},
-            )
-    return indicator.id
-
-
 async def test_plan_dashboard_runs_as_many_statements_for_5_and_500_commitments(reads: Client, db: Database) -> None:
     counts = []
     for slug, rows in (("few", 5), ("many", 500)):
-        await small_plan(db, slug=slug, commitments_count=rows)
+        await plan_of_commitments(db, slug=slug, count=rows)
         counts.append(await _count(reads, "PlanDashboard", {"slug": slug}))
     assert counts[0] == counts[1]
 
@@ -97,7 +50,7 @@ async def test_commitment_work_runs_as_many_statements_for_5_and_500_rows(reads:
     counts: dict[str, list[int]] = {}
     for slug, rows in (("few", 5), ("many", 500)):
         _plan, (commitment,) = await small_plan(db, slug=slug, commitments_count=1)
-        indicator_id = await _grow_commitment(db, commitment.id, rows)
+        indicator_id = await grow_commitment(db, commitment.id, rows)
         commitment_key = encode_id("Commitment", commitment.id)
         detail = await reads.data(operation("CommitmentDetail"), {"id": commitment_key}, admin=True)
         assert detail["node"]["milestones"]["totalCount"] == rows + 1

@@ -5,9 +5,16 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlmodel import select
+
 from tests.support.graphql import Client
 from tests.support.network_world import IN_PLACE_ORDER, small_network
+from tracker import models
+from tracker.access import SYSTEM
 from tracker.db import Database
+from tracker.services import collectivities
+
+K = models.CollectivityKind
 
 LIST = """query ($filter: CollectivityFilter, $order: CollectivityOrder, $lang: String) {
   collectivities(filter: $filter, orderBy: $order, lang: $lang, first: 100) {
@@ -97,3 +104,52 @@ async def test_filters_and_orders_combine_with_paging(client: Client, db: Databa
         "nodes": [{"slug": "commune-2"}, {"slug": "commune-3"}],
         "pageInfo": {"hasNextPage": True, "hasPreviousPage": True},
     }
+
+
+async def test_a_search_ignores_case_and_accents_beyond_ascii(client: Client, db: Database) -> None:
+    await small_network(db)
+    async with db.transaction() as session:
+        await collectivities.create_collectivity(
+            session, actor=SYSTEM, slug="ait-melloul", kind=K.COMMUNE, name={"fr": "Aït Melloul", "ar": "آيت ملول"}
+        )
+    assert await _slugs(client, filter={"search": "AÏT"}) == ["ait-melloul"]
+    assert await _slugs(client, filter={"search": "ait  melloul"}) == ["ait-melloul"]
+
+
+async def test_a_search_finds_an_arabic_name_without_its_hamza_or_diacritics(client: Client, db: Database) -> None:
+    await small_network(db)
+    # أكادير is written with an alef with hamza; a reader types it with a bare alef.
+    assert await _slugs(client, filter={"search": "اكادير"}) == ["agadir"]
+    assert await _slugs(client, filter={"search": "أَكادير"}) == ["agadir"]
+
+
+async def test_a_search_finds_arabic_indic_digits_from_ascii_ones(client: Client, db: Database) -> None:
+    await small_network(db)
+    assert await _slugs(client, filter={"search": "جماعة 10"}, order="NAME", lang="ar") == ["commune-10"]
+
+
+async def test_a_search_looks_into_names_not_their_language_keys(client: Client, db: Database) -> None:
+    await small_network(db)
+    assert await _slugs(client, filter={"search": "fr"}) == []
+    assert await _slugs(client, filter={"search": '"ar"'}) == []
+
+
+async def test_percent_and_underscore_in_a_search_are_letters(client: Client, db: Database) -> None:
+    await small_network(db)
+    assert await _slugs(client, filter={"search": "%"}) == []
+    assert await _slugs(client, filter={"search": "commune_1"}) == []
+    assert await _slugs(client, filter={"search": "commune-1"}, order="NAME") == ["commune-1", "commune-10"]
+
+
+async def test_a_blank_search_filters_nothing(client: Client, db: Database) -> None:
+    await small_network(db)
+    assert len(await _slugs(client, filter={"search": "   "})) == len(IN_PLACE_ORDER)
+
+
+async def test_a_renamed_collectivity_is_found_by_its_new_name(client: Client, db: Database) -> None:
+    await small_network(db)
+    async with db.transaction() as session:
+        row = (await session.exec(select(models.Collectivity).where(models.Collectivity.slug == "berkane"))).one()
+        await collectivities.update_collectivity(session, actor=SYSTEM, id=row.id, name={"fr": "Nador"})
+    assert await _slugs(client, filter={"search": "nador"}) == ["berkane"]
+    assert await _slugs(client, filter={"search": "berkane"}) == ["berkane"]  # by its slug

@@ -11,8 +11,8 @@ from sqlmodel import select
 from graphql import GraphQLError
 from tests.support.builders import small_plan
 from tests.support.graphql import Client, error_codes, operation
-from tracker.api.errors import classify
-from tracker.api.relay import encode_id
+from tracker.api.core.errors import classify
+from tracker.api.core.relay import encode_id
 from tracker.db import Database
 from tracker.errors import RETRY_AFTER_SECONDS, Unavailable
 from tracker.models import Milestone, OutboxEvent

@@ -2,11 +2,20 @@
 
 from __future__ import annotations
 
+import uuid
+from datetime import date
+
+from sqlmodel import select
+
 from tests.support.accountability import place_with_body
 from tests.support.builders import ait_melloul
 from tests.support.graphql import Client
+from tests.support.pages import current_plan_id
+from tracker.access import SYSTEM
 from tracker.db import Database
-from tracker.models import PlanStatus
+from tracker.ids import encode_id
+from tracker.models import Collectivity, PlanStatus
+from tracker.services import commitments, plans
 
 EVENTS = """
 query($filter: EventFilter) {
@@ -60,3 +69,42 @@ async def test_a_loaded_completion_says_when_it_happened_and_that_it_was_not_ann
     assert completed and all(node["announced"] for node in completed)
     assert all(node["happenedAt"] < node["occurredAt"] for node in completed)
     assert all(node["happenedAt"].startswith(node["data"]["completedOn"]) for node in completed)
+
+
+async def _second_plan(db: Database, slug: str) -> None:
+    """Another published plan of the collectivity, with a commitment: events of its own."""
+    async with db.transaction() as session:
+        place = (await session.exec(select(Collectivity).where(Collectivity.slug == slug))).one()
+        plan = await plans.create_plan(
+            session,
+            actor=SYSTEM,
+            collectivity_id=place.id,
+            title={"fr": "Plan suivant"},
+            period_start=date(2026, 1, 1),
+            period_end=date(2027, 12, 31),
+            status=PlanStatus.ADOPTED,
+        )
+        await commitments.create_commitment(
+            session, actor=SYSTEM, plan_id=plan.id, reference="S-1", title={"fr": "Suite"}
+        )
+
+
+async def test_events_filter_by_plan_keeps_out_the_collectivity_s_other_plans(client: Client, db: Database) -> None:
+    await ait_melloul(db)
+    plan_id = await current_plan_id(client, "ait-melloul")
+    await _second_plan(db, "ait-melloul")
+    everything = (await client.data(EVENTS, {"filter": {"collectivitySlug": "ait-melloul"}}))["events"]
+    of_plan = (await client.data(EVENTS, {"filter": {"planId": plan_id}}))["events"]
+    created = (await client.data(EVENTS, {"filter": {"planId": plan_id, "types": ["plan.created"]}}))["events"]
+    assert [edge["node"]["subjectId"] for edge in created["edges"]] == [plan_id]
+    own = {"collectivitySlug": "ait-melloul", "types": ["collectivity.*", "body.*"]}
+    of_place = (await client.data(EVENTS, {"filter": own}))["events"]["totalCount"]
+    # All but the collectivity's and its bodies' own, and the second plan's plan.created and commitment.created.
+    assert of_plan["totalCount"] == everything["totalCount"] - of_place - 2
+
+
+async def test_an_event_filter_by_plan_refuses_the_id_of_something_else(client: Client, db: Database) -> None:
+    await ait_melloul(db)
+    answer = await client.execute(EVENTS, {"filter": {"planId": encode_id("Commitment", uuid.uuid4())}})
+    assert answer["data"] is None
+    assert answer["errors"][0]["extensions"]["field"] == "planId"

@@ -14,7 +14,7 @@ import pytest
 from tests.support.builders import small_plan
 from tests.support.graphql import Client
 from tracker.access import SYSTEM
-from tracker.api.relay import encode_id
+from tracker.api.core.relay import encode_id
 from tracker.db import Database
 from tracker.services.sources import create_source
 from tracker.web.limits import MAX_JSON_DEPTH

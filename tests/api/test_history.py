@@ -10,7 +10,7 @@ from sqlmodel import select
 from tests.support.builders import small_plan
 from tests.support.graphql import Client, error_codes, operation
 from tests.support.tokens import token_for
-from tracker.api.relay import encode_id
+from tracker.api.core.relay import encode_id
 from tracker.db import Database
 from tracker.models import AuditEntry, Milestone, Role
 

@@ -6,7 +6,7 @@ import pytest
 
 from tests.support.builders import small_plan
 from tests.support.graphql import Client, error_codes
-from tracker.api.relay import encode_id
+from tracker.api.core.relay import encode_id
 from tracker.db import Database
 
 

@@ -12,7 +12,7 @@ import pytest
 
 from graphql import GraphQLScalarType
 from tests.support.graphql import Client, error_codes
-from tracker.api.relay import encode_id
+from tracker.api.core.relay import encode_id
 from tracker.api.schema import build_schema
 from tracker.settings import Settings
 

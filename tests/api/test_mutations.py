@@ -9,7 +9,7 @@ from sqlmodel import col, select
 
 from tests.support.builders import small_plan
 from tests.support.graphql import Client, error_codes
-from tracker.api.relay import encode_id
+from tracker.api.core.relay import encode_id
 from tracker.db import Database
 from tracker.models import Commitment, Evidence, Milestone, OutboxEvent
 

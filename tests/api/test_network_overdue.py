@@ -23,7 +23,7 @@ from tracker.services import commitments, milestones, plans
 QUERY = """{ network { overdueMilestoneCount } listed: milestones(filter: { overdue: true }, first: 1) { totalCount }
     kept: milestones(filter: { overdue: true }, collectivitySlug: "kept", first: 0) { totalCount } }"""
 # Where the tracker's today is read: by name in the modules that imported it.
-TODAY = ("tracker.services.common.today", "tracker.api.context.today", "tracker.services.milestones.today")
+TODAY = ("tracker.services.common.today", "tracker.api.core.context.today", "tracker.services.milestones.today")
 
 
 class Clock:

@@ -35,7 +35,7 @@ from tests.support.cleanup import truncate_all
 from tests.support.planner import Paths, principals
 from tests.support.read_world import World, read_world
 from tracker.api.core.planner import REGISTRY
-from tracker.api.relay import cursor_of
+from tracker.api.core.relay import cursor_of
 from tracker.db import Database
 
 EXAMPLES = int(os.environ.get("TRACKER_PLANNER_EXAMPLES", "200"))

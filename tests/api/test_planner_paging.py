@@ -15,7 +15,7 @@ import pytest
 from tests.support.planner import Paths, principals
 from tests.support.read_world import World, read_world
 from tests.support.sql import count_statements
-from tracker.api.relay import cursor_of
+from tracker.api.core.relay import cursor_of
 from tracker.db import Database
 
 INFO = "pageInfo { hasNextPage hasPreviousPage startCursor endCursor }"

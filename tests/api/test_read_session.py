@@ -23,7 +23,7 @@ from sqlalchemy.sql.elements import TextClause
 from sqlmodel import select
 
 from tracker.access import ANONYMOUS
-from tracker.api.context import Context
+from tracker.api.core.context import Context
 from tracker.db import Database
 from tracker.settings import Settings
 

@@ -18,7 +18,7 @@ from tests.support.accountability import Place, place_with_body
 from tests.support.derived import assert_no_drift
 from tests.support.graphql import Client, error_codes
 from tracker.access import Principal
-from tracker.api.relay import decode_id, encode_id
+from tracker.api.core.relay import decode_id, encode_id
 from tracker.api.schema import build_schema
 from tracker.db import Database
 from tracker.models import (

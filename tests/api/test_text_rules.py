@@ -18,7 +18,7 @@ from sqlmodel import select
 from tests.support.builders import small_plan
 from tests.support.graphql import Client, error_codes, operation
 from tracker import models, plan_files
-from tracker.api.relay import encode_id
+from tracker.api.core.relay import encode_id
 from tracker.db import Database
 from tracker.demo import AIT_MELLOUL
 from tracker.text import TextError, clean_json

@@ -12,7 +12,7 @@ from tests.support.builders import small_plan
 from tests.support.event_world import INTERNAL_SOURCE_PATH, failing_source
 from tests.support.graphql import Client
 from tests.support.publisher import publisher
-from tracker.api.relay import encode_id
+from tracker.api.core.relay import encode_id
 from tracker.db import Database
 from tracker.models import PlanStatus
 

@@ -12,7 +12,7 @@ from tests.support.event_world import SECRET_HOOK
 from tests.support.graphql import Client, error_codes
 from tests.support.receiver import receiver
 from tests.support.tokens import token_for
-from tracker.api.relay import encode_id
+from tracker.api.core.relay import encode_id
 from tracker.db import Database
 from tracker.jobs.deliveries import DeliveryWorker
 from tracker.models import Role

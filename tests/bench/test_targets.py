@@ -41,3 +41,33 @@ def test_targets_met_at_one_size_only_are_not_judged() -> None:
 
     assert verdict["met"] is None
     assert "not measured at N=1,590" in verdict["detail"]
+
+
+def _pages(**medians_ms: float) -> dict[str, Any]:
+    figures = {name: {"p50_us": value * 1000, "rps": 1000 / value} for name, value in medians_ms.items()}
+    return {"connections": 1, "figures": figures}
+
+
+def test_a_page_whose_median_reaches_100_ms_at_1590_misses_the_page_target() -> None:
+    report = {"sizes": [{"size": 1590, "operations": {}, "pages": _pages(NetworkPage=40.0, PlanPage=100.0)}]}
+
+    verdict = _verdict(report, "each page p50")
+
+    assert verdict["met"] is False
+    assert "PlanPage 100.0 ms" in verdict["detail"]
+    assert "1 miss" in verdict["detail"]
+
+
+def test_pages_under_100_ms_at_1590_meet_the_page_target() -> None:
+    report = {"sizes": [{"size": 1590, "operations": {}, "pages": _pages(NetworkPage=40.0, PlanPage=60.5)}]}
+
+    assert _verdict(report, "each page p50")["met"] is True
+
+
+def test_pages_measured_at_126_only_are_not_judged() -> None:
+    report = {"sizes": [{"size": 126, "operations": {}, "pages": _pages(NetworkPage=400.0)}]}
+
+    verdict = _verdict(report, "each page p50")
+
+    assert verdict["met"] is None
+    assert "not measured at N=1,590" in verdict["detail"]

@@ -1,4 +1,5 @@
-"""A mutation wakes the dispatcher only when it queued work, and a burst of commits wakes it once."""
+"""A mutation wakes the dispatcher only when it queued work (the deliveries only when it made
+some due), and a burst of commits wakes it once."""
 
 from __future__ import annotations
 
@@ -8,14 +9,15 @@ import pytest
 from sqlmodel import select
 
 from tests.support.builders import small_plan
+from tests.support.webhooks import subscribe
 from tracker.access import SYSTEM
-from tracker.api.context import Context
+from tracker.api.core.context import Context
 from tracker.db import Database
 from tracker.events.dispatcher import BATCH
 from tracker.jobs import scheduler as scheduling
 from tracker.jobs.scheduler import Scheduler
 from tracker.models import Milestone, OutboxEvent, WorkStatus
-from tracker.services import milestones
+from tracker.services import milestones, webhooks
 from tracker.settings import Settings
 
 
@@ -48,6 +50,60 @@ async def test_a_failed_mutation_wakes_no_one(db: Database, settings: Settings) 
     except RuntimeError:
         pass
     assert wakes == []
+
+
+def _waking_context(db: Database, settings: Settings, wakes: list[str]) -> Context:
+    return Context(
+        db=db,
+        settings=settings,
+        principal=SYSTEM,
+        after_commit=lambda: wakes.append("dispatch and deliveries"),
+        after_events=lambda: wakes.append("dispatch"),
+    )
+
+
+async def test_a_mutation_that_only_writes_events_wakes_the_dispatcher_alone(db: Database, settings: Settings) -> None:
+    milestone = await _milestone(db)
+    wakes: list[str] = []
+    async with _waking_context(db, settings, wakes).writing() as session:
+        await milestones.update_milestone(session, actor=SYSTEM, id=milestone.id, status=WorkStatus.IN_PROGRESS)
+    assert wakes == ["dispatch"]
+
+
+async def test_a_mutation_that_makes_a_delivery_due_wakes_the_deliveries_too(db: Database, settings: Settings) -> None:
+    subscription, _secret = await subscribe(db, "http://127.0.0.1:9/hook")
+    wakes: list[str] = []
+    async with _waking_context(db, settings, wakes).writing() as session:
+        await webhooks.ping(session, actor=SYSTEM, id=subscription.id)
+    assert wakes == ["dispatch and deliveries"]
+
+
+async def test_a_wake_for_events_alone_dispatches_without_looking_for_due_deliveries(
+    db: Database, database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The dispatch wakes the deliveries itself once it has written some: a look at the wake-up
+    would find none."""
+    settings = Settings(database_url=database_url, dispatch_interval_seconds=3600, delivery_interval_seconds=3600)
+    monkeypatch.setattr(scheduling, "WAKE_DELAY_SECONDS", 0.05)
+    scheduler = Scheduler(db, settings)
+    looks: list[str] = []
+    poke = scheduler.deliveries.poke
+
+    def counted() -> None:
+        looks.append("look")
+        poke()
+
+    scheduler.deliveries.poke = counted  # type: ignore[method-assign]
+    await scheduler.start()
+    try:
+        scheduler.wake_dispatch()
+        await asyncio.sleep(0.3)
+        assert looks == []
+        scheduler.wake()
+        await asyncio.sleep(0.3)
+        assert looks == ["look"]
+    finally:
+        await scheduler.shutdown()
 
 
 async def test_the_wake_ups_of_a_burst_of_commits_make_one_claim_of_all_their_events(

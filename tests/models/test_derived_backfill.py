@@ -3,15 +3,11 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
 from datetime import UTC, date, datetime
 
-import pytest
 import sqlalchemy as sa
 from alembic import command
-from sqlalchemy.engine import make_url
 
-from tests.conftest import POSTGRES_URL
 from tests.support.derived import assert_no_drift
 from tracker import migrate
 from tracker.db import Database, create_sync_engine_for
@@ -95,28 +91,6 @@ EMPTY_PLAN = uuid.uuid4()
 BY_MILESTONES, BY_INDICATORS, DONE, CANCELLED = (uuid.uuid4() for _ in range(4))
 RISING, FALLING, UNMEASURED = (uuid.uuid4() for _ in range(3))
 LATEST = uuid.uuid4()
-
-
-@pytest.fixture(params=["sqlite", "postgres"])
-def empty_url(request: pytest.FixtureRequest, tmp_path: object) -> Iterator[str]:
-    """A database with no schema at all: each test migrates it to the revision it needs."""
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path}/backfill.db"
-        return
-    schema = f"backfill_{uuid.uuid4().hex[:12]}"
-    admin = create_sync_engine_for(POSTGRES_URL)
-    with admin.begin() as connection:
-        connection.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
-    try:
-        yield (
-            make_url(POSTGRES_URL)
-            .update_query_dict({"options": f"-csearch_path={schema}"})
-            .render_as_string(hide_password=False)
-        )
-    finally:
-        with admin.begin() as connection:
-            connection.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
 
 
 def _rows_of_revision_0013(url: str) -> None:

@@ -18,7 +18,7 @@ from tests.support.graphql import Client
 from tests.support.processes import run_tracker
 from tests.support.sql import count_statements
 from tracker.access import SYSTEM
-from tracker.api.relay import encode_id
+from tracker.api.core.relay import encode_id
 from tracker.db import Database
 from tracker.models import ActionPlan, Commitment, Indicator, Milestone, NetworkStats, WorkStatus
 from tracker.services import commitments, common, derived, indicators, milestones
@@ -106,6 +106,33 @@ async def _wait_until_one_waits_for_a_lock(db: Database, name: str) -> None:
     raise AssertionError("the second writer never waited for the first")
 
 
+async def _one_after_the_other(
+    db: Database, named_db: Database, first: tuple[uuid.UUID, WorkStatus], second: tuple[uuid.UUID, WorkStatus]
+) -> None:
+    """Two transactions set a milestone's status each, the second starting while the first has
+    written but not committed (and so waiting for the plan's lock)."""
+    written = asyncio.Event()
+    release = asyncio.Event()
+
+    async def one() -> None:
+        async with named_db.transaction() as session:
+            await milestones.update_milestone(session, actor=SYSTEM, id=first[0], status=first[1])
+            written.set()
+            await release.wait()
+
+    async def other() -> None:
+        await written.wait()
+        async with named_db.transaction() as session:
+            await milestones.update_milestone(session, actor=SYSTEM, id=second[0], status=second[1])
+
+    writers = asyncio.gather(one(), other())
+    try:
+        await _wait_until_one_waits_for_a_lock(db, named_db.info_name)  # type: ignore[attr-defined]
+    finally:
+        release.set()
+        await writers
+
+
 async def test_two_writers_of_one_plan_leave_its_counts_and_progress_right(db: Database, named_db: Database) -> None:
     """Two transactions complete a milestone each, in two commitments of one plan, the second
     starting while the first has written but not committed: both changes are in the counts and
@@ -113,31 +140,35 @@ async def test_two_writers_of_one_plan_leave_its_counts_and_progress_right(db: D
     would leave one out)."""
     plan, made = await small_plan(db, commitments_count=2)
     first_id, second_id = [await _milestone_of(db, commitment) for commitment in made]
-    written = asyncio.Event()
-    release = asyncio.Event()
-
-    async def first() -> None:
-        async with named_db.transaction() as session:
-            await milestones.update_milestone(session, actor=SYSTEM, id=first_id, status=WorkStatus.COMPLETED)
-            written.set()
-            await release.wait()
-
-    async def second() -> None:
-        await written.wait()
-        async with named_db.transaction() as session:
-            await milestones.update_milestone(session, actor=SYSTEM, id=second_id, status=WorkStatus.COMPLETED)
-
-    writers = asyncio.gather(first(), second())
-    try:
-        await _wait_until_one_waits_for_a_lock(db, named_db.info_name)  # type: ignore[attr-defined]
-    finally:
-        release.set()
-        await writers
+    await _one_after_the_other(db, named_db, (first_id, WorkStatus.COMPLETED), (second_id, WorkStatus.COMPLETED))
     async with db.reader() as session:
         stats = await session.get(NetworkStats, plan.id)
         stored_plan = await session.get(ActionPlan, plan.id)
     assert stats is not None and (stats.milestones_completed, stats.milestones_not_started) == (2, 0)
     assert stored_plan is not None and stored_plan.progress == 100.0
+    await assert_no_drift(db)
+
+
+async def test_a_move_between_open_statuses_and_a_completion_in_one_commitment_both_land(
+    db: Database, named_db: Database
+) -> None:
+    """The first writer moves a milestone from NOT_STARTED to IN_PROGRESS (its commitment's
+    progress is not recomputed: the move does not change what the rule reads) while the second,
+    waiting for the plan's lock, completes the commitment's other milestone: the counts have both
+    moves, the progress the completion."""
+    plan, (commitment,) = await small_plan(db)
+    first_id = await _milestone_of(db, commitment)
+    async with db.transaction() as session:
+        second = await milestones.create_milestone(
+            session, actor=SYSTEM, commitment_id=commitment.id, title={"fr": "Deuxième"}, due_on=date(2025, 6, 30)
+        )
+    await _one_after_the_other(db, named_db, (first_id, WorkStatus.IN_PROGRESS), (second.id, WorkStatus.COMPLETED))
+    async with db.reader() as session:
+        stats = await session.get(NetworkStats, plan.id)
+        stored_plan = await session.get(ActionPlan, plan.id)
+    assert stats is not None
+    assert (stats.milestones_not_started, stats.milestones_in_progress, stats.milestones_completed) == (0, 1, 1)
+    assert stored_plan is not None and stored_plan.progress == 50.0
     await assert_no_drift(db)
 
 

@@ -9,7 +9,7 @@ from sqlmodel import select
 from tests.support.builders import small_plan
 from tests.support.tokens import token_for
 from tracker.access import SYSTEM
-from tracker.api.relay import encode_id
+from tracker.api.core.relay import encode_id
 from tracker.db import Database
 from tracker.models import BodyKind, Milestone, PlanStatus, Role
 from tracker.services.bodies import create_body

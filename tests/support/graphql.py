@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from contextlib import AbstractAsyncContextManager
+from collections.abc import AsyncIterator
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -10,6 +11,7 @@ import httpx
 
 from tracker.app import create_app
 from tracker.db import Database
+from tracker.models.enums import Role
 from tracker.settings import Settings
 
 OPERATIONS = Path(__file__).resolve().parents[2] / "graphql" / "operations"
@@ -72,3 +74,17 @@ class Client:
 
 def error_codes(body: dict[str, Any]) -> list[tuple[str, str | None]]:
     return [(error["extensions"]["code"], error["extensions"].get("field")) for error in body.get("errors", [])]
+
+
+@asynccontextmanager
+async def admin_client(settings: Settings, db: Database, **update: Any) -> AsyncIterator[Client]:
+    """A started client with an ADMIN token (`admin=True`), on the settings changed by `update`."""
+    from tests.support.tokens import token_for
+
+    client = Client(settings.model_copy(update=update), db)
+    await client.start()
+    client.admin_token = await token_for(db, Role.ADMIN)
+    try:
+        yield client
+    finally:
+        await client.close()

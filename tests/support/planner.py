@@ -9,7 +9,7 @@ import orjson
 import strawberry
 
 from tracker.access import ANONYMOUS, Principal
-from tracker.api.context import Context
+from tracker.api.core.context import Context
 from tracker.api.core.planner import PlanCache
 from tracker.api.schema import build_schema
 from tracker.db import Database

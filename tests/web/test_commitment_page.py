@@ -10,7 +10,7 @@ from tests.support.accountability import place_with_body
 from tests.support.builders import ait_melloul
 from tests.support.graphql import Client
 from tests.support.sql import count_statements
-from tracker.api.relay import encode_id
+from tracker.api.core.relay import encode_id
 from tracker.db import Database
 from tracker.models import PlanStatus
 

@@ -15,7 +15,7 @@ from tests.support.builders import ait_melloul, small_plan
 from tests.support.graphql import Client
 from tests.support.pages import first_commitment_id
 from tests.support.sql import count_statements
-from tracker.api.relay import encode_id
+from tracker.api.core.relay import encode_id
 from tracker.db import Database
 from tracker.models import PlanStatus
 

@@ -77,6 +77,13 @@ async def test_an_unchanged_feed_answers_304(client: Client, db: Database) -> No
     assert again.content == b""
 
 
+async def test_a_feed_etag_made_weak_by_a_proxy_still_answers_304(client: Client, db: Database) -> None:
+    await ait_melloul(db)
+    etag = (await client.http.get("/feeds/ait-melloul.atom")).headers["etag"]
+    again = await client.http.get("/feeds/ait-melloul.atom", headers={"If-None-Match": f'"other", W/{etag}'})
+    assert again.status_code == 304
+
+
 async def test_draft_plans_stay_out_of_the_feed(client: Client, db: Database) -> None:
     place = await place_with_body(db, status=PlanStatus.DRAFT)
     parsed = feedparser.parse((await client.http.get(f"/feeds/{place.slug}.atom")).content)

@@ -17,9 +17,9 @@ from tests.support.builders import small_plan
 from tests.support.graphql import Client, error_codes, operation
 from tests.support.tokens import token_for
 from tracker.access import ANONYMOUS, SYSTEM
-from tracker.api.context import Context
-from tracker.api.persisted import sha256_of
-from tracker.api.relay import encode_id
+from tracker.api.core.context import Context
+from tracker.api.core.persisted import sha256_of
+from tracker.api.core.relay import encode_id
 from tracker.db import Database
 from tracker.models import Commitment, EvidenceSource, IdempotencyKey, Milestone, Role
 from tracker.services import idempotency as keys

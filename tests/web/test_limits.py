@@ -10,7 +10,7 @@ import pytest
 
 from tests.support.builders import small_plan
 from tests.support.graphql import Client, error_codes, operation
-from tracker.api.persisted import sha256_of
+from tracker.api.core.persisted import sha256_of
 from tracker.db import Database
 from tracker.web.limits import MAX_JSON_DEPTH, MAX_QUERY_STRING_BYTES
 

@@ -16,7 +16,7 @@ import pytest
 from graphql import parse
 from tests.support.graphql import Client, error_codes, operation
 from tests.support.processes import free_port
-from tracker.api.persisted import sha256_of
+from tracker.api.core.persisted import sha256_of
 from tracker.db import Database
 from tracker.settings import Settings
 

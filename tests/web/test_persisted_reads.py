@@ -13,7 +13,7 @@ import pytest
 from tests.support.builders import ait_melloul, small_plan
 from tests.support.graphql import Client, operation
 from tests.support.sql import count_statements
-from tracker.api.persisted import sha256_of
+from tracker.api.core.persisted import sha256_of
 from tracker.db import Database
 from tracker.settings import Settings
 

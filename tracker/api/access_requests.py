@@ -11,10 +11,10 @@ from sqlmodel import col, select
 
 from tracker import models
 from tracker.access import can_read_drafts
-from tracker.api.context import Info
-from tracker.api.inputs import given, required
-from tracker.api.relay import Connection, Node, PageArgs, connection, decode_id, encode_id, page_of_select
-from tracker.api.writes import perform
+from tracker.api.core.context import Info
+from tracker.api.core.inputs import given, required
+from tracker.api.core.relay import Connection, Node, PageArgs, connection, decode_id, encode_id, page_of_select
+from tracker.api.core.writes import perform
 from tracker.errors import Forbidden
 from tracker.services import access_requests
 

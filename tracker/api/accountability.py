@@ -10,11 +10,11 @@ import strawberry
 from tracker import models
 from tracker.access import Principal, can_read_hidden_text
 from tracker.api.bodies import ConsultativeBody
-from tracker.api.context import Context, Info
+from tracker.api.core.context import Context, Info
+from tracker.api.core.inputs import required
+from tracker.api.core.relay import Connection, Node, PageArgs, decode_id, encode_id, page_of_list
+from tracker.api.core.writes import perform
 from tracker.api.history import Audited
-from tracker.api.inputs import required
-from tracker.api.relay import Connection, Node, PageArgs, decode_id, encode_id, page_of_list
-from tracker.api.writes import perform
 from tracker.errors import BadInput
 from tracker.models.enums import Role
 from tracker.rendering import render

@@ -7,12 +7,12 @@ from typing import TYPE_CHECKING, Annotated
 import strawberry
 
 from tracker import models
-from tracker.api.context import Info
+from tracker.api.core.context import Info
+from tracker.api.core.inputs import TranslatedTextInput, given, key, required, text
+from tracker.api.core.lang import within
+from tracker.api.core.relay import Node, encode_id
+from tracker.api.core.writes import perform
 from tracker.api.history import Audited
-from tracker.api.inputs import TranslatedTextInput, given, key, required, text
-from tracker.api.lang import within
-from tracker.api.relay import Node, encode_id
-from tracker.api.writes import perform
 from tracker.services import bodies
 
 if TYPE_CHECKING:

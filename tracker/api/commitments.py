@@ -1,8 +1,7 @@
-"""The Commitment type and its filters."""
+"""The Commitment type: its fields, filters, mutations and SQL spelling."""
 
 from __future__ import annotations
 
-from datetime import date
 from enum import Enum
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -10,60 +9,50 @@ import strawberry
 
 from tracker import models, progress
 from tracker.api.accountability import Assessment, Comment, assessments_of, comments_on
-from tracker.api.context import Info
 from tracker.api.core import planner
+from tracker.api.core.context import Info
+from tracker.api.core.inputs import DeleteInput, TranslatedTextInput, given, key, required, text
+from tracker.api.core.lang import within
 from tracker.api.core.planner import progress as planned_progress
+from tracker.api.core.relay import Connection, Node, PageArgs, encode_id, page_of_list
+from tracker.api.core.writes import perform
 from tracker.api.evidence import EVIDENCE_ORDER, Evidence
 from tracker.api.history import Audited
 from tracker.api.indicators import Indicator
-from tracker.api.lang import within
-from tracker.api.milestones import Milestone
-from tracker.api.relay import Connection, Node, PageArgs, encode_id, page_of_list
+from tracker.api.milestones import (
+    Milestone,
+    MilestoneFilter,
+    MilestoneOrder,
+    milestone_matches,
+    milestones_order,
+    milestones_where,
+    order_milestones,
+)
 from tracker.api.sources import EvidenceSource, sources_of
+from tracker.services import commitments
 
 if TYPE_CHECKING:
     from tracker.api.plans import ActionPlan
 
 
-@strawberry.enum(description="Order of milestones.")
-class MilestoneOrder(Enum):
-    DUE_ON_ASC = "DUE_ON_ASC"
-    DUE_ON_DESC = "DUE_ON_DESC"
+@strawberry.enum(description="Order of commitments.")
+class CommitmentOrder(Enum):
     POSITION = "POSITION"
+    REFERENCE = "REFERENCE"
 
 
-@strawberry.input(description="Which milestones to list; every condition given must hold.")
-class MilestoneFilter:
+@strawberry.input(description="Which commitments to list; every condition given must hold.")
+class CommitmentFilter:
     status: list[models.WorkStatus] | None = strawberry.field(default=None, description="Any of these statuses.")
-    due_before: date | None = strawberry.field(default=None, description="Due on or before this date.")
-    due_after: date | None = strawberry.field(default=None, description="Due on or after this date.")
-    overdue: bool | None = strawberry.field(
-        default=None, description="Only overdue (true) or only not overdue (false)."
-    )
+    ogp_value: models.OgpValue | None = strawberry.field(default=None, description="Serving this OGP value.")
 
 
-def milestone_matches(row: models.Milestone, where: MilestoneFilter | None, today: date) -> bool:
+def commitment_matches(row: models.Commitment, where: CommitmentFilter | None) -> bool:
     if where is None:
         return True
     if where.status and row.status not in where.status:
         return False
-    if where.due_before and row.due_on > where.due_before:
-        return False
-    if where.due_after and row.due_on < where.due_after:
-        return False
-    if where.overdue is not None:
-        overdue = progress.is_overdue(due_on=row.due_on, status=row.status, today=today)
-        if overdue != where.overdue:
-            return False
-    return True
-
-
-def order_milestones(rows: list[models.Milestone], order: MilestoneOrder) -> list[models.Milestone]:
-    if order is MilestoneOrder.DUE_ON_DESC:
-        return sorted(rows, key=lambda row: (row.due_on, row.position), reverse=True)
-    if order is MilestoneOrder.POSITION:
-        return sorted(rows, key=lambda row: row.position)
-    return rows  # loaded by due date, then position
+    return not (where.ogp_value and where.ogp_value.value not in row.ogp_values)
 
 
 @strawberry.type(description="A commitment of an action plan, with its milestones and indicators.")
@@ -181,8 +170,87 @@ class Commitment(Node, Audited):
         return await sources_of(info.context, self.row.id)
 
 
+@strawberry.input(description="A new commitment of a plan.")
+class CreateCommitmentInput:
+    plan_id: strawberry.ID = strawberry.field(description="The plan.")
+    reference: str = strawberry.field(description="Short reference, unique in the plan.")
+    title: TranslatedTextInput = strawberry.field(description="Title in one or more languages.")
+    description: TranslatedTextInput | None = strawberry.field(default=None, description="Description.")
+    ogp_values: list[models.OgpValue] = strawberry.field(default_factory=list, description="OGP values served.")
+    lead_unit: TranslatedTextInput | None = strawberry.field(default=None, description="Leading unit.")
+    partners: list[str] = strawberry.field(default_factory=list, description="Partner organisations.")
+    status: models.WorkStatus = strawberry.field(default=models.WorkStatus.NOT_STARTED, description="Initial status.")
+
+
+@strawberry.input(description="Changes to a commitment; fields left out stay as they are.")
+class UpdateCommitmentInput:
+    id: strawberry.ID = strawberry.field(description="The commitment.")
+    reference: str | None = strawberry.field(default=strawberry.UNSET, description="New reference.")
+    title: TranslatedTextInput | None = strawberry.field(default=strawberry.UNSET, description="New title.")
+    description: TranslatedTextInput | None = strawberry.field(default=strawberry.UNSET, description="New description.")
+    ogp_values: list[models.OgpValue] | None = strawberry.field(default=strawberry.UNSET, description="New OGP values.")
+    lead_unit: TranslatedTextInput | None = strawberry.field(default=strawberry.UNSET, description="New leading unit.")
+    partners: list[str] | None = strawberry.field(default=strawberry.UNSET, description="New partners.")
+    status: models.WorkStatus | None = strawberry.field(default=strawberry.UNSET, description="New status.")
+
+
+@strawberry.type(description="Result of createCommitment.")
+class CreateCommitmentPayload:
+    commitment: Commitment = strawberry.field(description="The new commitment.")
+
+
+@strawberry.type(description="Result of updateCommitment.")
+class UpdateCommitmentPayload:
+    commitment: Commitment = strawberry.field(description="The commitment as changed.")
+
+
+@strawberry.type(description="Result of deleteCommitment.")
+class DeleteCommitmentPayload:
+    deleted_id: strawberry.ID = strawberry.field(description="Global ID of the deleted commitment.")
+
+
+@strawberry.type
+class CommitmentMutation:
+    @strawberry.mutation(description="Add a commitment to a plan.")
+    async def create_commitment(self, info: Info, input: CreateCommitmentInput) -> CreateCommitmentPayload:
+        row = await perform(
+            info,
+            commitments.create_commitment,
+            plan_id=key(input.plan_id, "ActionPlan", field="planId"),
+            reference=input.reference,
+            title=input.title.as_dict(),
+            description=text(input.description),
+            ogp_values=input.ogp_values,
+            lead_unit=text(input.lead_unit),
+            partners=input.partners,
+            status=input.status,
+        )
+        return CreateCommitmentPayload(commitment=Commitment.from_row(row))
+
+    @strawberry.mutation(description="Change a commitment.")
+    async def update_commitment(self, info: Info, input: UpdateCommitmentInput) -> UpdateCommitmentPayload:
+        row = await perform(
+            info,
+            commitments.update_commitment,
+            id=key(input.id, "Commitment", field="id"),
+            reference=required(input.reference, "reference"),
+            title=required(input.title, "title"),
+            description=given(input.description),
+            ogp_values=required(input.ogp_values, "ogpValues"),
+            lead_unit=given(input.lead_unit),
+            partners=required(input.partners, "partners"),
+            status=required(input.status, "status"),
+        )
+        return UpdateCommitmentPayload(commitment=Commitment.from_row(row))
+
+    @strawberry.mutation(description="Delete a commitment with its milestones and indicators.")
+    async def delete_commitment(self, info: Info, input: DeleteInput) -> DeleteCommitmentPayload:
+        row = await perform(info, commitments.delete_commitment, id=key(input.id, "Commitment", field="id"))
+        return DeleteCommitmentPayload(deleted_id=strawberry.ID(encode_id("Commitment", row.id)))
+
+
 # How the read planner spells Commitment in SQL (tracker/api/core/planner), beside its fields, and
-# the milestone filters and orders above (`milestone_matches`, `order_milestones`) in SQL.
+# the commitment filter above (`commitment_matches`) and the orders of `ActionPlan.commitments`.
 def _filter(arguments: dict[str, Any], binding: planner.Binding) -> dict[str, Any]:
     """The `filter` argument as graphql-core coerces it (a dict by GraphQL names), {} for none."""
     found: dict[str, Any] = arguments.get("filter") or {}
@@ -193,53 +261,30 @@ def _statuses(arguments: dict[str, Any], binding: planner.Binding) -> list[str] 
     return planner.enum_values(_filter(arguments, binding).get("status"))
 
 
-def _due_before(arguments: dict[str, Any], binding: planner.Binding) -> date | None:
-    found: date | None = _filter(arguments, binding).get("dueBefore")
-    return found
+def _ogp_value(arguments: dict[str, Any], binding: planner.Binding) -> str | None:
+    value = _filter(arguments, binding).get("ogpValue")
+    return value.value if value else None
 
 
-def _due_after(arguments: dict[str, Any], binding: planner.Binding) -> date | None:
-    found: date | None = _filter(arguments, binding).get("dueAfter")
-    return found
-
-
-def _overdue(arguments: dict[str, Any], binding: planner.Binding) -> bool | None:
-    found: bool | None = _filter(arguments, binding).get("overdue")
-    return found
-
-
-def milestones_where(to: str, target: planner.Field, plan: planner.Compiler) -> str:
-    """`milestone_matches` of the milestone row `to`, with the field's `filter` argument."""
+def commitments_where(to: str, target: planner.Field, plan: planner.Compiler) -> str:
+    """`commitment_matches` of the commitment row `to`, with the field's `filter` argument."""
     statuses = plan.argument(target, ("filter",), _statuses, "text[]")
-    before = plan.argument(target, ("filter",), _due_before, "date")
-    after = plan.argument(target, ("filter",), _due_after, "date")
-    overdue = plan.argument(target, ("filter",), _overdue, "boolean")
-    late = planned_progress.is_overdue(to, plan.today)
+    ogp_value = plan.argument(target, ("filter",), _ogp_value, "text")
     return (
         f"({statuses} IS NULL OR {to}.status = ANY({statuses}))"
-        f" AND ({before} IS NULL OR {to}.due_on <= {before})"
-        f" AND ({after} IS NULL OR {to}.due_on >= {after})"
-        f" AND ({overdue} IS NULL OR {late} = {overdue})"
+        f" AND ({ogp_value} IS NULL OR jsonb_exists({to}.ogp_values, {ogp_value}))"
     )
 
 
-def _descending(arguments: dict[str, Any], binding: planner.Binding) -> bool:
-    return bool(arguments.get("orderBy") is MilestoneOrder.DUE_ON_DESC)
+def _by_reference(arguments: dict[str, Any], binding: planner.Binding) -> bool:
+    return bool(arguments.get("orderBy") is CommitmentOrder.REFERENCE)
 
 
-def _by_position(arguments: dict[str, Any], binding: planner.Binding) -> bool:
-    return bool(arguments.get("orderBy") is MilestoneOrder.POSITION)
-
-
-def _milestone_order(to: str, target: planner.Field, plan: planner.Compiler) -> str:
-    """`order_milestones` over the loader's order (due date, position, id): Python's sorts are
-    stable, so ties keep that order, reversed sorts included."""
-    descending = plan.argument(target, ("orderBy",), _descending, "boolean")
-    by_position = plan.argument(target, ("orderBy",), _by_position, "boolean")
-    return (
-        f"CASE WHEN {descending} THEN {to}.due_on END DESC, CASE WHEN {descending} THEN {to}.position END DESC,"
-        f" CASE WHEN {by_position} THEN {to}.position END, {to}.due_on, {to}.position, {to}.id"
-    )
+def commitments_order(to: str, target: planner.Field, plan: planner.Compiler) -> str:
+    """Plan order (Loaders.commitments_by_plan), or by reference as Python sorts strings (by code
+    point, stable over plan order)."""
+    by_reference = plan.argument(target, ("orderBy",), _by_reference, "boolean")
+    return f'(CASE WHEN {by_reference} THEN {to}.reference END) COLLATE "C", {to}.position, {to}.reference, {to}.id'
 
 
 planner.spell(
@@ -258,7 +303,7 @@ planner.spell(
         "Milestone",
         "milestone",
         lambda row, to, target, plan: f"{to}.commitment_id = {row}.id AND {milestones_where(to, target, plan)}",
-        _milestone_order,
+        milestones_order,
     ),
     indicators=planner.Connection(
         "Indicator",

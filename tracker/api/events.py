@@ -13,8 +13,9 @@ from strawberry.scalars import JSON
 
 from tracker import models
 from tracker.access import readable_events, shown_event_data
-from tracker.api.context import Info
-from tracker.api.relay import Connection, Node, PageArgs, connection, decode_id, encode_id, page_of_select
+from tracker.api.core.context import Info
+from tracker.api.core.relay import Connection, Node, PageArgs, connection, decode_id, encode_id, page_of_select
+from tracker.ids import decode_key
 from tracker.models.enums import Role
 
 
@@ -70,6 +71,9 @@ class Event(Node):
 class EventFilter:
     types: list[str] | None = strawberry.field(default=None, description="Types or patterns (milestone.*).")
     collectivity_slug: str | None = strawberry.field(default=None, description="About this collectivity.")
+    plan_id: strawberry.ID | None = strawberry.field(
+        default=None, description="About this action plan or anything in it (commitments, milestones, comments...)."
+    )
     subject_id: strawberry.ID | None = strawberry.field(default=None, description="About this record.")
     since: datetime | None = strawberry.field(default=None, description="At or after this time.")
 
@@ -107,6 +111,9 @@ class EventQuery:
             if filter.collectivity_slug is not None:
                 place = select(models.Collectivity.id).where(models.Collectivity.slug == filter.collectivity_slug)
                 query = query.where(col(models.OutboxEvent.collectivity_id).in_(place.scalar_subquery()))
+            if filter.plan_id is not None:
+                plan = decode_key(str(filter.plan_id), "ActionPlan", field="planId")
+                query = query.where(models.OutboxEvent.plan_id == plan)
             if filter.subject_id is not None:
                 subject: uuid.UUID = decode_id(str(filter.subject_id), field="subjectId")[1]
                 query = query.where(models.OutboxEvent.subject_id == subject)

@@ -1,4 +1,4 @@
-"""The Evidence type."""
+"""The Evidence type: its fields, its mutations and its SQL spelling."""
 
 from __future__ import annotations
 
@@ -7,12 +7,15 @@ from datetime import datetime
 import strawberry
 
 from tracker import models
-from tracker.api.context import Info
 from tracker.api.core import planner
+from tracker.api.core.context import Info
+from tracker.api.core.inputs import DeleteInput, TranslatedTextInput, key, optional_key
+from tracker.api.core.lang import within
 from tracker.api.core.planner import sql
+from tracker.api.core.relay import Node, encode_id
+from tracker.api.core.writes import perform
 from tracker.api.history import Audited
-from tracker.api.lang import within
-from tracker.api.relay import Node, encode_id
+from tracker.services import evidence
 
 
 @strawberry.type(description="Published proof of progress: a document, a dataset, a news item...")
@@ -41,6 +44,50 @@ class Evidence(Node, Audited):
     @strawberry.field(description="Title in the language asked for (see `lang`).")
     def title(self, info: Info, lang: str | None = None) -> str:
         return info.context.text(self.row.title, within(info, lang))
+
+
+@strawberry.input(description="Evidence to attach to a commitment.")
+class AddEvidenceInput:
+    commitment_id: strawberry.ID = strawberry.field(description="The commitment.")
+    url: str = strawberry.field(description="Where the evidence is published (http or https).")
+    title: TranslatedTextInput = strawberry.field(description="Title in one or more languages.")
+    kind: models.EvidenceKind = strawberry.field(default=models.EvidenceKind.OTHER, description="What it is.")
+    published_at: datetime | None = strawberry.field(default=None, description="When it was published.")
+    milestone_id: strawberry.ID | None = strawberry.field(
+        default=None, description="A milestone of the same commitment it proves."
+    )
+
+
+@strawberry.type(description="Result of addEvidence.")
+class AddEvidencePayload:
+    evidence: Evidence = strawberry.field(description="The new evidence.")
+
+
+@strawberry.type(description="Result of deleteEvidence.")
+class DeleteEvidencePayload:
+    deleted_id: strawberry.ID = strawberry.field(description="Global ID of the removed evidence.")
+
+
+@strawberry.type
+class EvidenceMutation:
+    @strawberry.mutation(description="Attach evidence to a commitment (and optionally one of its milestones).")
+    async def add_evidence(self, info: Info, input: AddEvidenceInput) -> AddEvidencePayload:
+        row = await perform(
+            info,
+            evidence.add_evidence,
+            commitment_id=key(input.commitment_id, "Commitment", field="commitmentId"),
+            url=input.url,
+            title=input.title.as_dict(),
+            kind=input.kind,
+            published_at=input.published_at,
+            milestone_id=optional_key(input.milestone_id, "Milestone", field="milestoneId"),
+        )
+        return AddEvidencePayload(evidence=Evidence.from_row(row))
+
+    @strawberry.mutation(description="Remove evidence that was attached by mistake.")
+    async def delete_evidence(self, info: Info, input: DeleteInput) -> DeleteEvidencePayload:
+        row = await perform(info, evidence.remove_evidence, id=key(input.id, "Evidence", field="id"))
+        return DeleteEvidencePayload(deleted_id=strawberry.ID(encode_id("Evidence", row.id)))
 
 
 # How the read planner spells Evidence in SQL (tracker/api/core/planner): the fields above, on the

@@ -11,8 +11,8 @@ from strawberry.scalars import JSON
 
 from tracker import models
 from tracker.access import Principal, can_read_drafts, ensure_admin
-from tracker.api.context import Info
-from tracker.api.relay import Connection, Node, PageArgs, connection, encode_id, page_of_list, page_of_select
+from tracker.api.core.context import Info
+from tracker.api.core.relay import Connection, Node, PageArgs, connection, encode_id, page_of_list, page_of_select
 from tracker.models.enums import Role
 
 

@@ -1,19 +1,27 @@
-"""The Indicator and Measurement types."""
+"""The Indicator and Measurement types: their fields, their mutations (recordMeasurement among
+them) and their SQL spelling."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import datetime
+from typing import Any
 
 import strawberry
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from tracker import models, progress
-from tracker.api.context import Info
 from tracker.api.core import planner
+from tracker.api.core.context import Info
+from tracker.api.core.inputs import DeleteInput, TranslatedTextInput, key, required
+from tracker.api.core.lang import within
 from tracker.api.core.planner import progress as planned_progress
 from tracker.api.core.planner import sql
+from tracker.api.core.relay import Connection, Node, PageArgs, encode_id, page_of_list
+from tracker.api.core.writes import perform
 from tracker.api.history import Audited
-from tracker.api.lang import within
-from tracker.api.relay import Connection, Node, PageArgs, encode_id, page_of_list
+from tracker.services import indicators
+from tracker.services.common import get_or_404
 
 
 @strawberry.type(description="A value observed for an indicator at a point in time.")
@@ -86,6 +94,118 @@ class Indicator(Node, Audited):
         args = PageArgs(first=first, after=after, last=last, before=before)
         rows = await info.context.loaders.measurements_by_indicator.load(self.row.id)
         return page_of_list([Measurement.from_row(row) for row in rows], args)
+
+
+# The answer of recordMeasurement names the indicator the service has just measured, with its new
+# progress: taken from the service's session, where it is, rather than read again after the commit.
+def with_indicator(
+    service: Callable[..., Awaitable[models.Measurement]],
+) -> Callable[..., Awaitable[tuple[models.Measurement, models.Indicator]]]:
+    async def run(session: AsyncSession, **arguments: Any) -> tuple[models.Measurement, models.Indicator]:
+        measurement = await service(session, **arguments)
+        return measurement, await get_or_404(session, models.Indicator, measurement.indicator_id)
+
+    return run
+
+
+@strawberry.input(description="A new evaluation indicator of a commitment.")
+class CreateIndicatorInput:
+    commitment_id: strawberry.ID = strawberry.field(description="The commitment.")
+    name: TranslatedTextInput = strawberry.field(description="Name in one or more languages.")
+    unit: str = strawberry.field(description="Unit of the values (%, datasets, days...).")
+    baseline: float = strawberry.field(description="Value at the start.")
+    target: float = strawberry.field(description="Value aimed at; must differ from the baseline.")
+    direction: models.Direction | None = strawberry.field(
+        default=None, description="Derived from baseline and target when left out."
+    )
+
+
+@strawberry.input(description="Changes to an indicator; fields left out stay as they are.")
+class UpdateIndicatorInput:
+    id: strawberry.ID = strawberry.field(description="The indicator.")
+    name: TranslatedTextInput | None = strawberry.field(default=strawberry.UNSET, description="New name.")
+    unit: str | None = strawberry.field(default=strawberry.UNSET, description="New unit.")
+    baseline: float | None = strawberry.field(default=strawberry.UNSET, description="New baseline.")
+    target: float | None = strawberry.field(default=strawberry.UNSET, description="New target.")
+    direction: models.Direction | None = strawberry.field(default=strawberry.UNSET, description="New direction.")
+
+
+@strawberry.type(description="Result of createIndicator.")
+class CreateIndicatorPayload:
+    indicator: Indicator = strawberry.field(description="The new indicator.")
+
+
+@strawberry.type(description="Result of updateIndicator.")
+class UpdateIndicatorPayload:
+    indicator: Indicator = strawberry.field(description="The indicator as changed.")
+
+
+@strawberry.type(description="Result of deleteIndicator.")
+class DeleteIndicatorPayload:
+    deleted_id: strawberry.ID = strawberry.field(description="Global ID of the deleted indicator.")
+
+
+@strawberry.input(description="A value observed for an indicator.")
+class RecordMeasurementInput:
+    indicator_id: strawberry.ID = strawberry.field(description="The indicator.")
+    value: float = strawberry.field(description="The value, in the indicator's unit.")
+    observed_at: datetime = strawberry.field(description="When the value was true (ISO 8601 with offset).")
+    note: str | None = strawberry.field(default=None, description="A remark.")
+
+
+@strawberry.type(description="Result of recordMeasurement.")
+class RecordMeasurementPayload:
+    measurement: Measurement = strawberry.field(description="The new measurement.")
+    indicator: Indicator = strawberry.field(description="The indicator, with its new progress.")
+
+
+@strawberry.type
+class IndicatorMutation:
+    @strawberry.mutation(description="Add an evaluation indicator to a commitment.")
+    async def create_indicator(self, info: Info, input: CreateIndicatorInput) -> CreateIndicatorPayload:
+        row = await perform(
+            info,
+            indicators.create_indicator,
+            commitment_id=key(input.commitment_id, "Commitment", field="commitmentId"),
+            name=input.name.as_dict(),
+            unit=input.unit,
+            baseline=input.baseline,
+            target=input.target,
+            direction=input.direction,
+        )
+        return CreateIndicatorPayload(indicator=Indicator.from_row(row))
+
+    @strawberry.mutation(description="Change an indicator.")
+    async def update_indicator(self, info: Info, input: UpdateIndicatorInput) -> UpdateIndicatorPayload:
+        row = await perform(
+            info,
+            indicators.update_indicator,
+            id=key(input.id, "Indicator", field="id"),
+            name=required(input.name, "name"),
+            unit=required(input.unit, "unit"),
+            baseline=required(input.baseline, "baseline"),
+            target=required(input.target, "target"),
+            direction=required(input.direction, "direction"),
+        )
+        return UpdateIndicatorPayload(indicator=Indicator.from_row(row))
+
+    @strawberry.mutation(description="Delete an indicator and its measurements.")
+    async def delete_indicator(self, info: Info, input: DeleteInput) -> DeleteIndicatorPayload:
+        row = await perform(info, indicators.delete_indicator, id=key(input.id, "Indicator", field="id"))
+        return DeleteIndicatorPayload(deleted_id=strawberry.ID(encode_id("Indicator", row.id)))
+
+    @strawberry.mutation(description="Record a value observed for an indicator.")
+    async def record_measurement(self, info: Info, input: RecordMeasurementInput) -> RecordMeasurementPayload:
+        row, indicator = await perform(
+            info,
+            with_indicator(indicators.record_measurement),
+            indicator_id=key(input.indicator_id, "Indicator", field="indicatorId"),
+            value=input.value,
+            observed_at=input.observed_at,
+            note=input.note,
+        )
+        info.context.loaders.measurement.prime(row.id, row)  # the indicator's latest, most often
+        return RecordMeasurementPayload(measurement=Measurement.from_row(row), indicator=Indicator.from_row(indicator))
 
 
 # How the read planner spells these types in SQL (tracker/api/core/planner), beside their fields.

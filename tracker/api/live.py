@@ -15,11 +15,11 @@ from strawberry.types import StreamExecutionResult
 
 from tracker import models
 from tracker.access import can_read_plan, readable_events
-from tracker.api.context import Context, Info
-from tracker.api.errors import classify
+from tracker.api.core.context import Context, Info
+from tracker.api.core.errors import classify
+from tracker.api.core.relay import decode_id
 from tracker.api.events import Event, EventFilter
 from tracker.api.plans import plan_progress
-from tracker.api.relay import decode_id
 from tracker.errors import BadInput, NotFound, TrackerError
 from tracker.events.pubsub import Hub
 from tracker.services.webhooks import type_matches

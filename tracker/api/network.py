@@ -5,8 +5,8 @@ from __future__ import annotations
 import strawberry
 
 from tracker import models, progress
-from tracker.api.context import Info
 from tracker.api.core import planner
+from tracker.api.core.context import Info
 from tracker.api.core.planner import progress as planned_progress
 from tracker.api.core.planner import sql
 from tracker.models.network import COUNT_COLUMNS

@@ -14,15 +14,15 @@ from tracker.api.accountability import Assessment, Comment, assessment_visible
 from tracker.api.bodies import ConsultativeBody
 from tracker.api.collectivities import Collectivity
 from tracker.api.commitments import Commitment
-from tracker.api.context import Context, Info
 from tracker.api.core import planner
+from tracker.api.core.context import Context, Info
+from tracker.api.core.lang import Lang, check
 from tracker.api.core.planner import sql
+from tracker.api.core.relay import MAX_PAGE, Node, decode_id
 from tracker.api.evidence import Evidence
 from tracker.api.indicators import Indicator, Measurement
-from tracker.api.lang import Lang, check
 from tracker.api.milestones import Milestone
 from tracker.api.plans import ActionPlan
-from tracker.api.relay import MAX_PAGE, Node, decode_id
 from tracker.api.sources import EvidenceSource
 from tracker.api.webhooks import load_node as webhook_node
 from tracker.errors import BadInput

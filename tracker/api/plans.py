@@ -1,23 +1,33 @@
-"""The ActionPlan type."""
+"""The ActionPlan type: its fields, its mutations and its SQL spelling."""
 
 from __future__ import annotations
 
 import uuid
 from datetime import date
-from enum import Enum
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 
 from tracker import models, progress
-from tracker.api.commitments import Commitment
-from tracker.api.context import Context, Info
+from tracker.api.commitments import (
+    Commitment,
+    CommitmentFilter,
+    CommitmentOrder,
+    commitment_matches,
+    commitments_order,
+    commitments_where,
+)
 from tracker.api.core import planner
+from tracker.api.core.context import Context, Info
+from tracker.api.core.inputs import DeleteInput, PeriodInput, TranslatedTextInput, given, key, required, text
+from tracker.api.core.lang import within
 from tracker.api.core.planner import progress as planned_progress
 from tracker.api.core.planner import sql
+from tracker.api.core.relay import Connection, Node, PageArgs, encode_id, page_of_list
+from tracker.api.core.writes import perform
 from tracker.api.history import Audited
-from tracker.api.lang import within
-from tracker.api.relay import Connection, Node, PageArgs, encode_id, page_of_list
+from tracker.services import plans
+from tracker.services.common import UNSET
 
 if TYPE_CHECKING:
     from tracker.api.collectivities import Collectivity
@@ -27,26 +37,6 @@ if TYPE_CHECKING:
 class Period:
     start: date = strawberry.field(description="First day.")
     end: date = strawberry.field(description="Last day.")
-
-
-@strawberry.enum(description="Order of commitments.")
-class CommitmentOrder(Enum):
-    POSITION = "POSITION"
-    REFERENCE = "REFERENCE"
-
-
-@strawberry.input(description="Which commitments to list; every condition given must hold.")
-class CommitmentFilter:
-    status: list[models.WorkStatus] | None = strawberry.field(default=None, description="Any of these statuses.")
-    ogp_value: models.OgpValue | None = strawberry.field(default=None, description="Serving this OGP value.")
-
-
-def commitment_matches(row: models.Commitment, where: CommitmentFilter | None) -> bool:
-    if where is None:
-        return True
-    if where.status and row.status not in where.status:
-        return False
-    return not (where.ogp_value and where.ogp_value.value not in row.ogp_values)
 
 
 async def plan_progress(context: Context, plan_id: uuid.UUID) -> float:
@@ -114,43 +104,81 @@ class ActionPlan(Node, Audited):
         return page_of_list([Commitment.from_row(row) for row in kept], args)
 
 
-# How the read planner spells ActionPlan in SQL (tracker/api/core/planner), beside its fields, and
-# `commitment_matches` and the orders of `commitments` in SQL.
-def _filter(arguments: dict[str, Any], binding: planner.Binding) -> dict[str, Any]:
-    """The `filter` argument as graphql-core coerces it (a dict by GraphQL names), {} for none."""
-    found: dict[str, Any] = arguments.get("filter") or {}
-    return found
+@strawberry.input(description="A new action plan.")
+class CreatePlanInput:
+    collectivity_id: strawberry.ID = strawberry.field(description="The collectivity adopting the plan.")
+    title: TranslatedTextInput = strawberry.field(description="Title in one or more languages.")
+    period: PeriodInput = strawberry.field(description="The period the plan covers.")
+    description: TranslatedTextInput | None = strawberry.field(default=None, description="Description.")
+    status: models.PlanStatus = strawberry.field(default=models.PlanStatus.DRAFT, description="Initial status.")
+    adopted_on: date | None = strawberry.field(default=None, description="Date of adoption by the council.")
 
 
-def _statuses(arguments: dict[str, Any], binding: planner.Binding) -> list[str] | None:
-    return planner.enum_values(_filter(arguments, binding).get("status"))
+@strawberry.input(description="Changes to a plan; fields left out stay as they are.")
+class UpdatePlanInput:
+    id: strawberry.ID = strawberry.field(description="The plan.")
+    title: TranslatedTextInput | None = strawberry.field(default=strawberry.UNSET, description="New title.")
+    description: TranslatedTextInput | None = strawberry.field(default=strawberry.UNSET, description="New description.")
+    period: PeriodInput | None = strawberry.field(default=strawberry.UNSET, description="New period.")
+    status: models.PlanStatus | None = strawberry.field(default=strawberry.UNSET, description="New status.")
+    adopted_on: date | None = strawberry.field(default=strawberry.UNSET, description="New adoption date.")
 
 
-def _ogp_value(arguments: dict[str, Any], binding: planner.Binding) -> str | None:
-    value = _filter(arguments, binding).get("ogpValue")
-    return value.value if value else None
+@strawberry.type(description="Result of createPlan.")
+class CreatePlanPayload:
+    plan: ActionPlan = strawberry.field(description="The new plan.")
 
 
-def _commitments_where(row: str, to: str, target: planner.Field, plan: planner.Compiler) -> str:
-    statuses = plan.argument(target, ("filter",), _statuses, "text[]")
-    ogp_value = plan.argument(target, ("filter",), _ogp_value, "text")
-    return (
-        f"{to}.plan_id = {row}.id AND ({statuses} IS NULL OR {to}.status = ANY({statuses}))"
-        f" AND ({ogp_value} IS NULL OR jsonb_exists({to}.ogp_values, {ogp_value}))"
-    )
+@strawberry.type(description="Result of updatePlan.")
+class UpdatePlanPayload:
+    plan: ActionPlan = strawberry.field(description="The plan as changed.")
 
 
-def _by_reference(arguments: dict[str, Any], binding: planner.Binding) -> bool:
-    return bool(arguments.get("orderBy") is CommitmentOrder.REFERENCE)
+@strawberry.type(description="Result of deletePlan.")
+class DeletePlanPayload:
+    deleted_id: strawberry.ID = strawberry.field(description="Global ID of the deleted plan.")
 
 
-def _commitment_order(to: str, target: planner.Field, plan: planner.Compiler) -> str:
-    """Plan order (Loaders.commitments_by_plan), or by reference as Python sorts strings (by code
-    point, stable over plan order)."""
-    by_reference = plan.argument(target, ("orderBy",), _by_reference, "boolean")
-    return f'(CASE WHEN {by_reference} THEN {to}.reference END) COLLATE "C", {to}.position, {to}.reference, {to}.id'
+@strawberry.type
+class PlanMutation:
+    @strawberry.mutation(description="Create an action plan for a collectivity.")
+    async def create_plan(self, info: Info, input: CreatePlanInput) -> CreatePlanPayload:
+        row = await perform(
+            info,
+            plans.create_plan,
+            collectivity_id=key(input.collectivity_id, "Collectivity", field="collectivityId"),
+            title=input.title.as_dict(),
+            description=text(input.description),
+            period_start=input.period.start,
+            period_end=input.period.end,
+            status=input.status,
+            adopted_on=input.adopted_on,
+        )
+        return CreatePlanPayload(plan=ActionPlan.from_row(row))
+
+    @strawberry.mutation(description="Change a plan.")
+    async def update_plan(self, info: Info, input: UpdatePlanInput) -> UpdatePlanPayload:
+        period = required(input.period, "period")
+        row = await perform(
+            info,
+            plans.update_plan,
+            id=key(input.id, "ActionPlan", field="id"),
+            title=required(input.title, "title"),
+            description=given(input.description),
+            period_start=UNSET if period is UNSET else input.period.start,  # type: ignore[union-attr]
+            period_end=UNSET if period is UNSET else input.period.end,  # type: ignore[union-attr]
+            status=required(input.status, "status"),
+            adopted_on=given(input.adopted_on),
+        )
+        return UpdatePlanPayload(plan=ActionPlan.from_row(row))
+
+    @strawberry.mutation(description="Delete a plan with its commitments, milestones and indicators.")
+    async def delete_plan(self, info: Info, input: DeleteInput) -> DeletePlanPayload:
+        row = await perform(info, plans.delete_plan, id=key(input.id, "ActionPlan", field="id"))
+        return DeletePlanPayload(deleted_id=strawberry.ID(encode_id("ActionPlan", row.id)))
 
 
+# How the read planner spells ActionPlan in SQL (tracker/api/core/planner), beside its fields.
 planner.spell(
     "Period", start=planner.Column("period_start", sql.iso_date), end=planner.Column("period_end", sql.iso_date)
 )
@@ -167,5 +195,10 @@ planner.spell(
         "Collectivity", "collectivity", lambda row, to, target, plan: f"{to}.id = {row}.collectivity_id"
     ),
     progress=planner.Column("progress", planned_progress.published),  # kept on write by services.derived
-    commitments=planner.Connection("Commitment", "commitment", _commitments_where, _commitment_order),
+    commitments=planner.Connection(
+        "Commitment",
+        "commitment",
+        lambda row, to, target, plan: f"{to}.plan_id = {row}.id AND {commitments_where(to, target, plan)}",
+        commitments_order,
+    ),
 )

@@ -14,31 +14,29 @@ from graphql import GraphQLError
 from tracker.api.access_requests import AccessRequest, AccessRequestMutation
 from tracker.api.accountability import AccountabilityMutation, Assessment, Comment
 from tracker.api.bodies import BodyMutation, ConsultativeBody
-from tracker.api.collectivities import Collectivity, CollectivityQuery
-from tracker.api.commitments import Commitment
-from tracker.api.context import Context
+from tracker.api.collectivities import Collectivity, CollectivityMutation, CollectivityQuery
+from tracker.api.commitments import Commitment, CommitmentMutation
 from tracker.api.core.analysis import ShapeCache
+from tracker.api.core.context import Context
 from tracker.api.core.document_cache import CachedParsing, CachedValidation
+from tracker.api.core.errors import ErrorCodes
 from tracker.api.core.limits import DocumentLimits, Limits
+from tracker.api.core.literal_rules import LiteralRules
 from tracker.api.core.planner import PlanCache, PlannedReads
 from tracker.api.core.planner.ready import ReadyReads
-from tracker.api.errors import ErrorCodes
+from tracker.api.core.scalars import SCALAR_OVERRIDES
+from tracker.api.core.text_rules import TextRules
 from tracker.api.events import Event, EventQuery
-from tracker.api.evidence import Evidence
+from tracker.api.evidence import Evidence, EvidenceMutation
 from tracker.api.history import AuditEntry, AuditQuery
-from tracker.api.indicators import Indicator, Measurement
-from tracker.api.literal_rules import LiteralRules
+from tracker.api.indicators import Indicator, IndicatorMutation, Measurement
 from tracker.api.live import StreamErrorCodes, Subscription
 from tracker.api.milestone_search import MilestoneQuery
-from tracker.api.milestones import Milestone
+from tracker.api.milestones import Milestone, MilestoneMutation
 from tracker.api.network import NetworkQuery
 from tracker.api.nodes import NodeQuery
-from tracker.api.plan_mutations import PlanMutation
-from tracker.api.plans import ActionPlan
-from tracker.api.progress_mutations import ProgressMutation
-from tracker.api.scalars import SCALAR_OVERRIDES
+from tracker.api.plans import ActionPlan, PlanMutation
 from tracker.api.sources import EvidenceSource, MilestoneProposal, ProposalMutation, SourceMutation
-from tracker.api.text_rules import TextRules
 from tracker.api.viewer import ViewerQuery
 from tracker.api.webhooks import WebhookDelivery, WebhookMutation, WebhookQuery, WebhookSubscription
 from tracker.settings import Settings
@@ -53,8 +51,12 @@ class Query(
 
 @strawberry.type(description="Change plans, commitments, milestones, indicators and evidence.")
 class Mutation(
+    CollectivityMutation,
     PlanMutation,
-    ProgressMutation,
+    CommitmentMutation,
+    MilestoneMutation,
+    IndicatorMutation,
+    EvidenceMutation,
     BodyMutation,
     AccountabilityMutation,
     WebhookMutation,
@@ -92,7 +94,7 @@ class TrackerSchema(strawberry.Schema):
     def process_errors(self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None) -> None:
         """Nothing: strawberry would log every error at ERROR with its traceback, unclassified and
         with the client's text as sent; ErrorCodes logs each operation's errors once, at the level
-        they deserve (tracker/api/errors.py)."""
+        they deserve (tracker/api/core/errors.py)."""
 
 
 def build_schema(settings: Settings, *, plans: PlanCache | None = None) -> TrackerSchema:

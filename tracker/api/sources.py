@@ -11,10 +11,10 @@ from strawberry.scalars import JSON
 
 from tracker import models
 from tracker.access import can_manage, redacted_url
-from tracker.api.context import Context, Info
-from tracker.api.inputs import required
-from tracker.api.relay import Connection, Node, PageArgs, connection, decode_id, encode_id, page_of_select
-from tracker.api.writes import perform
+from tracker.api.core.context import Context, Info
+from tracker.api.core.inputs import required
+from tracker.api.core.relay import Connection, Node, PageArgs, connection, decode_id, encode_id, page_of_select
+from tracker.api.core.writes import perform
 from tracker.errors import BadInput, TrackerError
 from tracker.services import proposals, sources
 from tracker.services.common import _Unset

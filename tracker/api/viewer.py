@@ -5,7 +5,7 @@ from __future__ import annotations
 import strawberry
 
 from tracker.api.collectivities import Collectivity
-from tracker.api.context import Info
+from tracker.api.core.context import Info
 from tracker.models.enums import Role
 
 

@@ -53,8 +53,11 @@ class _Ids:
 
 
 async def _bulk(session: AsyncSession, model: type[SQLModel], rows: list[dict[str, Any]]) -> None:
+    # NULLs sent as values: by default a None leaves its column out, and the rows are sent in
+    # groups of one set of columns, so milestones with and without completed_on went one by one.
+    statement = insert(model).execution_options(render_nulls=True)
     for start in range(0, len(rows), CHUNK):
-        await session.exec(insert(model), params=rows[start : start + CHUNK])
+        await session.exec(statement, params=rows[start : start + CHUNK])
 
 
 def _text(kind: str, number: int) -> dict[str, str]:

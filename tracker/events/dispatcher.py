@@ -15,7 +15,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from tracker.db import Database
-from tracker.events.outbox import queued_work
+from tracker.events.outbox import queued_deliveries
 from tracker.models import OutboxEvent
 from tracker.models.base import utcnow
 
@@ -63,7 +63,7 @@ class Dispatcher:
             if self.db.dialect == "postgresql":
                 # Delivered when this transaction commits: wakes the live-event hubs of all replicas.
                 await session.exec(text(f"NOTIFY {CHANNEL}"))  # type: ignore[call-overload]
-            queued = queued_work(session)
+            queued = queued_deliveries(session)
         self._queued = self._queued or queued
         for callback in self.after_commit:
             callback()

@@ -18,19 +18,29 @@ from tracker.models import AuditEntry, OutboxEvent
 
 _LOADING = "tracker.events.loading"
 _QUEUED = "tracker.events.queued"
+_DELIVERIES = "tracker.events.deliveries"
 
 
 def queue_work(session: AsyncSession) -> None:
-    """The transaction gives the dispatcher or the webhook deliveries something to do once it
-    commits (an event, a delivery made due): see `queued_work`."""
-    session.info[_QUEUED] = True
+    """The transaction makes webhook deliveries due (a delivery written or sent again, an endpoint
+    switched back on): the delivery worker has something to do once it commits."""
+    session.info[_QUEUED] = session.info[_DELIVERIES] = True
 
 
 def queued_work(session: AsyncSession) -> bool:
-    """Whether the transaction queued work (`queue_work`): a mutation that did not (it changed
-    nothing, or nothing that is announced) wakes neither the dispatcher nor the deliveries, which
-    would only find nothing to do. Their ticks remain the safety net."""
+    """Whether the transaction queued work (an event, see `emit`, or deliveries, `queue_work`): a
+    mutation that did not (it changed nothing, or nothing that is announced) wakes neither the
+    dispatcher nor the deliveries, which would only find nothing to do. Their ticks remain the
+    safety net."""
     return bool(session.info.get(_QUEUED))
+
+
+def queued_deliveries(session: AsyncSession) -> bool:
+    """Whether the transaction made deliveries due (`queue_work`). Events alone wake the
+    dispatcher only: their deliveries are written by the dispatch, which wakes the delivery
+    worker itself (a look for due deliveries after every event would find none, in three
+    statements)."""
+    return bool(session.info.get(_DELIVERIES))
 
 
 @contextmanager
@@ -121,7 +131,7 @@ def emit(
     )
     session.add(event)
     note_change(session, collectivity_id)
-    queue_work(session)
+    session.info[_QUEUED] = True  # for the dispatcher (see `queued_work`)
     if type in AUDITED:
         record_audit(
             session,

@@ -57,6 +57,7 @@ class Scheduler:
         self._dispatch_again = False
         self._dispatching = False
         self._wake_pending = False  # a wake-up is on its way (see `wake`)
+        self._wake_deliveries = False  # and it looks for due deliveries as well
         self._running: set[asyncio.Task[Any]] = set()  # ticks running now (see `shutdown`)
         self.sources = SourceRunner(db, self.client, holidays=settings.holidays)
         self._scheduler = AsyncIOScheduler(timezone=settings.timezone)
@@ -186,13 +187,25 @@ class Scheduler:
         """Run the dispatch and delivery ticks soon: a change just committed (the interval is the
         safety net). The wake-ups of a burst of commits coalesce into one dispatch, which claims
         all their events at once, a moment (`WAKE_DELAY_SECONDS`) after the first."""
-        if not self._scheduler.running or self._wake_pending:
+        self._wake(deliveries=True)
+
+    def wake_dispatch(self) -> None:
+        """`wake`, for a change that wrote events and made no delivery due: the dispatch alone
+        (it wakes the deliveries itself when the events match subscriptions)."""
+        self._wake(deliveries=False)
+
+    def _wake(self, *, deliveries: bool) -> None:
+        if not self._scheduler.running:
+            return
+        self._wake_deliveries = self._wake_deliveries or deliveries
+        if self._wake_pending:
             return
         self._wake_pending = True
         asyncio.get_running_loop().call_later(WAKE_DELAY_SECONDS, self._woken)
 
     def _woken(self) -> None:
         self._wake_pending = False
+        deliveries, self._wake_deliveries = self._wake_deliveries, False
         if not self._scheduler.running:
             return
         self._dispatch_again = True
@@ -200,7 +213,8 @@ class Scheduler:
             job = self._scheduler.get_job("dispatch")
             if job is not None:
                 job.modify(next_run_time=datetime.now(UTC))
-        self.deliveries.poke()
+        if deliveries:
+            self.deliveries.poke()
 
     async def _dispatch_tick(self) -> None:
         # Dispatch is safe on every replica (SKIP LOCKED); it does not need leadership.

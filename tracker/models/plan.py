@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime
 
-from sqlalchemy import UniqueConstraint
+from sqlalchemy import Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from tracker.models.base import EnumText, JSONType, Row, UTCDateTime, derived_progress, utcnow
@@ -45,12 +45,14 @@ class Commitment(Row, table=True):
 
 class Milestone(Row, table=True):
     __tablename__ = "milestone"
+    # Counts of milestones by status and due date read this index alone (migration 0019).
+    __table_args__ = (Index("ix_milestone_status_due_on", "status", "due_on", postgresql_include=["commitment_id"]),)
 
     commitment_id: uuid.UUID = Field(foreign_key="commitment.id", index=True, ondelete="CASCADE")
     position: int = 0
     title: dict[str, str] = Field(sa_type=JSONType)
     due_on: date = Field(index=True)
-    status: WorkStatus = Field(default=WorkStatus.NOT_STARTED, sa_type=EnumText(WorkStatus, 32), index=True)
+    status: WorkStatus = Field(default=WorkStatus.NOT_STARTED, sa_type=EnumText(WorkStatus, 32))
     completed_on: date | None = None
     weight: float = 1.0
 

@@ -38,7 +38,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import Date, and_, bindparam, case, func, literal, or_, union_all, update
+from sqlalchemy import Date, and_, bindparam, case, func, insert, literal, or_, union_all, update
 from sqlalchemy import select as wide_select  # sqlmodel's select types at most four columns
 from sqlalchemy.dialects.postgresql import insert as postgres_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -168,8 +168,9 @@ async def refresh(
     only changed status, (before, after), with `before` read under the plan's lock: the plan's
     counts move by one for each, a statement instead of a recount. The caller holds the plan's
     lock (`locked_plan`). `measured`: an indicator read under that lock (`locked_with_plan`) and
-    the measurement just added to it: its latest measurement and progress follow from its stored
-    ones and the new value, and its commitment is refreshed only if its progress moved.
+    a new measurement of it, which the refresh inserts (the caller does not add it to the
+    session): its latest measurement and progress follow from its stored ones and the new value,
+    and its commitment is refreshed only if its progress moved.
     `overdue`: a milestone's due date changed (statuses and counts of milestones recount the
     plan's overdue milestones already). Returns each refreshed commitment's progress before and after.
     """
@@ -273,6 +274,15 @@ _RECORDED_LATER = (
     .exists()
 )
 _SET_INDICATOR_UNLESS_LATER = _SET_INDICATOR.where(~_RECORDED_LATER)
+# A new measurement: inserted on its own, or on PostgreSQL in the statement that makes it the
+# indicator's latest (a data-modifying WITH), one statement fewer under the plan's lock.
+_ADD_MEASUREMENT = insert(_M).values(
+    {column.name: bindparam(f"added_{column.name}", type_=column.type) for column in _M.columns}
+)
+_ADDED = _ADD_MEASUREMENT.cte("added")
+_SET_LATEST_ADDED = {
+    statement: statement.add_cte(_ADDED) for statement in (_SET_INDICATOR, _SET_INDICATOR_UNLESS_LATER)
+}
 _COMMITMENT_SUMS = (
     wide_select(_C.c.status, _C.c.progress, *_weight_sums(_MS))
     .select_from(_C.outerjoin(_MS, _MS.c.commitment_id == _C.c.id))
@@ -372,15 +382,18 @@ async def _refresh_indicator(session: AsyncSession, indicator_id: uuid.UUID) -> 
 
 
 async def _add_measurement(session: AsyncSession, indicator: Indicator, measurement: Measurement) -> bool:
-    """The indicator's stored latest measurement and progress once `measurement` is added; whether
-    its progress moved. The stored values were read under the plan's lock, so they are those of
-    every measurement but the new one: the new one is the latest if it was observed later (an
-    exact tie goes to the order's other keys, in the update's condition), and the progress
-    follows from the latest. One statement at most, whatever the indicator's history."""
+    """Insert `measurement` (never added to the session) and bring the indicator's stored latest
+    measurement and progress up to date; whether its progress moved. The stored values were read
+    under the plan's lock, so they are those of every measurement but the new one: the new one is
+    the latest if it was observed later (an exact tie goes to the order's other keys, in the
+    update's condition), and the progress follows from the latest. On PostgreSQL one statement,
+    whatever the indicator's history; on SQLite two."""
+    added = {f"added_{column.name}": getattr(measurement, column.name) for column in _M.columns}
     before = indicator.progress
     latest = indicator.latest_observed_at
     tie = latest is not None and measurement.observed_at == latest
     if latest is not None and measurement.observed_at < latest:
+        await _run(session, _ADD_MEASUREMENT, **added)
         return False  # an older observation: the latest, and so the progress, stay
     after = progress.indicator_progress(baseline=indicator.baseline, target=indicator.target, latest=measurement.value)
     values = {
@@ -389,15 +402,22 @@ async def _add_measurement(session: AsyncSession, indicator: Indicator, measurem
         "latest_observed_at": measurement.observed_at.astimezone(UTC),
         "latest_measurement_id": measurement.id,
     }
+    statement = _SET_INDICATOR_UNLESS_LATER if tie else _SET_INDICATOR
+    if session.get_bind().dialect.name == "postgresql":
+        statement = _SET_LATEST_ADDED[statement]
+    else:
+        await _run(session, _ADD_MEASUREMENT, **added)
+        added = {}
     result = await _run(
         session,
-        _SET_INDICATOR_UNLESS_LATER if tie else _SET_INDICATOR,
+        statement,
         indicator_id=indicator.id,
         new_progress=after,
         new_value=measurement.value,
         new_observed_at=values["latest_observed_at"],
         new_measurement_id=measurement.id,
         **({"new_created_at": measurement.created_at} if tie else {}),
+        **added,
     )
     if tie and result.rowcount == 0:
         return False  # the stored latest was recorded later: it stays

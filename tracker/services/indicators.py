@@ -188,7 +188,8 @@ async def record_measurement(
         note=cleaned_note or None,
         origin=origin,
     )
-    session.add(measurement)  # written with the events, by the refresh's flush
+    # Not added to the session: the refresh inserts it, with the indicator's update (one statement
+    # on PostgreSQL), after the events.
     plan_event(
         session,
         plan,

@@ -10,6 +10,7 @@ from sqlalchemy import func
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from tracker import progress
 from tracker.access import Principal, ensure_can_edit
 from tracker.errors import BadInput
 from tracker.events.outbox import camel_changes
@@ -176,8 +177,11 @@ async def update_milestone(
                 subject_id=milestone.id,
                 data={"completedOn": milestone.completed_on, "commitmentId": commitment.id},
             )
-    weighed = "status" in changed or "weight" in changed  # what the progress rule and the counts read
-    if weighed or "dueOn" in changed:  # the due date: what the plan's overdue count reads, with the status
+    # The progress rule reads a milestone's weight, and of its status only whether it is completed
+    # or cancelled: a move between open statuses (NOT_STARTED, IN_PROGRESS, DELAYED) moves the
+    # plan's counts, not its progress.
+    weighed = "weight" in changed or not progress.weighs_alike(status_before, milestone.status)
+    if weighed or "status" in changed or "dueOn" in changed:  # the due date and status: what the counts read
         await settle_progress(
             session,
             plan=plan,

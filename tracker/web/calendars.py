@@ -28,7 +28,7 @@ from integrations import wording
 from integrations.webhooks import messages
 from tracker import i18n
 from tracker.access import ANONYMOUS
-from tracker.api.context import Context
+from tracker.api.core.context import Context
 from tracker.errors import ErrorCode
 from tracker.services.common import today
 from tracker.web.pages.rendering import known_slug, reader_language
@@ -46,7 +46,7 @@ UID_DOMAIN = "milestones.openness-tracker"
 # Dates in Moroccan time; all-day events carry no time, and this names the calendar's zone for
 # the applications that read it (Apple Calendar, Outlook).
 TIMEZONE = "Africa/Casablanca"
-# The largest page of a connection (tracker.api.relay.MAX_PAGE).
+# The largest page of a connection (tracker.api.core.relay.MAX_PAGE).
 PAGE = 100
 # The stamp of a calendar whose changes anonymous readers may not see (no public event yet):
 # fixed, so that the calendar's bytes, and its ETag, stay the same while its data does.

@@ -38,6 +38,7 @@ from tracker.events import envelopes
 from tracker.ids import decode_id
 from tracker.models import ActionPlan, Collectivity, OutboxEvent
 from tracker.web.pages import rendering
+from tracker.web.read_cache import etag_matches
 
 ATOM = "http://www.w3.org/2005/Atom"
 PAGE = 50
@@ -178,7 +179,7 @@ async def feed(request: Request) -> Response:
         newest = (await session.exec(select(func.max(scope.c.seq), func.count()).select_from(scope))).one()
         page_wanted = wants_page(request)
         etag = _etag(request.url.path, lang, before_param, "html" if page_wanted else "atom", *newest)
-        if etag in {tag.strip() for tag in request.headers.get("if-none-match", "").split(",")}:
+        if etag_matches(request.headers.get("if-none-match"), etag):
             return Response(status_code=304, headers={"ETag": etag, "Vary": VARY})
         ordered = query.order_by(happened.desc(), col(OutboxEvent.seq).desc())
         rows = list((await session.exec(ordered.limit(PAGE + 1))).all())

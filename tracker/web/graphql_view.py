@@ -24,7 +24,7 @@ from strawberry.http import GraphQLRequestData
 from strawberry.types import ExecutionResult
 
 from graphql import GraphQLError, OperationType, get_operation_ast, parse
-from tracker.api.context import Context
+from tracker.api.core.context import Context
 from tracker.db import Database
 from tracker.errors import ErrorCode
 from tracker.web.json_errors import error_response

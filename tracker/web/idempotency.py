@@ -37,7 +37,7 @@ from starlette.requests import HTTPConnection
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from graphql import GraphQLError, OperationType, get_operation_ast, parse
-from tracker.api.persisted import PersistedOperations
+from tracker.api.core.persisted import PersistedOperations
 from tracker.db import Database
 from tracker.errors import ErrorCode, Unavailable
 from tracker.models.base import utcnow

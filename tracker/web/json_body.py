@@ -11,7 +11,7 @@ import orjson
 def decode_json(text: str | bytes) -> Any:
     """JSON as every reader of a request decodes it. JSON may escape a lone surrogate ("\\ud800"),
     which orjson refuses: the standard library reads it, so that the text rules can refuse it
-    naming the field (tracker/api/text_rules.py). ValueError when it is not JSON."""
+    naming the field (tracker/api/core/text_rules.py). ValueError when it is not JSON."""
     try:
         return orjson.loads(text)
     except orjson.JSONDecodeError as error:

@@ -79,7 +79,7 @@ def too_deep(value: Any, limit: int) -> bool:
 
 def _query_params(query_string: bytes, max_depth: int) -> dict[str, Any]:
     """The parameters, JSON ones decoded (U+0000 and other text rules are the GraphQL layer's,
-    which names the field: tracker/api/text_rules.py)."""
+    which names the field: tracker/api/core/text_rules.py)."""
     # Decoded as the GraphQL path decodes it, so what is checked is what it reads.
     params: dict[str, Any] = dict(parse_qsl(query_string.decode("latin-1")))
     for name in JSON_PARAMS:

@@ -28,9 +28,9 @@ from starlette.requests import HTTPConnection
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from tracker.access import Principal
-from tracker.api.context import Context
+from tracker.api.core.context import Context
+from tracker.api.core.persisted import PersistedOperation, PersistedOperations
 from tracker.api.core.planner.ready import ReadyReads
-from tracker.api.persisted import PersistedOperation, PersistedOperations
 from tracker.db import Database
 from tracker.errors import ErrorCode
 from tracker.i18n import parse_accept_language

@@ -15,7 +15,7 @@ from cachetools import LRUCache
 
 from graphql import DocumentNode, GraphQLError, OperationDefinitionNode, parse
 from tracker.api.core.analysis import document_digest
-from tracker.api.persisted import PersistedOperation, PersistedOperations
+from tracker.api.core.persisted import PersistedOperation, PersistedOperations
 
 # Operation name (None: the only operation of the document) -> the variables it declares.
 Declarations = Mapping[str | None, frozenset[str]]

@@ -46,7 +46,7 @@ from graphql import (
     VariableNode,
 )
 
-# The largest page a connection serves (tracker.api.relay.MAX_PAGE): what a page without
+# The largest page a connection serves (tracker.api.core.relay.MAX_PAGE): what a page without
 # `first` or `last` may hold.
 DEFAULT_PAGE = 100
 # How many items a plain list of objects (a commitment's sources, a body's members) is taken to hold.

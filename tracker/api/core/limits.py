@@ -15,8 +15,8 @@ from strawberry.extensions import SchemaExtension
 
 from graphql import DocumentNode, GraphQLError, parse
 from tracker.access import Principal
-from tracker.api.context import Context
 from tracker.api.core.analysis import Measures, ShapeCache
+from tracker.api.core.context import Context
 from tracker.errors import ErrorCode
 from tracker.models import Role
 from tracker.settings import Settings

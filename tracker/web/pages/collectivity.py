@@ -8,25 +8,29 @@ from urllib.parse import quote
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
+from tracker.web.pages import paging
 from tracker.web.pages.rendering import MAX_SLUG_LENGTH, known_slug, oembed_link, read, reader_language, render
 
-COLLECTIVITY = """
-query Collectivity($slug: String!, $lang: String) {
-  collectivity(slug: $slug) {
+# Communes of a province (or provinces of a region) a page, `?page=`.
+CHILDREN = 100
+
+COLLECTIVITY = f"""
+query Collectivity($slug: String!, $lang: String, $after: String) {{
+  collectivity(slug: $slug) {{
     slug kind name(lang: $lang)
-    parent { slug kind name(lang: $lang) }
-    currentPlan { id }
-    plans(first: 100) {
+    parent {{ slug kind name(lang: $lang) }}
+    currentPlan {{ id }}
+    plans(first: 100) {{
       totalCount
-      edges { node { id title(lang: $lang) status adoptedOn period { start end } progress } }
-    }
-    children(first: 100) {
+      edges {{ node {{ id title(lang: $lang) status adoptedOn period {{ start end }} progress }} }}
+    }}
+    children(first: {CHILDREN}, after: $after) {{
       totalCount
-      edges { node { slug kind name(lang: $lang) currentPlan { progress } } }
-    }
-    consultativeBodies { slug name(lang: $lang) description(lang: $lang) }
-  }
-}
+      edges {{ node {{ slug kind name(lang: $lang) currentPlan {{ progress }} }} }}
+    }}
+    consultativeBodies {{ slug name(lang: $lang) description(lang: $lang) }}
+  }}
+}}
 """
 
 
@@ -35,7 +39,12 @@ async def collectivity_page(request: Request) -> Response:
     lang = reader_language(request)
     if not known_slug(slug):
         return not_found(lang, slug)
-    data = await read(request, COLLECTIVITY, {"slug": slug, "lang": lang}, lang)
+    try:
+        number = paging.page_number(request, "page")
+    except paging.BadPage as error:
+        return paging.bad_page(lang, error)
+    variables = {"slug": slug, "lang": lang, "after": paging.after(number, CHILDREN)}
+    data = await read(request, COLLECTIVITY, variables, lang)
     if isinstance(data, Response):
         return data
     place = data.get("collectivity")
@@ -45,13 +54,16 @@ async def collectivity_page(request: Request) -> Response:
     plans = [edge["node"] for edge in place["plans"]["edges"]]
     # The current plan first, then the others as the API orders them (most recent period first).
     plans.sort(key=lambda plan: plan["id"] != current)
+    children = paging.Window.of(request, "page", number, CHILDREN, place["children"])
     return render(
         "collectivity.html",
         lang,
+        status_code=children.status_code,
         place=place,
         plans=plans,
         current=current,
         slug=slug,
+        children=children,
         keep_query="",
         oembed=oembed_link(request, f"/c/{slug}"),
     )

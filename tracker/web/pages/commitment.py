@@ -24,11 +24,13 @@ from integrations.wording import NP_, day
 from tracker.errors import BadInput
 from tracker.ids import decode_id
 from tracker.services.common import today
+from tracker.web.pages import paging
 from tracker.web.pages.rendering import oembed_link, read, reader_language, render
 
 # Longer than any global ID of the API (base64 of a type name and a uuid).
 MAX_ID_LENGTH = 120
-# Pages of the lists the page shows; the API's own cap is 100.
+# Pages of the lists the page shows; the API's own cap is 100. Comments (threads) and history
+# are paged (`?comments=`, `?history=`); the others show their first page and say how many more.
 MILESTONES, INDICATORS, MEASUREMENTS, EVIDENCE, COMMENTS, REPLIES, ASSESSMENTS, HISTORY = (
     100,
     20,
@@ -43,7 +45,7 @@ MILESTONES, INDICATORS, MEASUREMENTS, EVIDENCE, COMMENTS, REPLIES, ASSESSMENTS, 
 _COMMENT = "id createdAt authorRole bodyHtml moderation { reason hiddenAt } authorBody { name(lang: $lang) }"
 
 COMMITMENT = f"""
-query Commitment($id: ID!, $lang: String) {{
+query Commitment($id: ID!, $lang: String, $commentsAfter: String, $historyAfter: String) {{
   node(id: $id) {{
     ... on Commitment {{
       id reference title(lang: $lang) description(lang: $lang) status progress ogpValues
@@ -62,7 +64,7 @@ query Commitment($id: ID!, $lang: String) {{
       evidence(first: {EVIDENCE}) {{
         totalCount nodes {{ id url kind title(lang: $lang) publishedAt origin addedAt }}
       }}
-      comments(first: {COMMENTS}) {{
+      comments(first: {COMMENTS}, after: $commentsAfter) {{
         totalCount
         nodes {{
           {_COMMENT}
@@ -84,7 +86,9 @@ query Commitment($id: ID!, $lang: String) {{
           id status completion potentialImpact openedGovernment rationale publishedAt body {{ name(lang: $lang) }}
         }}
       }}
-      history(first: {HISTORY}) {{ totalCount nodes {{ id occurredAt action changes {{ field before after }} }} }}
+      history(first: {HISTORY}, after: $historyAfter) {{
+        totalCount nodes {{ id occurredAt action changes {{ field before after }} }}
+      }}
     }}
   }}
 }}
@@ -146,9 +150,19 @@ def commitment_key(value: str) -> str | None:
 async def commitment_page(request: Request) -> Response:
     lang = reader_language(request)
     key = commitment_key(request.path_params["commitment_id"])
+    try:
+        numbers = {name: paging.page_number(request, name) for name in ("comments", "history")}
+    except paging.BadPage as error:
+        return paging.bad_page(lang, error)
     commitment = None
     if key is not None:
-        data = await read(request, COMMITMENT, {"id": key, "lang": lang}, lang)
+        variables = {
+            "id": key,
+            "lang": lang,
+            "commentsAfter": paging.after(numbers["comments"], COMMENTS),
+            "historyAfter": paging.after(numbers["history"], HISTORY),
+        }
+        data = await read(request, COMMITMENT, variables, lang)
         if isinstance(data, Response):
             return data
         # A node of another type (impossible past decode_id, but cheap to refuse) reads as empty.
@@ -158,9 +172,16 @@ async def commitment_page(request: Request) -> Response:
     if commitment is None:
         return render("commitment.html", lang, status_code=404, c=None, keep_query="")
     rtl = lang == "ar"
+    comments, history = (
+        paging.Window.of(request, name, numbers[name], size, commitment[name])
+        for name, size in (("comments", COMMENTS), ("history", HISTORY))
+    )
     return render(
         "commitment.html",
         lang,
+        status_code=max(comments.status_code, history.status_code),
+        comments_window=comments,
+        history_window=history,
         c=commitment,
         keep_query="",
         today=today(),

@@ -11,7 +11,7 @@ from urllib.parse import urlencode
 from starlette.requests import Request
 from starlette.responses import Response
 
-from tracker.api.relay import cursor_of
+from tracker.api.core.relay import cursor_of
 from tracker.web.pages import plan
 from tracker.web.pages.rendering import known_slug, read, reader_language, render
 

@@ -1,5 +1,5 @@
 """A plan (`GET /c/{slug}/plans/{planId}`): its progress, its commitments with their progress, a
-timeline of its milestones, and the collectivity's recent events. The figures follow the plan
+timeline of its milestones, and its recent events. The figures follow the plan
 live (static/plan-live.js) when scripts run; without them the page says the same at load."""
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from tracker.errors import BadInput
 from tracker.events import envelopes
 from tracker.ids import decode_id, encode_id
 from tracker.services.common import today as local_today
-from tracker.web.pages import collectivity
+from tracker.web.pages import collectivity, paging
 from tracker.web.pages.rendering import known_slug, own_language, read, reader_language, render
 from tracker.web.security_headers import PAGE_POLICY
 
@@ -40,12 +40,16 @@ query PlanPage($id: ID!, $lang: String) {
 }
 """
 
-EVENTS = """
-query PlanEvents($slug: String!) {
-  events(filter: {collectivitySlug: $slug}, first: 10) {
-    edges { node { id type happenedAt subjectId data } }
-  }
-}
+# The plan's events a page, most recent first, `?events=`.
+EVENTS_PAGE = 10
+
+EVENTS = f"""
+query PlanEvents($plan: ID!, $after: String) {{
+  events(filter: {{planId: $plan}}, first: {EVENTS_PAGE}, after: $after) {{
+    totalCount
+    edges {{ node {{ id type happenedAt subjectId data }} }}
+  }}
+}}
 """
 
 # The page's own script (the live figures) and what it reaches: the page itself and /graphql,
@@ -79,6 +83,10 @@ async def plan_page(request: Request) -> Response:
     lang = reader_language(request)
     if not known_slug(slug) or not _plan_id(plan_id):
         return _not_found(lang)
+    try:
+        number = paging.page_number(request, "events")
+    except paging.BadPage as error:
+        return paging.bad_page(lang, error)
     data = await read(request, PLAN, {"id": plan_id, "lang": lang}, lang)
     if isinstance(data, Response):
         return data
@@ -86,13 +94,16 @@ async def plan_page(request: Request) -> Response:
     # A draft reads as no plan at all (null), another type as an object without a title.
     if not plan or "title" not in plan or plan["collectivity"]["slug"] != slug:
         return _not_found(lang)
-    events = await read(request, EVENTS, {"slug": slug}, lang)
+    events = await read(request, EVENTS, {"plan": plan_id, "after": paging.after(number, EVENTS_PAGE)}, lang)
     if isinstance(events, Response):
         return events
+    window = paging.Window.of(request, "events", number, EVENTS_PAGE, events["events"])
     commitments = [edge["node"] for edge in plan["commitments"]["edges"]]
     response = render(
         "plan.html",
         lang,
+        status_code=window.status_code,
+        events_window=window,
         plan=plan,
         slug=slug,
         commitments=commitments,
@@ -187,7 +198,7 @@ def _timeline(plan: dict[str, Any], commitments: list[dict[str, Any]], *, rtl: b
 def _events(
     data: dict[str, Any], commitments: list[dict[str, Any]], plan: dict[str, Any], lang: str
 ) -> list[dict[str, Any]]:
-    """The collectivity's recent events in a sentence each, their subjects named from the page's
+    """The plan's recent events in a sentence each, their subjects named from the page's
     own reading (a subject gone since is named from its event's snapshot, or not at all)."""
     titles = {plan["id"]: plan["title"]}
     for commitment in commitments:

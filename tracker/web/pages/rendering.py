@@ -20,7 +20,7 @@ from starlette.responses import HTMLResponse, Response
 from integrations import wording
 from tracker import i18n, progress
 from tracker.access import ANONYMOUS
-from tracker.api.context import Context
+from tracker.api.core.context import Context
 from tracker.errors import ErrorCode
 from tracker.services.collectivities import SLUG
 from tracker.web.unavailable import RETRY_AFTER_SECONDS, database_answers, has_code

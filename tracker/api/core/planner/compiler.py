@@ -35,7 +35,7 @@ from tracker.api.core.planner import sql
 from tracker.errors import BadInput
 
 if TYPE_CHECKING:
-    from tracker.api.context import Context
+    from tracker.api.core.context import Context
 
 
 class Uncovered(Exception):
@@ -55,7 +55,7 @@ class Field:
     details: FieldDetailsList
     parent: GraphQLObjectType
     # The fields above this one that take a `lang`, outermost first: a translated text below a
-    # `lang` reads the nearest one given (tracker.api.lang).
+    # `lang` reads the nearest one given (tracker.api.core.lang).
     enclosing: tuple[Field, ...] = ()
 
     @property
@@ -165,7 +165,7 @@ class Compiler:
 
     def lang(self, target: Field) -> str:
         """The reader's languages for a translated field (`Context.languages`) as a text[]: its own
-        `lang`, else the nearest enclosing field's given one (tracker.api.lang), else none."""
+        `lang`, else the nearest enclosing field's given one (tracker.api.core.lang), else none."""
         chain = (*target.enclosing, target)
         # Fields writing no `lang` change nothing: chains writing the same ones share a bind.
         written = tuple((field, source) for field in chain if (source := field.source("lang")) is not None)

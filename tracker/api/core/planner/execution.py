@@ -43,8 +43,8 @@ from graphql import (
     visit,
 )
 from tracker import access
-from tracker.api.context import Context
 from tracker.api.core.analysis import document_digest
+from tracker.api.core.context import Context
 from tracker.api.core.planner import sql
 from tracker.api.core.planner.compiler import Binding, Compiler, Fallback, Field, Parameter, Uncovered
 from tracker.api.core.planner.spelling import REGISTRY

@@ -28,8 +28,8 @@ from graphql.execution.values import VariableValues, get_variable_values
 
 from graphql import DocumentNode, GraphQLSchema, OperationDefinitionNode, OperationType, get_operation_ast
 from tracker import access
-from tracker.api.context import Context
 from tracker.api.core.analysis import ShapeCache, document_digest
+from tracker.api.core.context import Context
 from tracker.api.core.limits import Limits
 from tracker.api.core.planner.execution import PlanCache, Prepared, merged, planned_values
 from tracker.text import TextError, clean_json

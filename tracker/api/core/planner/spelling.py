@@ -20,7 +20,7 @@ from graphql import GraphQLObjectType, get_named_type
 from tracker import i18n
 from tracker.api.core.planner import sql
 from tracker.api.core.planner.compiler import Binding, Compiler, Fallback, Field, Uncovered
-from tracker.api.relay import MAX_PAGE, PageArgs, offset_of
+from tracker.api.core.relay import MAX_PAGE, PageArgs, offset_of
 from tracker.errors import BadInput
 
 # Where the row holding a field is aliased; a root field has none ("").

@@ -18,12 +18,12 @@ from tracker import i18n
 from tracker.access import Principal
 from tracker.db import Database, on_commit
 from tracker.errors import BadInput
-from tracker.events.outbox import queued_work
+from tracker.events.outbox import queued_deliveries, queued_work
 from tracker.services.common import today
 from tracker.settings import Settings
 
 if TYPE_CHECKING:
-    from tracker.api.loaders import Loaders
+    from tracker.api.core.loaders import Loaders
     from tracker.events.pubsub import Hub
     from tracker.jobs.sources import SourceRunner
 
@@ -39,6 +39,9 @@ class Context:
     hub: Hub | None = None
     # Called after a mutation commits: wakes the dispatcher instead of waiting for its tick.
     after_commit: Callable[[], None] | None = None
+    # Called instead after a mutation that wrote events but made no delivery due: wakes the
+    # dispatcher alone (None: `after_commit`).
+    after_events: Callable[[], None] | None = None
     source_runner: SourceRunner | None = None
     connection_params: dict[str, object] | None = None
     # The answer goes out serialized by orjson as it is (an HTTP response): the planner may hand
@@ -57,7 +60,7 @@ class Context:
     _ending: set[asyncio.Task[None]] = field(default_factory=set, repr=False)
 
     _lock: asyncio.Lock = field(default_factory=asyncio.Lock, repr=False)
-    # The enclosing `lang` of each path of the operation running (tracker.api.lang), with the
+    # The enclosing `lang` of each path of the operation running (tracker.api.core.lang), with the
     # variables it was found with: a WebSocket's context serves one operation after another.
     _enclosing: tuple[object, dict[Hashable, str | None]] | None = field(default=None, repr=False)
 
@@ -118,13 +121,14 @@ class Context:
             self._wake_after_commit(self.transaction)
 
     def _wake_after_commit(self, session: AsyncSession) -> None:
-        if self.after_commit is not None and queued_work(session):
-            on_commit(session, self.after_commit)
+        wake = self.after_commit if queued_deliveries(session) else self.after_events or self.after_commit
+        if wake is not None and queued_work(session):
+            on_commit(session, wake)
 
     @property
     def loaders(self) -> Loaders:
         if self._loaders is None:
-            from tracker.api.loaders import Loaders
+            from tracker.api.core.loaders import Loaders
 
             self._loaders = Loaders(self.reading)
         return self._loaders

@@ -17,7 +17,7 @@ from graphql.execution.collect_fields import FragmentDetails, collect_fields, co
 from graphql.execution.values import VariableValues, get_argument_values
 
 from graphql import GraphQLObjectType, GraphQLResolveInfo
-from tracker.api.context import Info
+from tracker.api.core.context import Info
 
 LANG_DESCRIPTION = (
     "Language (BCP 47 tag: ar, fr, en, zgh, ar-MA...) of every translated text below, unless a field"

@@ -25,7 +25,7 @@ from graphql import (
     Visitor,
     visit,
 )
-from tracker.api.input_paths import field_name, input_path, variable_usage
+from tracker.api.core.input_paths import field_name, input_path, variable_usage
 from tracker.errors import ErrorCode
 from tracker.text import Path, TextError, clean_json, clean_text, dotted
 

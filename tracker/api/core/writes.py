@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
-from tracker.api.context import Info
+from tracker.api.core.context import Info
 
 R = TypeVar("R")
 

@@ -7,7 +7,7 @@ from typing import Any, TypeVar
 
 import strawberry
 
-from tracker.api.relay import decode_key
+from tracker.api.core.relay import decode_key
 from tracker.errors import BadInput
 from tracker.services.common import UNSET
 
@@ -29,6 +29,11 @@ class TranslatedTextInput:
 class PeriodInput:
     start: date = strawberry.field(description="First day.")
     end: date = strawberry.field(description="Last day.")
+
+
+@strawberry.input(description="What to delete.")
+class DeleteInput:
+    id: strawberry.ID = strawberry.field(description="Global ID of the object to delete.")
 
 
 def given(value: Any) -> Any:

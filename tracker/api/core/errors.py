@@ -12,7 +12,7 @@ from strawberry.extensions import SchemaExtension
 from strawberry.types import ExecutionContext
 
 from graphql import GraphQLError
-from tracker.api.input_paths import DocumentFields, field_name, named_in_message, printed_path
+from tracker.api.core.input_paths import DocumentFields, field_name, named_in_message, printed_path
 from tracker.errors import RETRY_AFTER_SECONDS, ErrorCode, TrackerError
 
 log = logging.getLogger("tracker.api")

@@ -36,7 +36,7 @@ from graphql import (
     get_named_type,
     print_ast,
 )
-from tracker.api.input_paths import DocumentFields, field_name, named_in_message
+from tracker.api.core.input_paths import DocumentFields, field_name, named_in_message
 
 
 class LiteralValuesRule(ValuesOfCorrectTypeRule):
