@@ -6,6 +6,7 @@ from datetime import date
 
 import pytest
 
+from tracker import progress
 from tracker.models import WorkStatus
 from tracker.progress import (
     MilestoneWeights,
@@ -129,3 +130,17 @@ def test_progress_is_published_to_one_decimal_place_halves_up(computed: float, s
 @pytest.mark.parametrize(("computed", "shown"), [(12.5, 13), (0.5, 1), (2.5, 3), (12.49, 12), (99.5, 100), (0.0, 0)])
 def test_whole_percentages_round_halves_up(computed: float, shown: int) -> None:
     assert whole(computed) == shown
+
+
+def test_an_open_commitment_with_every_counted_milestone_completed_awaits_confirmation() -> None:
+    statuses = [WorkStatus.COMPLETED, WorkStatus.CANCELLED, "COMPLETED"]
+    assert progress.awaits_confirmation(status=WorkStatus.IN_PROGRESS, milestone_statuses=statuses)
+    assert progress.awaits_confirmation(status="NOT_STARTED", milestone_statuses=statuses)
+
+
+def test_a_commitment_awaits_nothing_once_closed_or_while_a_milestone_is_open_or_none_counts() -> None:
+    assert not progress.awaits_confirmation(status=WorkStatus.COMPLETED, milestone_statuses=["COMPLETED"])
+    assert not progress.awaits_confirmation(status=WorkStatus.CANCELLED, milestone_statuses=["COMPLETED"])
+    assert not progress.awaits_confirmation(status="IN_PROGRESS", milestone_statuses=["COMPLETED", "DELAYED"])
+    assert not progress.awaits_confirmation(status="IN_PROGRESS", milestone_statuses=["CANCELLED"])
+    assert not progress.awaits_confirmation(status="IN_PROGRESS", milestone_statuses=[])

@@ -126,6 +126,15 @@ def plan_progress(commitments: Iterable[tuple[WorkStatus | str, float]]) -> floa
     return _clamp(sum(counted) / len(counted))
 
 
+def awaits_confirmation(*, status: WorkStatus | str, milestone_statuses: Iterable[WorkStatus | str]) -> bool:
+    """A commitment still open whose every counted milestone is completed: its progress is 100 %
+    while its own status is not, so readers are told it awaits its editors' confirmation rather
+    than shown "In progress" beside 100 % (pages and cards)."""
+    counted = [milestone for milestone in milestone_statuses if milestone != WorkStatus.CANCELLED]
+    done = bool(counted) and all(milestone == WorkStatus.COMPLETED for milestone in counted)
+    return done and status not in CLOSED_STATUSES
+
+
 def is_overdue(*, due_on: date, status: WorkStatus | str, today: date) -> bool:
     return due_on < today and status not in CLOSED_STATUSES
 

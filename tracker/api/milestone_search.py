@@ -13,7 +13,7 @@ from tracker.api.core import planner
 from tracker.api.core.context import Info
 from tracker.api.core.lang import Lang, check
 from tracker.api.core.relay import Connection, PageArgs, connection, page_of_select
-from tracker.api.milestones import Milestone, MilestoneFilter, MilestoneOrder, milestones_where
+from tracker.api.milestones import Milestone, MilestoneFilter, MilestoneOrder, due_on_descending, milestones_where
 from tracker.api.network import overdue_sql
 from tracker.models.enums import WorkStatus
 from tracker.progress import CLOSED_STATUSES
@@ -74,10 +74,6 @@ def _collectivity_slug(arguments: dict[str, Any], binding: planner.Binding) -> s
     return slug
 
 
-def _descending(arguments: dict[str, Any], binding: planner.Binding) -> bool:
-    return bool(arguments.get("orderBy") is MilestoneOrder.DUE_ON_DESC)
-
-
 def _due_range(arguments: dict[str, Any], binding: planner.Binding) -> tuple[date | None, date | None]:
     """The bounds of due_on that the filter sets (overdue: before today), None where it sets none."""
     found = arguments.get("filter") or {}
@@ -127,7 +123,7 @@ def _order(to: str, target: planner.Field, plan: planner.Compiler) -> str:
         # network's milestones at its end.
         descending = written == MilestoneOrder.DUE_ON_DESC.name
         return f"{to}.due_on{' DESC' if descending else ''}, {to}.id"
-    by_variable = plan.argument(target, ("orderBy",), _descending, "boolean")
+    by_variable = plan.argument(target, ("orderBy",), due_on_descending, "boolean")
     return f"CASE WHEN {by_variable} THEN {to}.due_on END DESC, {to}.due_on, {to}.id"
 
 

@@ -276,7 +276,8 @@ def milestones_where(to: str, target: planner.Field, plan: planner.Compiler) -> 
     )
 
 
-def _descending(arguments: dict[str, Any], binding: planner.Binding) -> bool:
+def due_on_descending(arguments: dict[str, Any], binding: planner.Binding) -> bool:
+    """Whether `orderBy` asks for the latest due first (a planner binding)."""
     return bool(arguments.get("orderBy") is MilestoneOrder.DUE_ON_DESC)
 
 
@@ -287,7 +288,7 @@ def _by_position(arguments: dict[str, Any], binding: planner.Binding) -> bool:
 def milestones_order(to: str, target: planner.Field, plan: planner.Compiler) -> str:
     """`order_milestones` over the loader's order (due date, position, id): Python's sorts are
     stable, so ties keep that order, reversed sorts included."""
-    descending = plan.argument(target, ("orderBy",), _descending, "boolean")
+    descending = plan.argument(target, ("orderBy",), due_on_descending, "boolean")
     by_position = plan.argument(target, ("orderBy",), _by_position, "boolean")
     return (
         f"CASE WHEN {descending} THEN {to}.due_on END DESC, CASE WHEN {descending} THEN {to}.position END DESC,"

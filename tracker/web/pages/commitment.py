@@ -23,6 +23,7 @@ from integrations.webhooks.messages import sentence
 from integrations.wording import NP_, day
 from tracker.errors import BadInput
 from tracker.ids import decode_id
+from tracker.progress import awaits_confirmation
 from tracker.services.common import today
 from tracker.web.pages import paging
 from tracker.web.pages.rendering import oembed_link, read, reader_language, render
@@ -202,11 +203,10 @@ async def commitment_page(request: Request) -> Response:
 
 
 def all_counted_done(commitment: dict[str, Any]) -> bool:
-    """Every milestone that counts (not cancelled) completed while the commitment is still open:
-    the page says so rather than show "In progress" beside 100 %."""
-    counted = [item for item in commitment["milestones"]["nodes"] if item["status"] != "CANCELLED"]
-    done = bool(counted) and all(item["status"] == "COMPLETED" for item in counted)
-    return done and commitment["status"] not in ("COMPLETED", "CANCELLED")
+    """`progress.awaits_confirmation` of a commitment as the pages read it."""
+    milestones = commitment["milestones"]
+    nodes = milestones["nodes"] if "nodes" in milestones else [edge["node"] for edge in milestones["edges"]]
+    return awaits_confirmation(status=commitment["status"], milestone_statuses=[item["status"] for item in nodes])
 
 
 def paragraphs(text: str | None) -> list[str]:

@@ -19,6 +19,7 @@ from tracker.events import envelopes
 from tracker.ids import decode_id, encode_id
 from tracker.services.common import today as local_today
 from tracker.web.pages import collectivity, paging
+from tracker.web.pages.commitment import all_counted_done
 from tracker.web.pages.rendering import known_slug, own_language, read, reader_language, render
 from tracker.web.security_headers import PAGE_POLICY
 
@@ -98,7 +99,8 @@ async def plan_page(request: Request) -> Response:
     if isinstance(events, Response):
         return events
     window = paging.Window.of(request, "events", number, EVENTS_PAGE, events["events"])
-    commitments = [edge["node"] for edge in plan["commitments"]["edges"]]
+    nodes = [edge["node"] for edge in plan["commitments"]["edges"]]
+    commitments = [{**commitment, "awaiting": all_counted_done(commitment)} for commitment in nodes]
     response = render(
         "plan.html",
         lang,
