@@ -46,12 +46,14 @@ from tracker.web.limits import RequestLimits
 from tracker.web.pages.collectivity import collectivity_page
 from tracker.web.pages.commitment import commitment_page
 from tracker.web.pages.network import network_page
+from tracker.web.pages.people import account_page, invitation_page, sign_in_page, sign_out
 from tracker.web.pages.plan import plan_page
 from tracker.web.persisted_http import PersistedReads
-from tracker.web.rate_limits import CounterStorage, rate_limit_middleware
+from tracker.web.rate_limits import AttemptLimits, CounterStorage, rate_limit_middleware
 from tracker.web.read_cache import ReadCache
 from tracker.web.request_ids import add_request_ids
 from tracker.web.security_headers import SecurityHeaders
+from tracker.web.sessions import SessionPeople, session_middleware
 
 
 class TrackerGraphQL(GraphQLView):
@@ -171,6 +173,10 @@ def create_app(
             Route("/c/{slug}", collectivity_page),
             Route("/c/{slug}/plans/{plan_id}", plan_page),
             Route("/commitments/{commitment_id}", commitment_page),
+            Route("/sign-in", sign_in_page, methods=["GET", "POST"]),
+            Route("/sign-out", sign_out, methods=["POST"]),
+            Route("/invitations/{token}", invitation_page, methods=["GET", "POST"]),
+            Route("/account", account_page),
             Route("/feeds/{slug}.atom", feed),
             Route("/feeds/{slug}/{plan}.atom", feed),
             Route("/feeds/{slug}.ics", calendar),
@@ -190,7 +196,11 @@ def create_app(
             Middleware(RequestLimits, max_body_bytes=settings.max_body_bytes),
             # End of the HTTP edge.
             Middleware(CachedReads, reads=persisted),
-            Middleware(AuthenticationMiddleware, backend=BearerTokens(tokens), on_error=refuse),
+            # People's sessions (a signed cookie), read by authentication on the pages.
+            session_middleware(settings),
+            Middleware(
+                AuthenticationMiddleware, backend=BearerTokens(tokens, SessionPeople(database)), on_error=refuse
+            ),
             # Idempotency-Key (issue 12): after authentication, which decides whose key it is.
             Middleware(
                 Idempotency,
@@ -207,4 +217,7 @@ def create_app(
     app.state.settings = settings
     app.state.schema = graphql.schema
     app.state.persisted = persisted
+    app.state.sign_in_limits = AttemptLimits(
+        rate_limit_counters, database, limits=settings.rate_limit_sign_in, name="sign-in"
+    )
     return app
