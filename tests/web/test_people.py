@@ -230,3 +230,11 @@ async def test_the_sign_in_page_speaks_the_readers_language(pages: httpx.AsyncCl
     assert f'<html lang="{lang}"' in page.text
     assert words in page.text
     assert page.headers["cache-control"] == "no-store"
+
+
+async def test_the_api_ignores_a_signed_in_persons_cookie(pages: httpx.AsyncClient, db: Database, tiznit: str) -> None:
+    await accept(pages, invite(db, "--email", EMAIL, "--role", "EDITOR", "--collectivity", tiznit))
+    assert (await pages.get("/account")).status_code == 200
+
+    answer = await pages.post("/graphql", json={"query": "{ viewer { role } }"})
+    assert answer.json()["data"]["viewer"]["role"] == "ANONYMOUS"
