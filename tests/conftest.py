@@ -26,6 +26,8 @@ POSTGRES_URL = os.environ.get("TRACKER_TEST_POSTGRES_URL", "postgresql+psycopg:/
 # it starts: schedulers of two processes on one PostgreSQL would take turns leading, and one of
 # them would poll no source.
 os.environ["TRACKER_LEADER_LOCK_KEY"] = str(random.SystemRandom().randrange(1, 2**62))
+# `tracker serve` refuses to start without a key for the session cookies; tests start it often.
+os.environ.setdefault("TRACKER_SECRET_KEY", "tests-only-" + "k" * 32)
 
 
 @pytest.fixture(scope="session")

@@ -48,12 +48,14 @@ from tracker.web.pages.commitment import commitment_page
 from tracker.web.pages.embeds import collectivity_embed, commitment_embed
 from tracker.web.pages.network import network_page
 from tracker.web.pages.oembed import oembed
+from tracker.web.pages.people import account_page, invitation_page, sign_in_page, sign_out
 from tracker.web.pages.plan import plan_page
 from tracker.web.persisted_http import PersistedReads
-from tracker.web.rate_limits import CounterStorage, rate_limit_middleware
+from tracker.web.rate_limits import AttemptLimits, CounterStorage, rate_limit_middleware
 from tracker.web.read_cache import ReadCache
 from tracker.web.request_ids import add_request_ids
 from tracker.web.security_headers import SecurityHeaders
+from tracker.web.sessions import SessionPeople, session_middleware
 
 
 class TrackerGraphQL(GraphQLView):
@@ -176,6 +178,10 @@ def create_app(
             Route("/embed/commitments/{commitment_id}", commitment_embed),
             Route("/embed/c/{slug}", collectivity_embed),
             Route("/oembed", oembed),
+            Route("/sign-in", sign_in_page, methods=["GET", "POST"]),
+            Route("/sign-out", sign_out, methods=["POST"]),
+            Route("/invitations/{token}", invitation_page, methods=["GET", "POST"]),
+            Route("/account", account_page),
             Route("/feeds/{slug}.atom", feed),
             Route("/feeds/{slug}/{plan}.atom", feed),
             Route("/feeds/{slug}.ics", calendar),
@@ -195,7 +201,11 @@ def create_app(
             Middleware(RequestLimits, max_body_bytes=settings.max_body_bytes),
             # End of the HTTP edge.
             Middleware(CachedReads, reads=persisted),
-            Middleware(AuthenticationMiddleware, backend=BearerTokens(tokens), on_error=refuse),
+            # People's sessions (a signed cookie), read by authentication on the pages.
+            session_middleware(settings),
+            Middleware(
+                AuthenticationMiddleware, backend=BearerTokens(tokens, SessionPeople(database)), on_error=refuse
+            ),
             # Idempotency-Key (issue 12): after authentication, which decides whose key it is.
             Middleware(
                 Idempotency,
@@ -212,4 +222,7 @@ def create_app(
     app.state.settings = settings
     app.state.schema = graphql.schema
     app.state.persisted = persisted
+    app.state.sign_in_limits = AttemptLimits(
+        rate_limit_counters, database, limits=settings.rate_limit_sign_in, name="sign-in"
+    )
     return app

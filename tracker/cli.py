@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import signal
 import sys
 from collections.abc import Awaitable, Callable
@@ -21,7 +22,7 @@ from tracker.db import Database
 from tracker.errors import TrackerError
 from tracker.models.base import utcnow
 from tracker.models.enums import Role
-from tracker.services import tokens
+from tracker.services import people, tokens
 from tracker.settings import get_settings
 
 T = TypeVar("T")
@@ -43,6 +44,21 @@ def _fail(message: str) -> None:
     raise typer.Exit(code=1)
 
 
+# A role and its scope, as tokens and invitations take them (tracker/services/tokens.py, scope_of).
+RoleOption = Annotated[Role, typer.Option(help="ADMIN (network), EDITOR (one collectivity), MONITOR (one body).")]
+CollectivityOption = Annotated[str | None, typer.Option(help="Slug of the collectivity of an EDITOR.")]
+BodyOption = Annotated[str | None, typer.Option(help="Slug of the consultative body of a MONITOR.")]
+
+
+def _secret_made(work: Callable[[AsyncSession], Awaitable[str]]) -> str:
+    """The secret `work` made in its transaction (shown once), or the error naming its field."""
+    try:
+        return asyncio.run(_in_transaction(work))
+    except TrackerError as error:
+        _fail(f"{error.field}: {error.message}" if error.field else error.message)
+        raise  # _fail exits
+
+
 token_app = typer.Typer(help="API tokens: create (shown once), list, revoke.", no_args_is_help=True)
 app.add_typer(token_app, name="token")
 
@@ -58,10 +74,10 @@ async def _in_transaction(work: Callable[[AsyncSession], Awaitable[T]]) -> T:
 
 @token_app.command("create")
 def token_create(
-    role: Annotated[Role, typer.Option(help="ADMIN (network), EDITOR (one collectivity), MONITOR (one body).")],
+    role: RoleOption,
     name: Annotated[str, typer.Option(help="Who or what holds the token (shown in history).")],
-    collectivity: Annotated[str | None, typer.Option(help="Slug of the collectivity of an EDITOR.")] = None,
-    body: Annotated[str | None, typer.Option(help="Slug of the consultative body of a MONITOR.")] = None,
+    collectivity: CollectivityOption = None,
+    body: BodyOption = None,
     expires: Annotated[datetime | None, typer.Option(help="Expiry date (YYYY-MM-DD, UTC).")] = None,
 ) -> None:
     """Create a token and print it once; only its hash is stored."""
@@ -74,12 +90,7 @@ def token_create(
         )
         return plaintext
 
-    try:
-        plaintext = asyncio.run(_in_transaction(work))
-    except TrackerError as error:
-        _fail(f"{error.field}: {error.message}" if error.field else error.message)
-        return
-    typer.echo(plaintext)
+    typer.echo(_secret_made(work))
     typer.echo("Keep this token now: it is stored hashed and cannot be shown again.", err=True)
 
 
@@ -106,6 +117,35 @@ def token_revoke(key_id: Annotated[str, typer.Argument(help="The key id shown by
         typer.echo(asyncio.run(_in_transaction(work)))
     except TrackerError as error:
         _fail(error.message)
+
+
+@app.command("invite")
+def invite_command(
+    email: Annotated[str, typer.Option(help="The email address of the person invited.")],
+    role: RoleOption,
+    collectivity: CollectivityOption = None,
+    body: BodyOption = None,
+    days: Annotated[int, typer.Option(min=1, max=90, help="Days the invitation may be accepted.")] = 7,
+) -> None:
+    """Invite a person with a role: print the link where they set their password (shown once)."""
+    _configure_logging()
+    settings = get_settings()
+    migrate.upgrade(settings.database_url)
+
+    async def work(session: AsyncSession) -> str:
+        _row, token = await people.invite(
+            session, email=email, role=role, collectivity_slug=collectivity, body_slug=body, days=days
+        )
+        return token
+
+    token = _secret_made(work)
+    # Emails are for a later change: the link is printed for the administrator to pass on.
+    logging.getLogger("tracker.people").info(
+        "invitation created; not mailed (%s)",
+        "sending invitations by email is not built yet" if settings.smtp_url else "TRACKER_SMTP_URL is not set",
+    )
+    typer.echo(settings.base_url.rstrip("/") + people.invitation_path(token))
+    typer.echo(f"Send this link to {people.normal_email(email)}: it works once, for {days} days.", err=True)
 
 
 @app.command("migrate")
@@ -285,6 +325,12 @@ def serve(
 
     _configure_logging()
     settings = get_settings()
+    if settings.secret_key is None and not demo:
+        _fail(
+            "TRACKER_SECRET_KEY is not set: it signs the session cookies of people signed in. "
+            'Set it to a long random value (python -c "import secrets; print(secrets.token_urlsafe(32))"), '
+            "the same for every process of the deployment."
+        )
     migrate.upgrade(settings.database_url)
     if demo:
         for message in asyncio.run(_seed(True, 0, 0)):

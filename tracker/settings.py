@@ -7,7 +7,7 @@ from functools import lru_cache
 from typing import Literal
 
 from limits import parse_many
-from pydantic import Field, field_validator
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -144,8 +144,28 @@ class Settings(BaseSettings):
         default="60/minute", description="Requests a client address may send without a token (e.g. 60/minute)"
     )
     rate_limit_authenticated: str = Field(default="600/minute", description="Requests a token may send")
+    rate_limit_sign_in: str = Field(
+        default="10/minute;50/hour",
+        description="Sign-in attempts a client address may make, counted in TRACKER_RATE_LIMIT_STORAGE "
+        "(this process's memory when unset): sign-in is limited whatever the other limits",
+    )
+    # People (issue 15).
+    secret_key: SecretStr | None = Field(
+        default=None,
+        description="Signs the session cookies of people signed in; `tracker serve` refuses to start "
+        "without it (except with --demo, which makes one for the run)",
+    )
+    smtp_url: str | None = Field(
+        default=None, description="Where emails are sent (smtp://host:port); unset: emails are logged, not sent"
+    )
+    mail_from: str = Field(default="tracker@localhost", description="The sender of the tracker's emails")
 
-    @field_validator("rate_limit_anonymous", "rate_limit_authenticated")
+    @field_validator("secret_key", mode="before")
+    @classmethod
+    def _unset_when_empty(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("rate_limit_anonymous", "rate_limit_authenticated", "rate_limit_sign_in")
     @classmethod
     def _rate(cls, value: str) -> str:
         parse_many(value)  # "60/minute", "10/second;600/hour": a typo stops the start, not the first request

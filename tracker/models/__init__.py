@@ -37,6 +37,7 @@ from tracker.models.idempotency import IdempotencyKey
 from tracker.models.indicator import Indicator, Measurement
 from tracker.models.network import NetworkStats
 from tracker.models.outbox import OutboxEvent
+from tracker.models.people import Invitation, Person, PersonRole
 from tracker.models.plan import ActionPlan, Commitment, Milestone, MilestoneReminder
 from tracker.models.rate_limits import RateLimitCounter
 from tracker.models.sources import EvidenceSource, MilestoneProposal, SourceRun
@@ -67,6 +68,7 @@ __all__ = [
     "EvidenceSource",
     "IdempotencyKey",
     "Indicator",
+    "Invitation",
     "Measurement",
     "MeasurementOrigin",
     "Milestone",
@@ -76,6 +78,8 @@ __all__ = [
     "OgpValue",
     "OpenedGovernment",
     "OutboxEvent",
+    "Person",
+    "PersonRole",
     "PlanStatus",
     "PotentialImpact",
     "ProposalStatus",

@@ -36,3 +36,5 @@ class ApiToken(Row, table=True):
     body_id: uuid.UUID | None = Field(default=None, foreign_key="consultative_body.id", ondelete="CASCADE")
     expires_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     revoked_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # The person who made it from their account page; none for tokens made by `tracker token`.
+    owner_id: uuid.UUID | None = Field(default=None, foreign_key="person.id", index=True, ondelete="CASCADE")

@@ -33,21 +33,11 @@ def _hash(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
-async def create_token(
-    session: AsyncSession,
-    *,
-    name: str,
-    role: Role,
-    collectivity_slug: str | None = None,
-    body_slug: str | None = None,
-    expires_at: datetime | None = None,
-) -> tuple[ApiToken, str]:
-    """A new token and its plaintext, which is never stored and cannot be shown again."""
-    label = name.strip()
-    if not label or len(label) > 120:
-        raise BadInput("name must have 1 to 120 characters", field="name")
-    if role is Role.ANONYMOUS:
-        raise BadInput("a token cannot be anonymous", field="role")
+async def scope_of(
+    session: AsyncSession, role: Role, *, collectivity_slug: str | None, body_slug: str | None
+) -> tuple[uuid.UUID | None, uuid.UUID | None]:
+    """The collectivity and body a role acts in, as tokens and people hold it: an EDITOR in a
+    collectivity, a MONITOR in a consultative body (and its collectivity), an ADMIN everywhere."""
     collectivity_id: uuid.UUID | None = None
     body_id: uuid.UUID | None = None
     if role is Role.MONITOR:
@@ -66,6 +56,25 @@ async def create_token(
         collectivity_id = place.id
     elif collectivity_slug or body_slug:
         raise BadInput("an ADMIN token covers the whole network: no collectivity or body", field="role")
+    return collectivity_id, body_id
+
+
+async def create_token(
+    session: AsyncSession,
+    *,
+    name: str,
+    role: Role,
+    collectivity_slug: str | None = None,
+    body_slug: str | None = None,
+    expires_at: datetime | None = None,
+) -> tuple[ApiToken, str]:
+    """A new token and its plaintext, which is never stored and cannot be shown again."""
+    label = name.strip()
+    if not label or len(label) > 120:
+        raise BadInput("name must have 1 to 120 characters", field="name")
+    if role is Role.ANONYMOUS:
+        raise BadInput("a token cannot be anonymous", field="role")
+    collectivity_id, body_id = await scope_of(session, role, collectivity_slug=collectivity_slug, body_slug=body_slug)
     if expires_at is not None and expires_at <= utcnow():
         raise BadInput("expires must be in the future", field="expires")
     key_id = secrets.token_hex(6)

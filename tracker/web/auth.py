@@ -1,4 +1,5 @@
-"""Bearer tokens checked once per request, before any route (Starlette's authentication)."""
+"""Bearer tokens, or a person's session cookie on the pages, checked once per request before any
+route (Starlette's authentication)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from tracker.access import ANONYMOUS, Principal
 from tracker.errors import ErrorCode, Unauthenticated
 from tracker.services.tokens import Tokens
 from tracker.web.json_errors import error_response
+from tracker.web.sessions import SessionPeople
 
 
 class PrincipalUser(BaseUser):
@@ -26,13 +28,17 @@ class PrincipalUser(BaseUser):
 
 
 class BearerTokens(AuthenticationBackend):
-    def __init__(self, tokens: Tokens) -> None:
+    def __init__(self, tokens: Tokens, people: SessionPeople | None = None) -> None:
         self.tokens = tokens
+        self.people = people
 
     async def authenticate(self, conn: HTTPConnection) -> tuple[AuthCredentials, BaseUser] | None:
         header = conn.headers.get("authorization")
         if not header:
-            return AuthCredentials(), PrincipalUser(ANONYMOUS)
+            principal = await self._person(conn)
+            return AuthCredentials([principal.role.value.lower()] if principal else []), PrincipalUser(
+                principal or ANONYMOUS
+            )
         scheme, _, token = header.partition(" ")
         if scheme.lower() != "bearer" or not token.strip():
             raise AuthenticationError("use Authorization: Bearer <token>")
@@ -41,6 +47,16 @@ class BearerTokens(AuthenticationBackend):
         except Unauthenticated as error:
             raise AuthenticationError(error.message) from None
         return AuthCredentials([principal.role.value.lower()]), PrincipalUser(principal)
+
+    async def _person(self, conn: HTTPConnection) -> Principal | None:
+        # The API answers bearer tokens only: a cookie, sent by the browser whatever page asks,
+        # would let any site post mutations as the person (the pages' forms check CSRF tokens).
+        if self.people is None or conn.scope["path"].startswith(API_PATHS):
+            return None
+        return await self.people.principal(conn)
+
+
+API_PATHS = ("/graphql",)
 
 
 def refuse(_conn: HTTPConnection, error: AuthenticationError) -> Response:

@@ -204,3 +204,26 @@ def rate_limit_middleware(settings: Settings, storage: CounterStorage | None) ->
             authenticated=settings.rate_limit_authenticated,
         )
     ]
+
+
+class AttemptLimits:
+    """Attempts at something guessable (signing in) per client address, in the rate limit storage
+    or, without one, in this process's memory: such attempts are limited whatever the settings.
+    Like the requests' limits, a failing storage lets the attempt through (and logs it)."""
+
+    def __init__(self, storage: CounterStorage | None, db: Database, *, limits: str, name: str) -> None:
+        self.limits = RateLimits(
+            _refuse_all,
+            storage=storage or CounterStorage("memory://", db),
+            anonymous=limits,
+            authenticated=limits,
+        )
+        self.name = name
+
+    async def refused(self, address: str) -> int | None:
+        """Count an attempt from `address`: seconds to wait when over the limit, else None."""
+        return await self.limits._hit(self.limits.anonymous, self.name, address)
+
+
+async def _refuse_all(scope: Scope, receive: Receive, send: Send) -> None:  # pragma: no cover - never called
+    raise RuntimeError("AttemptLimits does not pass requests on")
