@@ -29,6 +29,7 @@ import dataclasses
 import json
 import os
 import platform
+import secrets
 import shutil
 import socket
 import subprocess
@@ -60,13 +61,20 @@ DATABASE_PREFIX = "bench"
 LOG_STATEMENTS = "options=-c%20log_statement%3Dall"
 # The status UpdateMilestone sets every other time, beside peer.DEFAULT_STATUS.
 ALTERNATE_STATUS = "NOT_STARTED"
+# The session key of the bench's servers: one per run, no session outlives it.
+BENCH_SECRET_KEY = secrets.token_urlsafe(32)
 
 
 def _checkout_env() -> dict[str, str]:
     """The environment of the tracker processes the bench starts: this checkout's code first, not
-    whichever checkout an editable install of a shared virtualenv points at."""
+    whichever checkout an editable install of a shared virtualenv points at, and a session key
+    (`tracker serve` refuses to start without one outside --demo)."""
     inherited = os.environ.get("PYTHONPATH")
-    return {**os.environ, "PYTHONPATH": str(ROOT) + (os.pathsep + inherited if inherited else "")}
+    return {
+        **os.environ,
+        "PYTHONPATH": str(ROOT) + (os.pathsep + inherited if inherited else ""),
+        "TRACKER_SECRET_KEY": os.environ.get("TRACKER_SECRET_KEY") or BENCH_SECRET_KEY,
+    }
 
 
 def database_name(size: int) -> str:

@@ -37,6 +37,7 @@ from typing import Any
 from bench import catalogue
 from bench.run import (
     ALTERNATE_STATUS,
+    BENCH_SECRET_KEY,
     CREATE_INDICATOR,
     Server,
     _connect,
@@ -61,6 +62,7 @@ def start_server(url: str, code: Path = ROOT, **env: str) -> Server:
         "PYTHONPATH": str(code),
         "TRACKER_DATABASE_URL": url,
         "TRACKER_READ_CACHE_SECONDS": "0",
+        "TRACKER_SECRET_KEY": BENCH_SECRET_KEY,
         **env,
     }
     with log.open("wb") as output:
