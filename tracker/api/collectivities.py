@@ -401,37 +401,31 @@ def _slug(arguments: dict[str, Any], binding: planner.Binding) -> str:
     return slug
 
 
-def _filter(arguments: dict[str, Any]) -> dict[str, Any]:
-    """The `filter` argument as graphql-core coerces it (a dict by GraphQL names), {} for none."""
-    found: dict[str, Any] = arguments.get("filter") or {}
-    return found
-
-
 def _kinds(arguments: dict[str, Any], binding: planner.Binding) -> list[str] | None:
-    return planner.enum_values(_filter(arguments).get("kind"))
+    return planner.enum_values(planner.filter_of(arguments).get("kind"))
 
 
 def _parent_slug(arguments: dict[str, Any], binding: planner.Binding) -> str | None:
-    found: str | None = _filter(arguments).get("parentSlug")
+    found: str | None = planner.filter_of(arguments).get("parentSlug")
     return found
 
 
 def _needle(arguments: dict[str, Any], binding: planner.Binding) -> str | None:
-    return like_pattern(_filter(arguments).get("search") or "")
+    return like_pattern(planner.filter_of(arguments).get("search") or "")
 
 
 def _within_slug(arguments: dict[str, Any], binding: planner.Binding) -> str | None:
-    found: str | None = _filter(arguments).get("withinSlug")
+    found: str | None = planner.filter_of(arguments).get("withinSlug")
     return found
 
 
 def _has_plan(arguments: dict[str, Any], binding: planner.Binding) -> bool | None:
-    found: bool | None = _filter(arguments).get("hasPlan")
+    found: bool | None = planner.filter_of(arguments).get("hasPlan")
     return found
 
 
 def _has_overdue(arguments: dict[str, Any], binding: planner.Binding) -> bool | None:
-    found: bool | None = _filter(arguments).get("hasOverdueMilestones")
+    found: bool | None = planner.filter_of(arguments).get("hasOverdueMilestones")
     return found
 
 

@@ -251,24 +251,14 @@ class CommitmentMutation:
 
 # How the read planner spells Commitment in SQL (tracker/api/core/planner), beside its fields, and
 # the commitment filter above (`commitment_matches`) and the orders of `ActionPlan.commitments`.
-def _filter(arguments: dict[str, Any], binding: planner.Binding) -> dict[str, Any]:
-    """The `filter` argument as graphql-core coerces it (a dict by GraphQL names), {} for none."""
-    found: dict[str, Any] = arguments.get("filter") or {}
-    return found
-
-
-def _statuses(arguments: dict[str, Any], binding: planner.Binding) -> list[str] | None:
-    return planner.enum_values(_filter(arguments, binding).get("status"))
-
-
 def _ogp_value(arguments: dict[str, Any], binding: planner.Binding) -> str | None:
-    value = _filter(arguments, binding).get("ogpValue")
+    value = planner.filter_of(arguments).get("ogpValue")
     return value.value if value else None
 
 
 def commitments_where(to: str, target: planner.Field, plan: planner.Compiler) -> str:
     """`commitment_matches` of the commitment row `to`, with the field's `filter` argument."""
-    statuses = plan.argument(target, ("filter",), _statuses, "text[]")
+    statuses = plan.argument(target, ("filter",), planner.filter_statuses, "text[]")
     ogp_value = plan.argument(target, ("filter",), _ogp_value, "text")
     return (
         f"({statuses} IS NULL OR {to}.status = ANY({statuses}))"

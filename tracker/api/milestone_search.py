@@ -76,7 +76,7 @@ def _collectivity_slug(arguments: dict[str, Any], binding: planner.Binding) -> s
 
 def _due_range(arguments: dict[str, Any], binding: planner.Binding) -> tuple[date | None, date | None]:
     """The bounds of due_on that the filter sets (overdue: before today), None where it sets none."""
-    found = arguments.get("filter") or {}
+    found = planner.filter_of(arguments)
     latest = binding.today - timedelta(days=1) if found.get("overdue") is True else None
     before = found.get("dueBefore")
     if latest is not None and (before is None or latest < before):
@@ -130,7 +130,7 @@ def _order(to: str, target: planner.Field, plan: planner.Compiler) -> str:
 def _only_overdue(arguments: dict[str, Any], binding: planner.Binding) -> bool:
     """Whether the filter asks for overdue milestones and nothing else: the network's counts
     (`network_stats`) tell how many there are."""
-    found = arguments.get("filter") or {}
+    found = planner.filter_of(arguments)
     return found.get("overdue") is True and not any(found.get(name) for name in ("status", "dueBefore", "dueAfter"))
 
 
@@ -139,8 +139,7 @@ _EVERY_STATUS = [status.value for status in WorkStatus]
 
 def _statuses(arguments: dict[str, Any], binding: planner.Binding) -> list[str]:
     """The statuses the filter keeps: every one when it names none."""
-    found = arguments.get("filter") or {}
-    return planner.enum_values(found.get("status")) or _EVERY_STATUS
+    return planner.enum_values(planner.filter_of(arguments).get("status")) or _EVERY_STATUS
 
 
 def _count(row: str, target: planner.Field, plan: planner.Compiler) -> str:

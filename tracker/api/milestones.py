@@ -236,34 +236,24 @@ class MilestoneMutation:
 
 # How the read planner spells Milestone in SQL (tracker/api/core/planner), beside its fields, and
 # the milestone filter and orders above (`milestone_matches`, `order_milestones`).
-def _filter(arguments: dict[str, Any], binding: planner.Binding) -> dict[str, Any]:
-    """The `filter` argument as graphql-core coerces it (a dict by GraphQL names), {} for none."""
-    found: dict[str, Any] = arguments.get("filter") or {}
-    return found
-
-
-def _statuses(arguments: dict[str, Any], binding: planner.Binding) -> list[str] | None:
-    return planner.enum_values(_filter(arguments, binding).get("status"))
-
-
 def _due_before(arguments: dict[str, Any], binding: planner.Binding) -> date | None:
-    found: date | None = _filter(arguments, binding).get("dueBefore")
+    found: date | None = planner.filter_of(arguments).get("dueBefore")
     return found
 
 
 def _due_after(arguments: dict[str, Any], binding: planner.Binding) -> date | None:
-    found: date | None = _filter(arguments, binding).get("dueAfter")
+    found: date | None = planner.filter_of(arguments).get("dueAfter")
     return found
 
 
 def _overdue(arguments: dict[str, Any], binding: planner.Binding) -> bool | None:
-    found: bool | None = _filter(arguments, binding).get("overdue")
+    found: bool | None = planner.filter_of(arguments).get("overdue")
     return found
 
 
 def milestones_where(to: str, target: planner.Field, plan: planner.Compiler) -> str:
     """`milestone_matches` of the milestone row `to`, with the field's `filter` argument."""
-    statuses = plan.argument(target, ("filter",), _statuses, "text[]")
+    statuses = plan.argument(target, ("filter",), planner.filter_statuses, "text[]")
     before = plan.argument(target, ("filter",), _due_before, "date")
     after = plan.argument(target, ("filter",), _due_after, "date")
     overdue = plan.argument(target, ("filter",), _overdue, "boolean")

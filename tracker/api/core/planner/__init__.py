@@ -18,6 +18,8 @@ from tracker.api.core.planner.spelling import (
     ToOne,
     Translated,
     enum_values,
+    filter_of,
+    filter_statuses,
     spell,
     static_order,
 )
@@ -39,6 +41,8 @@ __all__ = [
     "Translated",
     "Uncovered",
     "enum_values",
+    "filter_of",
+    "filter_statuses",
     "spell",
     "static_order",
 ]

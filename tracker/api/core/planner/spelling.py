@@ -61,6 +61,17 @@ def enum_values(values: list[Any] | None) -> list[str] | None:
     return [value.value for value in values] if values else None
 
 
+def filter_of(arguments: dict[str, Any]) -> dict[str, Any]:
+    """The `filter` argument as graphql-core coerces it (a dict by GraphQL names), {} for none."""
+    found: dict[str, Any] = arguments.get("filter") or {}
+    return found
+
+
+def filter_statuses(arguments: dict[str, Any], binding: Binding) -> list[str] | None:
+    """The `status` list of a `filter` argument (a binding for `Compiler.argument`)."""
+    return enum_values(filter_of(arguments).get("status"))
+
+
 def _identity(value: str) -> str:
     return value
 
